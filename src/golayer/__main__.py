@@ -1,0 +1,3 @@
+from golayer.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""The ``golayer`` command. Subcommands live in ``golayer.commands.*`` and are imported only
+when invoked, so ``golayer lint Dockerfile`` does not pay for image or runtime code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from golayer import __version__
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module:attribute, one-line help shown by `golayer --help`)
+    "check": ("golayer.commands.check:check", "Run every analysis that applies to a project directory."),
+    "lint": ("golayer.commands.lint:lint", "Lint Dockerfiles for the ways Go programs go wrong in containers."),
+    "image": ("golayer.commands.image:image", "Account for every byte of a built image and inspect its Go binaries."),
+    "runtime": ("golayer.commands.runtime:runtime", "Check Go memory/CPU settings in Kubernetes and compose manifests."),
+    "lab": ("golayer.commands.lab:lab", "Build variants with Docker and measure size and rebuild times."),
+    "rules": ("golayer.commands.rules:rules_cmd", "List the rule catalogue."),
+    "rule": ("golayer.commands.rules:rule_cmd", "Print one rule's documentation."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        target, _ = COMMANDS[name]
+        mod_name, attr = target.split(":")
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("golayer"):
+                return _unavailable(name)
+            raise
+        return getattr(mod, attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(n, h) for n, (_, h) in COMMANDS.items()])
+
+
+def _unavailable(name: str) -> click.Command:
+    @click.command(name, help=COMMANDS[name][1], context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def cmd(args: tuple[str, ...]) -> None:
+        raise click.UsageError(f"'golayer {name}' is not available in this build")
+
+    return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="golayer")
+def cli() -> None:
+    """golayer finds, explains, measures and fixes what goes wrong when Go programs are put
+    into container images: Dockerfiles, built images, runtime manifests, and real builds.
+
+    Exit codes: 0 no findings at or above the failure threshold, 1 findings, 2 usage or input error.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    from golayer.errors import GolayerError
+
+    try:
+        rv = cli.main(args=argv, prog_name="golayer", standalone_mode=False)
+    except GolayerError as exc:
+        click.echo(f"golayer: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"golayer: hint: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("golayer: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("golayer: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # last line of defence: a message, never a traceback
+        import os
+        import traceback
+
+        click.echo(f"golayer: internal error: {type(exc).__name__}: {exc}", err=True)
+        if os.environ.get("GOLAYER_DEBUG"):
+            traceback.print_exc()
+        else:
+            click.echo("golayer: set GOLAYER_DEBUG=1 for details; please report this as a bug", err=True)
+        sys.exit(3)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

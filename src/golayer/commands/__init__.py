@@ -1,0 +1,1 @@
+"""One module per ``golayer`` subcommand; ``common`` holds the options they share."""

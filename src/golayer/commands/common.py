@@ -1,0 +1,67 @@
+"""Options every reporting command shares, and the one way a command ends."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from golayer import config as config_mod
+from golayer.findings import Severity, exit_code
+from golayer.report import FORMATS, Report, render
+
+
+def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--format/--output/--config/--select/--ignore/--fail-on/--color."""
+    opts = [
+        click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Output format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write the report to FILE instead of standard output."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                     help="Config file (default: .golayer.toml or pyproject.toml [tool.golayer], searched upwards)."),
+        click.option("--select", multiple=True, metavar="RULE",
+                     help="Only these rules (names, codes or code prefixes; repeatable or comma-separated)."),
+        click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (repeatable or comma-separated)."),
+        click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default=None,
+                     help="Exit 1 when a finding is at or above this severity [default: info, or config]."),
+        click.option("--color/--no-color", default=None, help="Colour the text output [default: when a terminal]."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def load_config(config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                fail_on: str | None, start: Path | None = None) -> config_mod.Config:
+    cfg = config_mod.load(config_path, start=start)
+    if select:
+        cfg.select = _split(select)
+    if ignore:
+        cfg.ignore = cfg.ignore + _split(ignore)
+    if fail_on:
+        cfg.fail_on = Severity.parse(fail_on)
+    return cfg
+
+
+def finish(report: Report, cfg: config_mod.Config, fmt: str, output: str | None, color: bool | None) -> int:
+    """Apply config to the findings, render, and return the exit code."""
+    report.findings = cfg.apply(report.findings)
+    report.fail_on = cfg.fail_on
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                render(report, fmt, fh, color=False if color is None else color)
+        except OSError as exc:
+            from golayer.errors import UsageError
+
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        render(report, fmt, sys.stdout, color=color)
+    return exit_code(report.findings, cfg.fail_on)

@@ -1,0 +1,131 @@
+"""Configuration: ``[tool.golayer]`` in ``pyproject.toml`` or a ``.golayer.toml``.
+
+Looked up from the current directory upwards (the first file that has golayer settings wins),
+unless ``--config FILE`` names one. Command-line flags override the file.
+
+    [tool.golayer]            # in .golayer.toml the table is the top level
+    select = ["go-env-write", "GLD0"]   # names, codes or code prefixes; default: all
+    ignore = ["runs-as-root"]
+    fail-on = "warning"       # info | warning | error (default: info = any finding fails)
+    [tool.golayer.severity]
+    go-env-write = "error"
+    [tool.golayer.image]      # per-analysis settings, read by that analysis
+    max-size = "200MB"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from golayer.errors import UsageError
+from golayer.findings import Finding, Severity
+
+KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "lint", "image", "runtime", "lab", "extend-ignore"}
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.INFO
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.sections.get(name, {})
+
+    # --- selection -----------------------------------------------------------------
+    def enabled(self, rule_name: str, rule_code: str) -> bool:
+        def hit(patterns: list[str]) -> bool:
+            for p in patterns:
+                if p in ("ALL", "all") or p == rule_name or rule_code.upper().startswith(p.upper()):
+                    return True
+            return False
+
+        if self.select and not hit(self.select):
+            return False
+        return not hit(self.ignore)
+
+    def apply(self, findings: list[Finding]) -> list[Finding]:
+        """Drop deselected findings and apply severity overrides."""
+        out: list[Finding] = []
+        for f in findings:
+            if f.rule.startswith("golayer-"):  # tool findings (parse errors, unused pragmas) always kept
+                out.append(f)
+                continue
+            if not self.enabled(f.rule, f.code):
+                continue
+            sev = self.severity.get(f.rule) or self.severity.get(f.code)
+            if sev is not None:
+                f.severity = sev
+            out.append(f)
+        return out
+
+
+def _from_table(table: dict[str, Any], source: Path | None) -> Config:
+    unknown = set(table) - KNOWN_KEYS
+    if unknown:
+        raise UsageError(f"{source}: unknown golayer setting(s): {', '.join(sorted(unknown))}")
+    cfg = Config(source=source)
+    for key in ("select", "ignore", "extend-ignore"):
+        val = table.get(key, [])
+        if isinstance(val, str):
+            val = [val]
+        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
+            raise UsageError(f"{source}: '{key}' must be a list of rule names or codes")
+        if key == "select":
+            cfg.select = list(val)
+        else:
+            cfg.ignore += list(val)
+    if "fail-on" in table:
+        cfg.fail_on = Severity.parse(table["fail-on"])
+    sev = table.get("severity", {})
+    if not isinstance(sev, dict):
+        raise UsageError(f"{source}: 'severity' must be a table of rule = \"level\"")
+    cfg.severity = {k: Severity.parse(v) for k, v in sev.items()}
+    for sect in ("lint", "image", "runtime", "lab"):
+        val = table.get(sect, {})
+        if not isinstance(val, dict):
+            raise UsageError(f"{source}: [{sect}] must be a table")
+        cfg.sections[sect] = val
+    return cfg
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read config {path}: {exc.strerror}") from None
+
+
+def table_in(path: Path) -> dict[str, Any] | None:
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        return data.get("tool", {}).get("golayer")
+    if "tool" in data and isinstance(data["tool"], dict) and "golayer" in data["tool"]:
+        return data["tool"]["golayer"]
+    return data
+
+
+def load(explicit: str | Path | None = None, start: Path | None = None) -> Config:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise UsageError(f"config file not found: {path}")
+        return _from_table(table_in(path) or {}, path)
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        for name in (".golayer.toml", "pyproject.toml"):
+            p = d / name
+            if p.is_file():
+                table = table_in(p)
+                if table is not None:
+                    return _from_table(table, p)
+    return Config()
