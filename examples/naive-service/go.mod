@@ -1,0 +1,3 @@
+module example.com/naive-service
+
+go 1.22
