@@ -1,0 +1,1 @@
+"""Dockerfile side: parse (BuildKit grammar) -> shell (tree-sitter-bash) -> model -> context."""

@@ -1,0 +1,1 @@
+"""Image side: sources -> layer stream -> file tree -> categories and Go binaries -> checks."""

@@ -1,0 +1,1 @@
+"""Image checks: one module per rule (see golayer.catalogue for the module contract)."""

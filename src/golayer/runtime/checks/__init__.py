@@ -1,0 +1,1 @@
+"""Runtime manifest checks: one module per rule (see golayer.catalogue for the module contract)."""
