@@ -57,11 +57,12 @@ def ensure_daemon() -> str:
     if _DAEMON_OK:
         return _DAEMON_OK[0]
     try:
-        cp = run(["info", "--format", "{{.ServerVersion}}"], check=False, timeout=30)
+        cp = run(["version", "--format", "{{.Server.Version}}"], check=False, timeout=30)
     except subprocess.TimeoutExpired:
-        raise InputError("the Docker daemon did not answer `docker info` within 30 s", hint=START_HINT) from None
+        raise InputError("the Docker daemon did not answer `docker version` within 30 s", hint=START_HINT) from None
     if cp.returncode != 0 or not cp.stdout.strip():
-        detail = cp.stderr.strip().splitlines()[-1] if cp.stderr.strip() else "no answer"
+        lines = [ln for ln in cp.stderr.strip().splitlines() if "Cannot connect" in ln or "permission" in ln]
+        detail = (lines or cp.stderr.strip().splitlines() or ["no answer"])[-1]
         raise InputError(f"no Docker daemon reachable ({detail})", hint=START_HINT)
     _DAEMON_OK.append(cp.stdout.strip())
     return _DAEMON_OK[0]
