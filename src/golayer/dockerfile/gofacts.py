@@ -12,7 +12,8 @@ it lives here so that two rules never compute it twice or differently:
 * :func:`go_version_key` / :func:`version_satisfies` - Go's own version order (``internal/gover``):
   ``1.22`` < ``1.22rc1`` < ``1.22.0`` < ``1.22.3``, ``go1.23.1`` toolchain names.
 * :func:`is_whole_context_copy` - ``COPY . .``-style copies of the whole build context.
-* :func:`download_step` - the RUN that first downloads modules in a stage before the sources arrive.
+* :func:`download_step` / :func:`is_deps_command` - a stage's dependency step (``go mod download``,
+  ``go install tool@v1.2.3``) that runs before the sources arrive.
 * :func:`gomod_copied` - whether a stage (or its FROM chain) copied go.mod from the context.
 * :func:`after` - the instruction that follows one in its stage (or ``None`` at the end).
 """
@@ -298,15 +299,75 @@ def gomod_copied(ins: Instruction) -> bool:
     return False
 
 
+def is_deps_command(c: Command) -> bool:
+    """A go command that fetches dependencies without needing the module's own sources:
+    ``go mod download`` or ``go install/get/run remote@fixed-version`` (no variable in it)."""
+    g = c.go
+    if g is None:
+        return False
+    if g.sub == "mod download":
+        return True
+    if g.sub in ("install", "get", "run") and g.packages:
+        pk = g.packages[:1] if g.sub == "run" else g.packages
+        return all("@" in p and "$" not in p and not p.startswith((".", "/")) for p in pk)
+    return False
+
+
 def download_step(stage: Stage) -> Instruction | None:
-    """The stage's dependency step: the first RUN whose go command downloads modules, when it comes
-    before the whole source tree is copied (a later one re-runs on every source change anyway)."""
+    """The stage's dependency step: the first RUN that fetches modules without the sources
+    (:func:`is_deps_command`), when it comes before the first go command that compiles the stage's
+    own code and before the whole source tree is copied in (those re-run on every change anyway)."""
     for ins in stage.instructions:
         if is_whole_context_copy(ins):
             return None
-        if ins.cmd == "RUN" and any(c.go.downloads for c in ins.go_commands()):
+        if ins.cmd != "RUN":
+            continue
+        cmds = [c for c in ins.go_commands() if c.go.downloads]
+        if any(is_deps_command(c) for c in cmds):
             return ins
+        if cmds:
+            return None
     return None
+
+
+def uses_cwd_module(c: Command) -> bool:
+    """Does this go command work on the module/packages of its working directory? (``go build``,
+    ``go test ./...``, ``go mod download``; not ``go install example.com/cmd@v1`` or
+    ``go install example.com/cmd``, which name their packages by import path)."""
+    g = c.go
+    if g is None:
+        return False
+    if g.sub.startswith("mod ") or g.sub == "generate":
+        return True
+    if not (g.compiles or g.sub == "get"):
+        return False
+    pk = g.packages[:1] if g.sub == "run" else g.packages
+    if not pk:
+        return True
+    return any(p.split("@", 1)[0] in (".", "..", "all") or p.startswith(("./", "../")) or p.endswith(".go")
+               for p in pk)
+
+
+def command_dir(ins: Instruction, c: Command) -> str | None:
+    """The working directory ``c`` runs in: the RUN's WORKDIR, followed through earlier ``cd`` commands
+    of the same RUN and ``go -C dir``; None when it cannot be known."""
+    cwd: str | None = ins.workdir
+    for x in ins.commands:
+        if x is c:
+            break
+        if x.name in ("cd", "pushd", "popd"):
+            target = x.argv[1] if len(x.argv) > 1 and x.name != "popd" else None
+            if target is None or is_unknown(target) or target.startswith("~") or target == "-" or cwd is None:
+                cwd = None
+            else:
+                cwd = posixpath.normpath(posixpath.join(cwd, target))
+    if cwd is not None and c.argv and "-C" in c.argv[1:3]:
+        i = c.argv.index("-C")
+        target = c.argv[i + 1] if i + 1 < len(c.argv) else ""
+        cwd = None if not target or is_unknown(target) else posixpath.normpath(posixpath.join(cwd, target))
+    if cwd is not None and is_unknown(cwd):
+        return None
+    return cwd
 
 
 def secret_mounts(ins: Instruction) -> list:

@@ -3,7 +3,8 @@
 ## What it finds
 In a stage that runs go commands:
 
-* a `go` command (build, test, mod download, ...) that runs in a working directory equal to the
+* a `go` command working on the packages of its directory (`go build`, `go test ./...`,
+  `go mod download`; WORKDIR followed through `cd` and `go -C`) that runs in a directory equal to the
   effective `GOPATH` (e.g. the official golang image's `WORKDIR /go` kept, or `ENV GOPATH=/workspace`
   with `WORKDIR /workspace`), or in a directory that contains the effective `GOMODCACHE` or `GOCACHE`
   (e.g. `HOME=/app` + `WORKDIR /app`: the build cache is `/app/.cache/go-build`), or one inside them;
@@ -110,11 +111,15 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                     what = f"{ins.cmd} destination {where}"
                     go = gofacts.settings_after(ins)
             elif ins.cmd == "RUN":
-                cmds = [c for c in ins.go_commands() if c.go.compiles or c.go.downloads]
-                if cmds and not all(_remote_only(c) for c in cmds):
-                    where = ins.workdir
-                    what = f"go commands run in {where}, which"
-                    go = ins.go
+                for c in ins.go_commands():
+                    if not gofacts.uses_cwd_module(c):
+                        continue
+                    d = gofacts.command_dir(ins, c)
+                    if d is not None and overlap(d, ins.go) is not None:
+                        where = d
+                        what = f"`go {c.go.sub}` runs in {d}, which"
+                        go = ins.go
+                        break
             if where is None:
                 continue
             why = overlap(where, go)
@@ -142,9 +147,3 @@ def _has_dir_source(model: DockerfileModel, ins: Instruction) -> bool:
         except (OSError, ValueError):
             continue
     return False
-
-
-def _remote_only(c) -> bool:
-    """`go install example.com/cmd@v1.2.3` does not use the working directory as a module."""
-    pk = c.go.packages
-    return c.go.sub in ("install", "run", "get") and bool(pk) and all("@" in p for p in pk)

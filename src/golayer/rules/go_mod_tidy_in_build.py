@@ -73,7 +73,7 @@ def _what(c, gopath_mode: bool) -> str | None:
         return "`go mod tidy` rewrites go.mod and go.sum"
     if g.sub == "get" and not gopath_mode:
         return f"`go get {' '.join(g.packages) or ''}`".replace(" `", "`").rstrip() + \
-            " adds or changes requirements in go.mod"
+            " may add or change requirements in go.mod"
     if g.sub == "mod edit":
         edits = [k for k in g.flags if k not in _EDIT_READ_ONLY]
         if edits and not any(k in g.flags for k in ("-json", "-print")):

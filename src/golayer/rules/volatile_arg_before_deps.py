@@ -4,11 +4,15 @@
 In a stage, an `ARG` or `ENV` whose name says it changes with every build or release - `VERSION`,
 `GIT_COMMIT`, `COMMIT`, `SHA`, `REVISION`, `BUILD_DATE`, `BUILD_TIME`, `BUILD_NUMBER`, `BUILD_ID`,
 `SOURCE_DATE_EPOCH`, `VCS_REF`, `GIT_TAG`, CI variables (`CI_*`, `GITHUB_SHA`, `GITHUB_REF*`, ...) and the
-like - declared before the stage's dependency step: the first `RUN` that downloads modules
-(`go mod download`, `go mod vendor`, `go install tool@v1.2.3`, or a build) while the sources are not yet
-copied in.
+like - declared before the stage's dependency step: a `RUN` that fetches modules without needing the
+sources (`go mod download`, `go install tool@v1.2.3`) and comes before the sources are copied in and
+before the first build of the stage's own code. Names that only end in `_COMMIT`, `_REVISION`,
+`_GIT_TAG` ... count for an `ARG` without a default (`ARG UPSTREAM_COMMIT=3f2a…` usually pins a
+dependency); an `ENV` counts only when its value refers to a variable (`ENV APP_VERSION=$VERSION`),
+since a literal value changes only when the Dockerfile is edited.
 
-Only what is declared *in the stage* counts: a global `ARG VERSION` before the first `FROM` is not in
+A variable that an instruction up to and including the download step uses is not reported: that step
+has to re-run for a new value anyway. Only what is declared *in the stage* counts: a global `ARG VERSION` before the first `FROM` is not in
 scope of any stage's RUNs until the stage re-declares it. A download that comes after the whole
 source tree is copied is not reported (every source change re-runs it anyway), and neither is a
 stage without a download step.
@@ -82,23 +86,36 @@ _EXACT = {
     "BITBUCKET_COMMIT", "BUILD_SOURCEVERSION", "LDFLAGS_VERSION",
 }
 _PREFIX = ("CI_", "GITHUB_RUN", "GITHUB_REF", "BUILDKITE_", "DRONE_", "TRAVIS_", "CIRCLE_")
-_SUFFIX = re.compile(r"_(GIT_COMMIT|COMMIT|COMMIT_SHA|GIT_SHA|SHA|REVISION|BUILD_DATE|BUILD_TIME|BUILD_NUMBER|"
-                     r"GIT_TAG|TIMESTAMP)$")
+# suffixes: only for an ARG without a default (X_COMMIT=abc123 is usually a pinned upstream commit)
+_SUFFIX = re.compile(r"_(GIT_COMMIT|COMMIT|COMMIT_SHA|GIT_SHA|REVISION|BUILD_DATE|BUILD_TIME|BUILD_NUMBER|"
+                     r"GIT_TAG|GIT_VERSION|TIMESTAMP)$")
 
 
-def volatile(name: str) -> bool:
+def volatile(name: str, has_default: bool = False) -> bool:
     """Does this variable name say its value changes with every build or release?"""
     n = name.upper()
-    return n in _EXACT or n.startswith(_PREFIX) or bool(_SUFFIX.search(n))
+    return n in _EXACT or n.startswith(_PREFIX) or (not has_default and bool(_SUFFIX.search(n)))
 
 
 def _declared(ins) -> list[str]:
-    """Names an ARG/ENV instruction declares (ENV only when its value changes what RUN sees)."""
+    """Per-build variables an ARG/ENV declares. An ENV with a literal value changes only when the
+    Dockerfile is edited, so it counts only when its value refers to a variable (an ARG)."""
+    out = []
     if ins.cmd == "ARG":
-        return [a.partition("=")[0].strip() for a in ins.args if a.partition("=")[0].strip()]
-    if ins.cmd == "ENV":
-        return [k for k in ins.args[0::2]]
-    return []
+        for a in ins.args:
+            name, eq, _ = a.partition("=")
+            if name.strip() and volatile(name.strip(), bool(eq)):
+                out.append(name.strip())
+    elif ins.cmd == "ENV":
+        for k, v in zip(ins.args[0::2], ins.args[1::2]):
+            if "$" in v and volatile(k, False):
+                out.append(k)
+    return out
+
+
+def _uses(ins, name: str) -> bool:
+    rx = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+    return bool(rx.search(ins.original) or any(rx.search(body) for _, body in ins.heredocs))
 
 
 def check(model: DockerfileModel) -> Iterator[Finding]:
@@ -107,12 +124,11 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         if step is None:
             continue
         what = next((c.go.sub for c in step.go_commands() if c.go.downloads), "download")
-        for ins in st.instructions:
-            if ins is step:
-                break
+        items = st.instructions[: st.instructions.index(step) + 1]
+        for pos, ins in enumerate(items[:-1]):
             for name in _declared(ins):
-                if not volatile(name):
-                    continue
+                if any(_uses(x, name) for x in items[pos + 1 :]):
+                    continue  # a step up to the download needs the value: it has to re-run anyway
                 yield RULE.finding(
                     f"{ins.cmd} {name} is declared in stage {st.label} before `go {what}` (line "
                     f"{step.start_line}): each new value re-runs that step and every RUN after it",
