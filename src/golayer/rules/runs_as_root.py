@@ -47,8 +47,9 @@ ENTRYPOINT ["/usr/local/bin/app"]
 or keep the base and add `USER 65532:65532` (numeric: works without a passwd entry).
 
 ## Fix
-Unsafe fix (`--unsafe-fixes`), offered when the stage sets no `USER` at all: append
-`USER 65532:65532` at the end of the target stage. Every `RUN` of the stage still runs as
+Unsafe fix (`--unsafe-fixes`), offered when the stage sets no `USER` at all: insert
+`USER 65532:65532` after the last `RUN`/`COPY` of the target stage (before its closing
+`CMD`/`ENTRYPOINT`, or at its end). Every `RUN` of the stage still runs as
 root; only the container process changes user. It is unsafe because a program that writes
 into directories owned by root (its WORKDIR, `/var/lib/...`) or binds a port below 1024 will
 then fail; check the program's writable paths (mount an `emptyDir`/volume) before applying.
@@ -75,6 +76,20 @@ RULE = Rule(
 )
 
 
+def _insertion_point(model, target):
+    """Before the stage's trailing CMD/ENTRYPOINT block (after every RUN), else at its end."""
+    ins = target.instructions
+    if not ins and target.from_instruction is None:
+        return None
+    last_run = max((i for i, x in enumerate(ins) if x.cmd in ("RUN", "COPY", "ADD")), default=-1)
+    for x in ins[last_run + 1:]:
+        if x.cmd in ("CMD", "ENTRYPOINT"):
+            return x.start, "USER 65532:65532\n"
+    last = ins[-1] if ins else target.from_instruction
+    pre = "" if model.content[: last.end].endswith("\n") else "\n"
+    return last.end, pre + "USER 65532:65532\n"
+
+
 def check(model):
     target = model.target
     if target is None:
@@ -93,13 +108,13 @@ def check(model):
     base = final.root_base(target)
     fi = target.from_instruction
     line = fi.start_line if fi else 1
-    last = target.instructions[-1] if target.instructions else fi
     fix = None
-    if last is not None:
-        pre = "" if model.content[: last.end].endswith("\n") else "\n"
+    where = _insertion_point(model, target)
+    if where is not None:
+        pos, text = where
         fix = RULE.fixed(
-            f"append USER 65532:65532 to stage '{target.label}' (the program then cannot write where only root may)",
-            [Edit(str(model.path), last.end, last.end, pre + "USER 65532:65532\n")],
+            f"add USER 65532:65532 to stage '{target.label}' (the program then cannot write where only root may)",
+            [Edit(str(model.path), pos, pos, text)],
             unsafe=True,
         )
     yield RULE.finding(
