@@ -118,7 +118,8 @@ def check(model):
                 yield RULE.finding(
                     f"{b.path} is built with cgo on ({link.reason}) against {_NAMES.get(build_libc, build_libc)} "
                     f"in stage '{b.stage.label}' but runs on {rt.ref} ({_NAMES.get(runtime_libc, runtime_libc)}) "
-                    f"in stage '{stage.label}': it will fail with `exec {b.path}: no such file or directory`",
+                    f"in stage '{stage.label}': linked dynamically (net, os/user or C code) it fails to start with "
+                    f"`no such file or directory`",
                     file=str(model.path), line=ins.start_line, end_line=ins.end_line, stage=stage.label,
                     hint="build with CGO_ENABLED=0, or use a runtime base with the builder's libc "
                     "(gcr.io/distroless/base-debian12 for a Debian builder)",
