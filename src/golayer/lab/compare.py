@@ -187,6 +187,7 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
     def build(label: str, token: str, no_cache: bool) -> BuildResult:
         rw = rewrite(variant.text, mapper, cache_token=token, goproxy=goproxy, is_go_image=mapper.is_go_image)
         ws.dockerfile.write_text(rw.text)
+        out["built_dockerfile"] = rw.text
         for n in rw.notes:
             if n not in out["notes"]:
                 out["notes"].append(n)
