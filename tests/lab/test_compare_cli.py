@@ -82,3 +82,14 @@ def test_unknown_missing_base_is_a_clear_error(cli, lab_bases, tmp_path):
     assert res.code == 2
     assert "quay.io/golayer-test-lab/absent:1 is not in the local image store" in res.err
     assert "--base-map" in res.err
+
+
+def test_compare_with_the_legacy_builder(cli, lab_bases, tmp_path):
+    ctx = _ctx(tmp_path)
+    res = cli(["lab", "compare", str(tmp_path / "ok.Dockerfile"), "--context", str(ctx), "--builder", "legacy",
+               "--format", "json"])
+    assert res.code == 0, res.err
+    v = json.loads(res.out)["variants"][0]
+    assert v["builder"] == "legacy"
+    assert v["steps_rerun"]["nochange"] == [] and v["steps_rerun"]["touch"] == []
+    assert v["steps_rerun"]["edit"] == ["COPY . .", "RUN ls > /files", 'CMD ["sleep", "30"]']
