@@ -104,11 +104,11 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
     from golayer.findings import apply_edits
 
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
         shifted = [Edit(e.file, e.start - ins.start, e.end - ins.start, e.text) for e in edits]
         new_src = apply_edits(model.content[ins.start:ins.end], shifted)
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
         if len(cmds) != 1 or cmds[0].cmd.upper() != "RUN":
             return False
         c = cmds[0]

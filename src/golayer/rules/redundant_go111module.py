@@ -151,9 +151,9 @@ def _env_fix(model: DockerfileModel, ins: Instruction):
 
 def _same_env(model: DockerfileModel, ins: Instruction, new_src: str) -> bool:
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
     except Exception:  # noqa: BLE001
         return False
     if len(cmds) != 1:
@@ -192,9 +192,9 @@ def _same_commands(model: DockerfileModel, ins: Instruction, new_src: str, cmd) 
     from golayer.dockerfile import shell
 
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
         if len(cmds) != 1:
             return False
         c = cmds[0]
