@@ -67,21 +67,21 @@ def test_json_contract(tmp_path, cli):
 
 def test_diff_writes_nothing_and_fix_applies(tmp_path, cli):
     p = write(tmp_path, "Dockerfile", BAD)
-    r = cli(["lint", "--diff", str(p)])
+    r = cli(["lint", "--diff", str(p), "--select", "go-env-write"])
     assert r.code == 1
     assert "-RUN go env -w GOPROXY=direct\n+ENV GOPROXY=direct\n" in r.out
     assert p.read_text() == BAD
-    r = cli(["lint", "--fix", str(p), "--no-color"])
+    r = cli(["lint", "--fix", str(p), "--no-color", "--select", "GLD001"])
     assert p.read_text() == BAD.replace("RUN go env -w GOPROXY=direct", "ENV GOPROXY=direct")
     assert "go-env-write" not in r.out and "fixed" in r.out
-    r = cli(["lint", "--diff", str(p)])
+    r = cli(["lint", "--diff", str(p), "--select", "GLD001"])
     assert r.code == 0 and r.out == ""
 
 
 def test_stdin(tmp_path, cli):
     r = cli(["lint", "-", "--no-color"], stdin=BAD)
     assert r.code == 1 and "-:2 warning go-env-write" in r.out
-    r = cli(["lint", "-", "--fix"], stdin=BAD)
+    r = cli(["lint", "-", "--fix", "--select", "go-env-write"], stdin=BAD)
     assert r.out == BAD.replace("RUN go env -w GOPROXY=direct", "ENV GOPROXY=direct")
 
 

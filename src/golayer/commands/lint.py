@@ -207,7 +207,8 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
                 old = contents[name]
                 sys.stdout.write("".join(difflib.unified_diff(
                     old.splitlines(keepends=True), new.splitlines(keepends=True),
-                    fromfile=f"a/{name}", tofile=f"b/{name}")))
+                    fromfile=name if name.startswith("/") else f"a/{name}",
+                    tofile=name if name.startswith("/") else f"b/{name}")))
             n = len(changed)
             click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} would change "
                        f"{n} file{'s' if n != 1 else ''}" + ("" if unsafe_fixes else " (safe fixes only)"),

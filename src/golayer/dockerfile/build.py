@@ -306,10 +306,14 @@ class _State:
     goenv_files: dict[str, dict[str, str]] = field(default_factory=dict)
     cc_installed: str | None = None
     posix_shell: bool = True
+    cached_go: GoSettings | None = None  # Go settings for the current state; reset on every change
 
     def copy(self) -> "_State":
         return _State(dict(self.env), dict(self.origins), {}, self.user, self.workdir,
                       {k: dict(v) for k, v in self.goenv_files.items()}, self.cc_installed, self.posix_shell)
+
+    def changed(self) -> None:
+        self.cached_go = None
 
     def scope(self) -> dict[str, str]:
         s = dict(self.args)
@@ -510,9 +514,11 @@ def _snapshot(ins: Instruction, stage: Stage, state: _State) -> None:
     ins.args_in_scope = dict(state.args)
     ins.user = state.user
     ins.workdir = state.workdir
-    pe = state.process_env(stage.base_image)
-    ins.go = go_settings(pe, _origins(state), state.user, stage.base_image, state.goenv_files,
-                         state.cc_installed, stage._platform)  # type: ignore[attr-defined]
+    if state.cached_go is None:
+        pe = state.process_env(stage.base_image)
+        state.cached_go = go_settings(pe, _origins(state), state.user, stage.base_image, state.goenv_files,
+                                      state.cc_installed, stage._platform)  # type: ignore[attr-defined]
+    ins.go = state.cached_go  # shared between instructions while nothing relevant changes (read-only)
 
 
 def _origins(state: _State) -> dict[str, str]:
@@ -539,6 +545,8 @@ def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction
     _snapshot(ins, stage, state)
     cmd = raw.cmd
     esc = model.escape
+    if cmd in ("ARG", "ENV", "USER"):
+        state.changed()
     if cmd == "ARG":
         for name, default in _arg_decls(raw.value):
             if name in build_args:
@@ -597,10 +605,12 @@ def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction
             why = _is_compiler_install(c)
             if why and not state.cc_installed:
                 state.cc_installed = why
+                state.changed()
             if c.go is not None and c.go.sub in ("env -w", "env -u"):
                 path = goenv_path(c.env, state.user, stage.base_image)
                 if path is None:
                     continue
+                state.changed()
                 f = state.goenv_files.setdefault(path, {})
                 f.update(c.go.env_writes)
                 for k in c.go.env_unsets:

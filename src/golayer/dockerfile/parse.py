@@ -92,23 +92,32 @@ def _pragmas(lines: list[str]) -> list[Pragma]:
 
 
 def _error_line(content: str, message: str) -> int:
-    """Find the line a whole-file parse error belongs to: the shortest prefix that fails the same way."""
+    """The line a whole-file parse error belongs to: the shortest prefix of lines that fails the same way
+    (bisection: once a prefix contains the bad instruction, longer prefixes fail too)."""
     import dockerfile
 
     lines = content.splitlines(keepends=True)
-    if len(lines) > 3000:
-        return 1
-    text = ""
-    for i, line in enumerate(lines):
-        text += line
+
+    def fails(k: int) -> bool:
+        text = "".join(lines[:k])
         if not text.strip():
-            continue
+            return False
         try:
             dockerfile.parse_string(text)
         except Exception as exc:  # noqa: BLE001 - the package raises several Go error types
-            if str(exc) == message:
-                return i + 1
-    return max(1, len(lines))
+            return str(exc) == message
+        return False
+
+    lo, hi = 1, len(lines)
+    if hi == 0 or not fails(hi):
+        return 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fails(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def parse(content: str) -> Parsed:
