@@ -64,7 +64,7 @@ runtime stage is appended:
   runtime data (`config`, `configs`, `templates`, `static`, `public`, `assets`, `web`, `views`,
   `migrations`, `locales`, `i18n`, `www`) and top-level `config.*`/`settings.*` files, seen in
   the build context and not excluded by `.dockerignore`.
-- **Runtime settings** carried over: `WORKDIR`, `ENV` (without `GO*`/`CGO_*` build settings,
+- **Runtime settings** carried over: `WORKDIR` (when the stage sets one), `ENV` (without `GO*`/`CGO_*` build settings,
   `CC`, `PATH`, `DEBIAN_FRONTEND`; `GODEBUG`, `GOMEMLIMIT`, `GOMAXPROCS`, `GOGC`, `GOTRACEBACK`
   are kept), `EXPOSE`, `LABEL`, `VOLUME`, `STOPSIGNAL`, `USER`, exec-form `HEALTHCHECK` of a
   built binary, `ENTRYPOINT`, `CMD`. A shell-form `CMD`/`ENTRYPOINT` of one built binary with
@@ -104,37 +104,31 @@ def check(model):
     target = model.target
     if target is None:
         return
-    fix_done = False
-
-    def fix_once():
-        nonlocal fix_done
-        if fix_done:
-            return None
-        fix_done = True
-        return rewrite(model).fix
-
     stages = final.chain(target)
     root = stages[0]
+    hits = []  # (instruction to report, stage, message, subject)
     if final.is_toolchain_base(target) and root.from_instruction is not None:
-        fi = root.from_instruction
         via = f" via stage '{root.label}'" if root is not target else ""
-        line_ins = target.from_instruction if root is not target and target.from_instruction else fi
-        yield RULE.finding(
-            f"target stage '{target.label}' is based on {root.base_image.ref}{via}, a Go toolchain image: "
-            "the compiler, its caches and build tools ship in the image",
-            file=str(model.path), line=line_ins.start_line, end_line=line_ins.end_line, stage=target.label,
-            hint="build in a builder stage and COPY --from it only the binary into a distroless/scratch stage",
-            fix=fix_once(), subject=f"{target.label} on {root.base_image.ref}",
-        )
+        at = target.from_instruction if root is not target and target.from_instruction else root.from_instruction
+        hits.append((at, target, f"target stage '{target.label}' is based on {root.base_image.ref}{via}, a Go "
+                     "toolchain image: the compiler, its caches and build tools ship in the image",
+                     f"{target.label} on {root.base_image.ref}"))
     for s in stages:
         for ins in s.instructions:
             for how in final.go_installs(ins):
-                yield RULE.finding(
-                    f"stage '{s.label}' ends up in the image and installs Go ({how})",
-                    file=str(model.path), line=ins.start_line, end_line=ins.end_line, stage=s.label,
-                    hint="install Go in a builder stage that is not the target",
-                    fix=fix_once(), subject=f"{s.label}: {how}",
-                )
+                hits.append((ins, s, f"stage '{s.label}' ends up in the image and installs Go ({how})",
+                             f"{s.label}: {how}"))
+    if not hits:
+        return
+    rw = rewrite(model)
+    extra = f" (no automatic rewrite: {rw.reason})" if rw.fix is None and rw.reason and len(model.stages) == 1 else ""
+    for n, (ins, s, msg, subject) in enumerate(hits):
+        yield RULE.finding(
+            msg, file=str(model.path), line=ins.start_line, end_line=ins.end_line, stage=s.label,
+            hint="build in a builder stage and COPY --from it only the binary into a distroless/scratch stage"
+            + extra,
+            fix=rw.fix if n == 0 else None, subject=subject,
+        )
 
 
 # ----------------------------------------------------------------------------- the rewrite
@@ -358,7 +352,7 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
     if any(d is True for d in dynamic):
         base = final.runtime_base_for(True)
         notes.append(f"runtime base {base}: cgo is on ({links[dynamic.index(True)].reason}), "
-                     "the binary needs glibc")
+                     "so the binary may be linked against glibc")
     elif any(d is None for d in dynamic):
         base = final.runtime_base_for(True)
         notes.append(f"runtime base {base}: could not tell whether cgo is on; the glibc base runs static binaries too")
@@ -405,7 +399,7 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         kept.append(f"{k}={_q(v)}")
     if kept:
         body.append("ENV " + " ".join(kept))
-    if workdir != "/":
+    if workdir != "/" and any(i.cmd == "WORKDIR" for i in st.instructions):
         body.append(f"WORKDIR {workdir}")
     for b in binaries:
         if b.path.endswith("/*"):
