@@ -164,8 +164,10 @@ class Tree:
                 self.children[_parent(d)].add(d)
 
     def _subtree_bytes(self, path: str) -> int:
+        """dive's size for a whiteout of ``path``: its subtree's bytes when it is a directory that some
+        layer declared (dive gives a directory that only exists implicitly no directory flag: 0)."""
         e = self.entries.get(path)
-        if e is None or e.type != "dir":
+        if e is None or e.type != "dir" or e.rec is None:
             return 0
         total = 0
         stack = [path]
