@@ -255,9 +255,13 @@ def test_recursive_structure_is_refused():
 
 
 def test_deep_nesting_is_an_error_not_a_crash(tmp_path):
-    p = write(tmp_path, "kind: Pod\nspec: " + "[" * 5000 + "]" * 5000 + "\n")
-    r = run_cli(["runtime", str(p)])
-    assert r.code == 2 and "golayer: error:" in r.err and "Traceback" not in r.err
+    flow = write(tmp_path, "kind: Pod\nspec: " + "[" * 5000 + "]" * 5000 + "\n", "flow.yaml")
+    block = write(tmp_path, "kind: Pod\nspec:\n" + "".join("  " * (i + 1) + "a:\n" for i in range(3000)), "block.yaml")
+    for p in (flow, block):
+        t = time.monotonic()
+        r = run_cli(["runtime", str(p)])
+        assert time.monotonic() - t < 5
+        assert r.code == 2 and "refusing to parse it" in r.err and "Traceback" not in r.err
 
 
 def test_non_mapping_documents_are_skipped_with_a_note(tmp_path):

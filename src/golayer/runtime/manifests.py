@@ -97,8 +97,32 @@ def _yaml():
     return y
 
 
+MAX_FLOW_DEPTH = 100
+MAX_INDENT = 256
+_DEEP_INDENT = re.compile(r"^[ \t]{%d}" % MAX_INDENT, re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth_ok(text: str) -> bool:
+    """Cheap guard: the YAML scanner slows down quadratically with flow nesting ([[[[...)."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group(0) in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return False
+        elif depth:
+            depth -= 1
+    return True
+
+
 def _parse_docs(text: str, name: str, line_offset: int) -> list[Any]:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if _DEEP_INDENT.search(text):
+        raise InputError(f"{name}: YAML indented more than {MAX_INDENT} columns; refusing to parse it")
+    if not _flow_depth_ok(text):
+        raise InputError(f"{name}: YAML nested more than {MAX_FLOW_DEPTH} levels deep; refusing to parse it")
 
     try:
         docs = list(_yaml().load_all(io.StringIO(text)))
