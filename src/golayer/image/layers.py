@@ -102,6 +102,8 @@ class LayerRecord:
 
 def norm(name: str) -> str | None:
     """Absolute normalised path of a tar member name; '' for the root; None when it escapes."""
+    if name and name[0] not in "./" and name[-1] != "/" and "/." not in name and "//" not in name:
+        return "/" + name
     if name.startswith("./"):
         name = name[2:]
     name = name.strip("/")
