@@ -131,6 +131,11 @@ class Elf:
              shentsize, shnum, shstrndx) = struct.unpack_from(self.bo + "HHIIIIIHHHHHH", data, 16)
         self.segments = self._read_segments(phoff, phentsize, phnum)
         self.sections = self._read_sections(shoff, shentsize, shnum, shstrndx)
+        ends = [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD]
+        ends += [s.offset + s.size for s in self.sections if s.type not in (0, SHT_NOBITS)]
+        if ends and max(ends) > n:
+            self.problems.append(f"truncated: the file has {n} bytes but its segments/sections "
+                                 f"extend to {max(ends)}")
 
     # -- headers -----------------------------------------------------------------------------
     def _read_segments(self, phoff: int, entsize: int, num: int) -> list[Segment]:
@@ -749,7 +754,8 @@ def _inspect(data: bytes, info: BinaryInfo, facts: ElfFacts) -> None:
         except ValueError as exc:
             info.buildinfo = BuildInfo(go_version=vers)
             problems.append(f"could not parse Go build info: {exc}")
-        info.trimpath = info.buildinfo.setting("-trimpath") == "true"
+        # Go >= 1.18 records build settings; -trimpath only when true. No settings: unknown.
+        info.trimpath = (info.buildinfo.setting("-trimpath") == "true") if info.buildinfo.settings else None
     try:
         nfunc, names, fmt = read_functions(elf)
     except ElfError as exc:
