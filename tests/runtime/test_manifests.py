@@ -348,3 +348,31 @@ def test_run_runtime_for_check_skips_bad_files(tmp_path):
     assert any("bad.yaml" in n and "not valid YAML" in n for n in rep.data["notes"])
     with pytest.raises(InputError):
         run_runtime([str(bad)], Config(), strict=True)
+
+
+def test_unknown_compose_variable_is_noted(tmp_path):
+    p = write(tmp_path, "services:\n  a:\n    image: x\n    mem_limit: 1g\n    environment:\n"
+                        "      GOMEMLIMIT: ${GML}\n", "compose.yaml")
+    code, doc = run_json(str(p))
+    assert any("${GML}" in n and "cannot see" in n for n in doc["notes"])
+    assert doc["findings"] == []  # unknown value: neither missing nor invalid
+
+
+def test_nothing_found_is_said(tmp_path):
+    p = write(tmp_path, "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
+    r = run_cli(["runtime", str(p)])
+    assert r.code == 0 and "no Kubernetes workload or compose service found" in r.out
+
+
+def test_check_command_includes_manifests(tmp_path):
+    pytest.importorskip("golayer.commands.lint")
+    (tmp_path / "deploy").mkdir()
+    write(tmp_path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                    "  - name: c\n    env: [{name: GOMEMLIMIT, value: 768Mi}]\n", "deploy/pod.yaml")
+    r = run_cli(["check", str(tmp_path), "-f", "json"])
+    import json
+
+    doc = json.loads(r.out)
+    assert r.code == 1 and "runtime (1 manifest)" in r.err
+    assert "gomemlimit-invalid" in [f["rule"] for f in doc["findings"]]
+    assert doc["runtime"]["containers"][0]["workload"] == "Pod/p"

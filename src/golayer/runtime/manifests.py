@@ -639,6 +639,8 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
                     continue
                 sv = str(v).lower() if isinstance(v, bool) else str(v)
                 val, note = interpolate(sv, env_file)
+                if val is None and note:
+                    ctx.note(ln, f"service {sname}: {k} {note}")
                 ct.env[str(k)] = EnvValue(str(k), ln, val, source="compose", note=note)
         elif isinstance(envs, list):
             for i, item in enumerate(envs):
@@ -651,6 +653,8 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
                                          note="taken from the shell environment of `docker compose`")
                     continue
                 val, note = interpolate(v, env_file)
+                if val is None and note:
+                    ctx.note(ln, f"service {sname}: {k} {note}")
                 ct.env[k] = EnvValue(k, ln, val, source="compose", note=note)
         w.containers.append(ct)
         out.append(w)
