@@ -298,3 +298,8 @@ def test_rewritten_example_builds_and_starts(tmp_path, docker):
             subprocess.run([docker, "rm", "-f", cid], capture_output=True)
     finally:
         subprocess.run([docker, "rmi", "-f", tag], capture_output=True)
+
+
+def test_no_rewrite_of_a_dev_image_without_cmd(tmp_path):
+    fs = found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n")
+    assert len(fs) == 1 and fs[0].fix is None and "no CMD/ENTRYPOINT" in fs[0].hint

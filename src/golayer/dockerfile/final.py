@@ -387,11 +387,19 @@ def _abs(path: str, workdir: str) -> str:
     return posixpath.normpath(path if path.startswith("/") else posixpath.join(workdir or "/", path))
 
 
-def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command) -> list[BuiltBinary]:
+def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command,
+                        cwd: str | None = "") -> list[BuiltBinary]:
+    """Outputs of one go build/install; ``cwd`` is the directory after ``cd`` s earlier in the
+    same RUN ("" = the WORKDIR, None = unknown: relative outputs are then not guessed)."""
     go = cmd.go
     if go is None or go.sub not in ("build", "install"):
         return []
-    workdir = ins.workdir or "/"
+    if cwd is None:
+        o = go.flags.get("-o")
+        if go.sub == "install" or not o or not o.startswith("/"):
+            return [] if go.sub != "install" else [
+                BuiltBinary(ins.stage, ins, cmd, posixpath.join(_gopath_bin(cmd, ins), "*"), False)]
+    workdir = cwd or ins.workdir or "/"
     stage = ins.stage
     pkgs = [p for p in go.packages if p]
     if go.sub == "install":
@@ -428,12 +436,22 @@ def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = Tr
         for ins in s.instructions:
             if ins.cmd != "RUN":
                 continue
+            cwd: str | None = ""
             for cmd in ins.commands:
-                out.extend(binaries_of_command(model, ins, cmd))
+                if cmd.name == "cd":
+                    dest = cmd.argv[1] if len(cmd.argv) > 1 else None
+                    if dest is None or is_unknown(dest) or dest.startswith("-"):
+                        cwd = None
+                    elif cwd is not None:
+                        cwd = _abs(dest, cwd or ins.workdir or "/")
+                    continue
+                out.extend(binaries_of_command(model, ins, cmd, cwd))
     return out
 
 
 def _covers(source: str, binary: BuiltBinary) -> bool:
+    # COPY --from sources are paths from the root of the source stage, whatever its WORKDIR
+    source = source if source.startswith("/") else "/" + source
     src = posixpath.normpath(source) if source not in ("", "/") else "/"
     path = binary.path
     if src == "/":

@@ -3,10 +3,12 @@
 ## What it finds
 A stage on `--platform=$BUILDPLATFORM` (itself or through the stage it derives from) runs
 `go build` or `go install` with no `GOARCH` in effect: not from `ENV`, `ARG`, an inline
-`GOARCH=... go build`, an `export`, or `go env -w`, and the binary ends up in a stage that is
-in the image (or the stage is needed and golayer cannot tell which of its binaries are copied).
+`GOARCH=... go build`, an `export`, or `go env -w`, and the binary ends up in the image: the
+stage itself is in the image, or a `COPY --from` of a stage in the image brings that binary.
 
-Not flagged: a `GOARCH` set any way, including literal values (`GOARCH=arm64` is an explicit
+Not flagged: binaries golayer cannot trace into the image (a code generator or license tool
+built for the build machine and run during the build is right to use the host's `GOARCH`); a
+`GOARCH` set any way, including literal values (`GOARCH=arm64` is an explicit
 choice); builds through `xx-go` (tonistiigi/xx sets the target for you); builds hidden in
 scripts or Makefiles (golayer does not see their environment); builder stages without
 `--platform=$BUILDPLATFORM` (they run on the target platform, see `cross-compile-emulation`).
@@ -51,7 +53,6 @@ from __future__ import annotations
 
 from golayer.catalogue import Rule
 from golayer.dockerfile import final
-from golayer.dockerfile.model import is_unknown
 from golayer.findings import Applicability, Edit, Severity
 
 RULE = Rule(
@@ -92,7 +93,7 @@ def check(model):
             continue
         if _uses_xx(stage):
             continue
-        mine = shipped.get(stage.index)
+        mine = shipped.get(stage.index, set())
         bad = []
         for ins in stage.instructions:
             if ins.cmd != "RUN":
@@ -100,10 +101,8 @@ def check(model):
             for c in ins.go_commands():
                 if c.go.sub not in ("build", "install") or c.name != "go":
                     continue
-                if mine is not None and (ins.index, id(c)) not in mine:
-                    continue
-                if mine is None and not stage.in_final_image and not stage.needed:
-                    continue
+                if (ins.index, id(c)) not in mine and not stage.in_final_image:
+                    continue  # not traced into the image: a tool for the build may well be for the host
                 if takes_target_arch(model, ins, c):
                     continue
                 bad.append((ins, c))

@@ -70,8 +70,9 @@ runtime stage is appended:
   built binary, `ENTRYPOINT`, `CMD`. A shell-form `CMD`/`ENTRYPOINT` of one built binary with
   plain arguments becomes exec form with the binary's absolute path (distroless has no shell).
 The fix description lists every decision and what it could not decide. No fix when a
-`CMD`/`ENTRYPOINT` needs a shell or a tool that is not a built binary, when no `go build`
-output can be found, or for multi-stage files. Unsafe because the new image has no shell,
+`CMD`/`ENTRYPOINT` needs a shell or a tool that is not a built binary, when there is no
+`CMD`/`ENTRYPOINT` at all (a development or tools image), when no `go build` output can be
+found, or for multi-stage files; the finding's hint then says why. Unsafe because the new image has no shell,
 no package manager, and (with `:nonroot`) runs as uid 65532 unless the original set `USER`.
 
 ## References
@@ -440,7 +441,8 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
             notes.append(f"left out HEALTHCHECK at line {proc.healthcheck.start_line}: it needs a shell or a tool "
                          "the runtime base does not have")
     if proc.entrypoint is None and proc.cmd is None:
-        notes.append("the original sets no CMD/ENTRYPOINT: neither does the runtime stage")
+        return Rewrite(None, notes, "the stage sets no CMD/ENTRYPOINT, so golayer cannot tell which program the "
+                                    "image runs (a development or tools image needs its toolchain)")
     if proc.entrypoint is not None:
         line, why = _entry(model, proc.entrypoint, binaries, workdir, is_args=False)
         if line is None:
