@@ -118,9 +118,10 @@ def _lookup(ref: str) -> BaseImage:
 
 def lookup(ref: str) -> BaseImage:
     """Knowledge about an image reference (a fresh copy the caller may modify)."""
-    from copy import deepcopy
+    from dataclasses import replace
 
-    return deepcopy(_lookup(ref))
+    img = _lookup(ref)
+    return replace(img, env=dict(img.env))
 
 
 def workdir(ref: str) -> str | None:
