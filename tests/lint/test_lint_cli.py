@@ -105,7 +105,7 @@ def test_global_pragma_and_stage_pragma(tmp_path):
         FROM golang:1.22
         RUN go env -w GOPROXY=direct
     """)
-    assert rules_of(fs) == []
+    assert "go-env-write" not in rules_of(fs)
     fs = lint(tmp_path, """
         # golayer ignore=go-env-write
         FROM golang:1.22 AS a
@@ -113,7 +113,7 @@ def test_global_pragma_and_stage_pragma(tmp_path):
         FROM golang:1.22 AS b
         RUN go env -w GOPROXY=direct
     """)
-    assert [(f.rule, f.line) for f in fs] == [("go-env-write", 5)]
+    assert [(f.rule, f.line) for f in fs if f.rule == "go-env-write"] == [("go-env-write", 5)]
 
 
 def test_unused_and_unknown_pragmas_are_reported(tmp_path):
