@@ -303,3 +303,10 @@ def test_rewritten_example_builds_and_starts(tmp_path, docker):
 def test_no_rewrite_of_a_dev_image_without_cmd(tmp_path):
     fs = found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n")
     assert len(fs) == 1 and fs[0].fix is None and "no CMD/ENTRYPOINT" in fs[0].hint
+
+
+def test_runtime_base_setting_from_config(tmp_path, cli):
+    (tmp_path / "Dockerfile").write_text('FROM golang:1.22\nRUN CGO_ENABLED=0 go build -o /app .\nENTRYPOINT ["/app"]\n')
+    (tmp_path / ".golayer.toml").write_text('select = ["toolchain-in-final-image"]\n[lint]\nruntime-base = "scratch"\n')
+    r = cli(["lint", "--diff", "--unsafe-fixes", str(tmp_path / "Dockerfile")], cwd=tmp_path)
+    assert "+FROM scratch\n" in r.out and "+COPY --from=build /app /app\n" in r.out, r.out + r.err
