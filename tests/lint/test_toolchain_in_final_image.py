@@ -225,7 +225,18 @@ def test_configured_scratch(tmp_path):
     m = build_model(tmp_path / "Dockerfile")
     rw = rule_mod.rewrite(m, runtime_base="scratch")
     new = apply_edits(df, rw.fix.edits)
-    assert "\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n" in new
+    assert new.endswith("\nFROM scratch\nCOPY --from=build /app /app\n"
+                        "COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
+                        "ENTRYPOINT [\"/app\"]\n")
+    # sources that load time zones get Go's zone database on scratch
+    (tmp_path / "main.go").write_text('package main\n\nimport "time"\n\nfunc main() { time.LoadLocation("UTC") }\n')
+    m = build_model(tmp_path / "Dockerfile")
+    new = apply_edits(df, rule_mod.rewrite(m, runtime_base="scratch").fix.edits)
+    assert "\nFROM scratch\nENV ZONEINFO=/zoneinfo.zip\n" in new
+    assert "COPY --from=build /usr/local/go/lib/time/zoneinfo.zip /zoneinfo.zip\n" in new
+    (tmp_path / "Dockerfile").write_text(new)
+    after = lint(tmp_path, new)
+    assert of_rule(after, "runtime-missing-zoneinfo") == [] and of_rule(after, RULE) == []
 
 
 def test_no_rewrite_when_undecidable(tmp_path):

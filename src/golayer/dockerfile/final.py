@@ -631,3 +631,92 @@ def multi_platform_intent(model: DockerfileModel) -> str | None:
 def on_build_platform(stage: Stage) -> bool:
     p = stage_platform(stage)
     return bool(p) and "BUILDPLATFORM" in p
+
+
+# --------------------------------------------------------------------------- Go sources in the context
+
+_LOADLOC = re.compile(rb"\bLoadLocation\(")
+_TZDATA_IMPORT = re.compile(rb"\"time/tzdata\"")
+_SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
+_MAX_GO_FILES = 4000
+_MAX_GO_BYTES = 40 * 1024 * 1024
+
+
+@dataclass
+class GoSourceFacts:
+    """What the Go sources of the build context do (non-test files, vendor/testdata skipped)."""
+
+    files: int
+    load_location: list[str]  # context-relative paths of files calling LoadLocation(
+    imports_tzdata: bool  # some file imports "time/tzdata" (embeds the zone database)
+
+
+def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
+    """Scan the context's Go sources once per model; None when there is no readable context
+    or it is too large to scan quickly (rules then stay silent)."""
+    import os
+
+    d = getattr(model.context, "dir", None)
+    if d is None:
+        return None
+    cached = model.__dict__.get("_go_source_facts", False)
+    if cached is not False:
+        return cached
+    facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
+    total = 0
+    try:
+        if not d.is_dir():
+            facts = None
+        else:
+            for root, dirs, names in os.walk(d):
+                dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
+                for n in names:
+                    if not n.endswith(".go") or n.endswith("_test.go"):
+                        continue
+                    p = os.path.join(root, n)
+                    if os.path.islink(p):
+                        continue
+                    facts.files += 1
+                    if facts.files > _MAX_GO_FILES:
+                        raise StopIteration
+                    with open(p, "rb") as fh:
+                        data = fh.read(4 * 1024 * 1024)
+                    total += len(data)
+                    if total > _MAX_GO_BYTES:
+                        raise StopIteration
+                    if _LOADLOC.search(data):
+                        facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    if _TZDATA_IMPORT.search(data):
+                        facts.imports_tzdata = True
+    except StopIteration:
+        facts = None
+    except OSError:
+        facts = None
+    model.__dict__["_go_source_facts"] = facts  # once per model: rules share one scan
+    return facts
+
+
+def stage_provides(stage: Stage, what: str) -> bool | None:
+    """Does the stage chain provide "tzdata" or "ca" (base knowledge, packages, copies, ENV)?
+
+    True/False, or None when the base is unknown to golayer."""
+    base = root_base(stage)
+    have = base.has_tzdata if what == "tzdata" else base.has_ca
+    pkgs = {"tzdata"} if what == "tzdata" else {"ca-certificates", "ca-certificates-bundle"}
+    marks = ("zoneinfo",) if what == "tzdata" else ("ca-certificates", "/etc/ssl", "/etc/pki", "cacert")
+    envs = ("ZONEINFO",) if what == "tzdata" else ("SSL_CERT_FILE", "SSL_CERT_DIR")
+    for ins in chain_instructions(stage):
+        for c in ins.commands:
+            if c.package_install and set(p.split("=", 1)[0] for p in c.package_install[1]) & pkgs:
+                return True
+        if ins.cmd in ("COPY", "ADD") and any(
+            any(m in s for m in marks) for s in [*ins.copy_sources, ins.copy_dest or ""]
+        ):
+            return True
+        if ins.cmd == "ENV" and any(e in ins.args for e in envs):
+            return True
+    if is_scratch(base):
+        return False
+    if not base.known or have is None:
+        return None
+    return bool(have)

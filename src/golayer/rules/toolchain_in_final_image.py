@@ -54,7 +54,9 @@ runtime stage is appended:
   `-extldflags -static`) → `gcr.io/distroless/static-debian12:nonroot`; cgo on with glibc →
   `gcr.io/distroless/base-debian12:nonroot`; cgo undecidable → the glibc base (runs static
   binaries too). `scratch` instead of the static base with `[tool.golayer.lint]
-  runtime-base = "scratch"`. A cgo build against musl (alpine + gcc) gets no fix.
+  runtime-base = "scratch"`; then the builder's CA bundle is copied too, and, when the
+  sources call `time.LoadLocation`, Go's `zoneinfo.zip` with `ENV ZONEINFO=/zoneinfo.zip`
+  (scratch has neither). A cgo build against musl (alpine + gcc) gets no fix.
 - **Binaries**: every `go build -o X` (relative to its WORKDIR), `go build` without `-o`
   (named after the package or go.mod's module) and `go install` (`$GOBIN` or `$GOPATH/bin`)
   is copied to the same path.
@@ -414,6 +416,21 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         if p in bins or p == "/":
             continue
         body.append(f"COPY --from={name} {p} {p}")
+    if scratch:
+        builder = final.root_base(st)
+        if builder.known and builder.has_ca:
+            body.append(f"COPY --from={name} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt")
+            notes.append("scratch has no CA bundle: copied the builder's /etc/ssl/certs/ca-certificates.crt")
+        src = final.go_source_facts(model)
+        if src is not None and src.load_location and not src.imports_tzdata:
+            if builder.known and builder.family == "golang":
+                body.append(f"COPY --from={name} /usr/local/go/lib/time/zoneinfo.zip /zoneinfo.zip")
+                body.insert(0, "ENV ZONEINFO=/zoneinfo.zip")
+                notes.append(f"{src.load_location[0]} calls time.LoadLocation and scratch has no zone database: "
+                             "copied Go's zoneinfo.zip and set ZONEINFO")
+            else:
+                notes.append(f"{src.load_location[0]} calls time.LoadLocation and scratch has no zone database: "
+                             "add tzdata yourself (-tags timetzdata)")
     for i in st.instructions:
         if i.cmd in ("EXPOSE", "LABEL", "VOLUME", "STOPSIGNAL"):
             body.append(_raw(model, i))
