@@ -57,6 +57,7 @@ the rewrite would start appending that `CMD` as arguments). Anything else has no
 - Dockerfile reference, ENTRYPOINT (shell form and signals): https://docs.docker.com/reference/dockerfile/#entrypoint
 - `docker stop`: https://docs.docker.com/reference/cli/docker/container/stop/
 - Go `os/signal`: https://pkg.go.dev/os/signal
+- Proof (`docker stop -t 3`: ≥3 s with dash as PID 1, <2 s after the fix): `tests/lint/test_final_proofs.py::test_shell_form_on_dash_delays_stop_and_the_fix_does_not`
 """
 
 from __future__ import annotations

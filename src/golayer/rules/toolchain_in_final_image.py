@@ -81,6 +81,7 @@ no package manager, and (with `:nonroot`) runs as uid 65532 unless the original 
 - Multi-stage builds: https://docs.docker.com/build/building/multi-stage/
 - distroless images: https://github.com/GoogleContainerTools/distroless
 - `go help build` (`-o`), `go help install` (`GOBIN`): https://pkg.go.dev/cmd/go
+- Proof (the rewritten example builds, is ~20 MB instead of ~650 MB, and starts): `tests/lint/test_toolchain_in_final_image.py::test_rewritten_example_builds_and_starts`
 """
 
 from __future__ import annotations
