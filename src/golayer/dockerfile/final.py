@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Iterator
 
@@ -635,11 +635,26 @@ def on_build_platform(stage: Stage) -> bool:
 
 # --------------------------------------------------------------------------- Go sources in the context
 
-_LOADLOC = re.compile(rb"\bLoadLocation\(")
-_TZDATA_IMPORT = re.compile(rb"\"time/tzdata\"")
+# substring tests (memchr-fast), not regexes: a scan must stay cheap on big contexts
+_LOADLOC = (b"LoadLocation(",)
+_TZDATA_IMPORT = (b'"time/tzdata"',)
+# outbound TLS: a TLS dial, a gRPC TLS credential, a cloud SDK, or an HTTP client call in a file
+# that also has an https:// literal
+_TLS_DIAL = (b"tls.Dial(", b"tls.DialWithDialer(", b"tls.Client(", b"credentials.NewClientTLSFromCert(",
+             b"credentials.NewTLS(", b'"cloud.google.com/go/', b'"github.com/aws/aws-sdk-go',
+             b'"github.com/Azure/azure-sdk-for-go/')
+_HTTP_CLIENT = (b"http.Get(", b"http.Post(", b"http.PostForm(", b"http.Head(", b"http.NewRequest(",
+                b"http.NewRequestWithContext(", b"http.DefaultClient", b"http.Client{")
+_HTTPS_LITERAL = (b'"https://', b"`https://")
+
+
+def _has(data: bytes, needles: tuple[bytes, ...]) -> bool:
+    return any(n in data for n in needles)
+
+
 _SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
-_MAX_GO_FILES = 4000
-_MAX_GO_BYTES = 40 * 1024 * 1024
+_MAX_GO_FILES = 2000
+_MAX_GO_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -649,6 +664,7 @@ class GoSourceFacts:
     files: int
     load_location: list[str]  # context-relative paths of files calling LoadLocation(
     imports_tzdata: bool  # some file imports "time/tzdata" (embeds the zone database)
+    outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
 
 
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
@@ -684,10 +700,12 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                     total += len(data)
                     if total > _MAX_GO_BYTES:
                         raise StopIteration
-                    if _LOADLOC.search(data):
+                    if _has(data, _LOADLOC):
                         facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if _TZDATA_IMPORT.search(data):
+                    if _has(data, _TZDATA_IMPORT):
                         facts.imports_tzdata = True
+                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
+                        facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
     except StopIteration:
         facts = None
     except OSError:

@@ -12,7 +12,7 @@ The Go sources in the build context call `time.LoadLocation` (non-test files; `v
 
 Silent for bases unknown to golayer or whose tzdata status it does not know (debian-slim),
 for base images that have it (distroless, the golang images via `$GOROOT/lib/time`), when the
-context cannot be read, or is too large to scan quickly (over 4,000 Go files or 40 MB).
+context cannot be read, or is too large to scan quickly (over 2,000 Go files or 16 MB).
 
 ## Why it is bad
 Measured: a static Go binary on `scratch` gets `unknown time zone Europe/Berlin` from
