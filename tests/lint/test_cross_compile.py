@@ -168,3 +168,30 @@ ARG TARGETOS TARGETARCH
 RUN GOBIN=/usr/local/bin go install github.com/bufbuild/buf/cmd/buf@v1.63.0
 ENTRYPOINT ["buf"]
 """), EMU) == []
+
+
+def test_goarch_from_undeclared_platform_arg(tmp_path):
+    # ENV with an undeclared $TARGETARCH: GOARCH is empty, go builds for the host
+    fs = of_rule(lint(tmp_path, """
+ARG TARGETARCH
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+ENV GOARCH=$TARGETARCH
+RUN go build -o /out/app .
+""" + RUNTIME), WRONG)
+    assert len(fs) == 1 and "empty GOARCH" in fs[0].message and "$TARGETARCH is not declared" in fs[0].message
+    # inline, undeclared
+    df = """
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .
+""" + RUNTIME
+    fs = of_rule(lint(tmp_path, df), WRONG)
+    assert len(fs) == 1 and "$TARGETARCH, which is not declared" in fs[0].message
+    new = fixed_text(tmp_path, df, WRONG)
+    assert new.startswith("FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nARG TARGETOS TARGETARCH\nRUN GOOS")
+    assert of_rule(relint(tmp_path, new), WRONG) == []
+    # GOARCH computed from a declared TARGETPLATFORM is fine
+    assert of_rule(lint(tmp_path, """
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+ARG TARGETPLATFORM
+RUN GOARCH=$(echo $TARGETPLATFORM | cut -d/ -f2) go build -o /out/app .
+""" + RUNTIME), WRONG) == []
