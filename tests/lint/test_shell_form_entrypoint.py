@@ -143,3 +143,14 @@ def test_explicit_sh_c_in_exec_form(tmp_path):
     fs = found(tmp_path, 'FROM alpine:3.20\nENTRYPOINT ["/bin/sh", "-c", "/app migrate && /app"]\n')
     assert len(fs) == 1 and fs[0].fix is None
     assert found(tmp_path, 'FROM debian:bookworm\nCMD ["sh", "-c", "exec /app --port \\"$PORT\\""]\n') == []
+
+
+def test_script_that_traps_term_handles_the_signal(tmp_path):
+    assert found(tmp_path, """
+        FROM alpine:3.20
+        CMD ["sh", "-c", "trap exit INT HUP TERM; sleep infinity & wait"]
+    """) == []
+    assert found(tmp_path, """
+        FROM debian:bookworm
+        CMD trap 'kill $PID' TERM; /app & PID=$!; wait
+    """) == []

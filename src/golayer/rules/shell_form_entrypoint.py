@@ -16,7 +16,8 @@ The effective `ENTRYPOINT` or `CMD` of the **target stage** in shell form
 The same applies to an exec-form `["sh", "-c", "<script>"]` (or `bash -c`): the shell is
 started explicitly, with the same PID-1 behaviour (no "ignores CMD" problem there).
 
-Not flagged: exec (JSON) forms that start the program itself; `CMD exec /app ...` (the shell replaces itself with the
+Not flagged: exec (JSON) forms that start the program itself; scripts that `trap` TERM
+(the shell then handles the signal itself); `CMD exec /app ...` (the shell replaces itself with the
 program); a shell-form `CMD` under an exec-form `ENTRYPOINT`; stages that are not the target;
 images without a shell (that is `shell-in-shell-less-image`, an error).
 
@@ -63,6 +64,7 @@ the rewrite would start appending that `CMD` as arguments). Anything else has no
 from __future__ import annotations
 
 import json
+import re
 
 from golayer.catalogue import Rule
 from golayer.dockerfile import final
@@ -100,6 +102,7 @@ def _fix(model, ins):
 
 
 _SHELLS = {"sh", "bash", "dash", "ash"}
+_TRAPS_TERM = re.compile(r"\btrap\b[^;&|\n]*\b(TERM|SIGTERM|15)\b")
 
 
 def _sh_c_script(ins) -> str | None:
@@ -154,7 +157,8 @@ def check(model):
         else:
             text = final.command_text(ins).strip()
         simple = final.simple_command(text)
-        execs = final.starts_with_exec(text) and simple
+        # `exec prog` replaces the shell; a script that traps TERM handles the signal itself
+        execs = (final.starts_with_exec(text) and simple) or bool(_TRAPS_TERM.search(text))
         if ins.cmd == "ENTRYPOINT" and script is None:
             if kind == "dash" and not execs:
                 why = f"{shell} stays PID 1 and the program never gets SIGTERM; CMD and `docker run` arguments are ignored"
