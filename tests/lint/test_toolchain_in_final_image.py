@@ -321,3 +321,22 @@ def test_runtime_base_setting_from_config(tmp_path, cli):
     (tmp_path / ".golayer.toml").write_text('select = ["toolchain-in-final-image"]\n[lint]\nruntime-base = "scratch"\n')
     r = cli(["lint", "--diff", "--unsafe-fixes", str(tmp_path / "Dockerfile")], cwd=tmp_path)
     assert "+FROM scratch\n" in r.out and "+COPY --from=build /app /app\n" in r.out, r.out + r.err
+
+
+def test_configured_libc_less_base_turns_default_cgo_off(tmp_path):
+    df = 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nENTRYPOINT ["/app"]\n'
+    (tmp_path / "Dockerfile").write_text(df)
+    m = build_model(tmp_path / "Dockerfile")
+    rw = rule_mod.rewrite(m, runtime_base="gcr.io/distroless/static-debian12:nonroot")
+    new = apply_edits(df, rw.fix.edits)
+    assert new.startswith("FROM golang:1.22 AS build\nENV CGO_ENABLED=0\nWORKDIR /src\n")
+    assert "\nFROM gcr.io/distroless/static-debian12:nonroot\n" in new
+    assert any("CGO_ENABLED=0" in n for n in rw.notes)
+    (tmp_path / "Dockerfile").write_text(new)
+    after = lint(tmp_path, new)
+    assert of_rule(after, "cgo-libc-mismatch") == [] and of_rule(after, RULE) == []
+    # an explicit CGO_ENABLED=1 is not overridden: no rewrite onto a libc-less base
+    df2 = 'FROM golang:1.22\nRUN CGO_ENABLED=1 go build -o /app .\nENTRYPOINT ["/app"]\n'
+    (tmp_path / "Dockerfile").write_text(df2)
+    rw = rule_mod.rewrite(build_model(tmp_path / "Dockerfile"), runtime_base="scratch")
+    assert rw.fix is None and "explicitly" in rw.reason
