@@ -528,9 +528,23 @@ def _snapshot(ins: Instruction, stage: Stage, state: _State) -> None:
     ins.args_in_scope = dict(state.args)
     ins.user = state.user
     ins.workdir = state.workdir
+    ins.go = _settings(stage, state)
+
+
+def _settings(stage: Stage, state: _State) -> GoSettings:
+    """go_settings for the state, reusing the stage's previous result when nothing it reads changed
+    (most instructions change none of it; rules only read GoSettings, so sharing is safe)."""
     pe = state.process_env(stage.base_image)
-    ins.go = go_settings(pe, _origins(state), state.user, stage.base_image, state.goenv_files,
-                         state.cc_installed, stage._platform)  # type: ignore[attr-defined]
+    origins = _origins(state)
+    key = (pe, origins, state.user, state.goenv_files, state.cc_installed)
+    last = getattr(stage, "_go_memo", None)
+    if last is not None and last[0] == key:
+        return last[1]
+    gs = go_settings(pe, origins, state.user, stage.base_image, state.goenv_files,
+                     state.cc_installed, stage._platform)  # type: ignore[attr-defined]
+    stage._go_memo = ((pe, origins, state.user, {k: dict(v) for k, v in state.goenv_files.items()},  # type: ignore[attr-defined]
+                       state.cc_installed), gs)
+    return gs
 
 
 def _origins(state: _State) -> dict[str, str]:
@@ -544,9 +558,7 @@ def _finish_stage(stage: Stage, state: _State) -> None:
     stage.user_end = state.user
     stage.workdir_end = state.workdir
     stage.goenv_files = {k: dict(v) for k, v in state.goenv_files.items()}
-    pe = state.process_env(stage.base_image)
-    stage.go_end = go_settings(pe, _origins(state), state.user, stage.base_image, state.goenv_files,
-                               state.cc_installed, stage._platform)  # type: ignore[attr-defined]
+    stage.go_end = _settings(stage, state)
 
 
 def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction, raw, lines: list[str],
