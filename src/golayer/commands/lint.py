@@ -85,14 +85,9 @@ def _read(path: Path) -> str:
     if str(path) == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         return data.decode("utf-8", errors="surrogateescape")
-    try:
-        return path.read_bytes().decode("utf-8", errors="surrogateescape")
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    from golayer.dockerfile.build import read_dockerfile
+
+    return read_dockerfile(path)
 
 
 def _write(path: Path, content: str) -> None:
@@ -207,7 +202,8 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
                 old = contents[name]
                 sys.stdout.write("".join(difflib.unified_diff(
                     old.splitlines(keepends=True), new.splitlines(keepends=True),
-                    fromfile=f"a/{name}", tofile=f"b/{name}")))
+                    fromfile=name if name.startswith("/") else f"a/{name}",
+                    tofile=name if name.startswith("/") else f"b/{name}")))
             n = len(changed)
             click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} would change "
                        f"{n} file{'s' if n != 1 else ''}" + ("" if unsafe_fixes else " (safe fixes only)"),

@@ -79,6 +79,8 @@ def _head(e) -> bytes:
     if rec.fd is not None:
         return rec.read(e, min(4096, e.size))
     data = rec.captured.get(e.off)
+    if data is None:
+        data = rec.heads.get(e.off)
     return data[:4096] if data is not None else b""
 
 
@@ -113,6 +115,15 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
     ana.metadata_only_bytes = sum(x.metadata_only_bytes for x in infos)
     ana.dive_efficiency, ana.dive_wasted_bytes = tree.dive.result()
 
+    # categories by path and content signature first (the binary finder skips toolchains and caches)
+    env = ana.env
+    all_paths = [e.path for rec in loaded.layers for e in rec.members]
+    cz = Categoriser(all_paths, env)
+    go_mod_dirs = {p[:-7] for p in all_paths if p.endswith("/go.mod")}
+    for e in tree.entries.values():
+        if e.type in ("file", "hardlink"):
+            e.category = cz.category(e.path, False)
+
     # Go binaries (the gobinary module, when present in this build)
     go_paths: set[str] = set()
     try:
@@ -131,14 +142,10 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
         ana.binaries = bins
         go_paths = {b.path for b in bins if b.is_go}
 
-    # categories
-    env = ana.env
-    all_paths = [e.path for rec in loaded.layers for e in rec.members]
-    cz = Categoriser(all_paths, env)
-    go_mod_dirs = {p[:-7] for p in all_paths if p.endswith("/go.mod")}
     cats: dict[str, dict[str, int]] = {c: {"visible_bytes": 0, "wasted_bytes": 0} for c in CATEGORIES}
     groups: dict[tuple[str, str], Group] = {}
     signature = ("go-build-cache", "go-module-cache", "go-toolchain", "go-source", "vcs-metadata", "go-env-file")
+    fallback = ("other", "os-base", "go-source")  # categories a Go binary outranks
 
     def is_go(e, visible_entry: bool) -> bool:
         if visible_entry and find_binaries is not None:
@@ -151,12 +158,13 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
     for e in tree.entries.values():
         t = e.type
         if t != "file":
-            if t == "hardlink":
-                e.category = cz.category(e.path, e.path in go_paths)
+            if t == "hardlink" and e.path in go_paths:
+                e.category = cz.category(e.path, True)
             continue
         nfiles += 1
-        cat = cz.category(e.path, is_go(e, True))
-        e.category = cat
+        cat = e.category
+        if cat in fallback and is_go(e, True):
+            cat = e.category = cz.category(e.path, True)
         cats[cat]["visible_bytes"] += e.size
         lc = infos[e.layer].categories
         lc[cat] = lc.get(cat, 0) + e.size
@@ -168,7 +176,9 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
             g.layers.add(e.layer)
     ana.visible_files = nfiles
     for e, hider, meta in tree.hidden:
-        cat = cz.category(e.path, is_go(e, False))
+        cat = cz.category(e.path, False)
+        if cat in fallback and is_go(e, False):
+            cat = cz.category(e.path, True)
         e.category = cat
         cats[cat]["wasted_bytes"] += e.size
         lc = infos[e.layer].categories

@@ -19,8 +19,8 @@ How file content is read later (``FileTree.read``) depends on the source:
   os-release, .netrc, .git-credentials, .gitconfig, .docker/config.json, ~/.ssh/*) -- up to a
   budget of :data:`CAPTURE_BUDGET` bytes (``GOLAYER_CAPTURE_BYTES``). Anything else (or beyond
   the budget) is read by decompressing that layer's blob once more up to the file; for the
-  daemon, whose export cannot be re-read cheaply, such a read is a clear error that suggests a
-  ``docker save`` archive. Seek-free re-reads are deliberately traded for a bounded memory.
+  daemon, by exporting the image once more and stopping at that layer (slow, but rare).
+  Seek-free re-reads are deliberately traded for a bounded memory.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from golayer.image.tarstream import FileSlice, Stream, TarError, pread_all, walk
 
 CAPTURE_BUDGET = int(os.environ.get("GOLAYER_CAPTURE_BYTES", str(512 << 20)))
 SMALL_MAX = 1 << 20
+HEAD_BYTES = 16384
 SMALL_NAMES = frozenset({
     "passwd", "group", "os-release", "VERSION", ".netrc", ".git-credentials", ".gitconfig", "config.json",
     "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "ld.so.conf", "env",
@@ -72,6 +73,7 @@ class LayerRecord:
     fd: int | None = None  # uncompressed tar in a file: data at base + off
     base: int = 0
     captured: dict[int, bytes] = field(default_factory=dict)  # off -> bytes (streamed layers)
+    heads: dict[int, bytes] = field(default_factory=dict)  # off -> first bytes of other executables
     reopen: Callable[[], Stream] | None = None  # a fresh stream of this layer's tar, from byte 0
 
     def read(self, e: TEntry, n: int) -> bytes:
@@ -82,6 +84,9 @@ class LayerRecord:
         data = self.captured.get(e.off)
         if data is not None and (len(data) >= n or len(data) == e.size):
             return data[:n]
+        head = self.heads.get(e.off)
+        if head is not None and (len(head) >= n or len(head) == e.size):
+            return head[:n]
         if self.reopen is None:
             raise InputError(
                 f"cannot read {e.path} from {self.name}: the layer was streamed and the file was not kept"
@@ -97,6 +102,8 @@ class LayerRecord:
 
 def norm(name: str) -> str | None:
     """Absolute normalised path of a tar member name; '' for the root; None when it escapes."""
+    if name and name[0] not in "./" and name[-1] != "/" and "/." not in name and "//" not in name:
+        return "/" + name
     if name.startswith("./"):
         name = name[2:]
     name = name.strip("/")
@@ -172,8 +179,12 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
             want = False
             if size <= SMALL_MAX and (base in small_names or "/.ssh/" in p or "/.docker/" in p):
                 want = True
-            elif mode & 0o111 and size >= 64 and budget[0] >= size and src.peek(off, 4) == b"\x7fELF":
-                want = True
+            elif mode & 0o111:
+                head = src.peek(off, min(size, HEAD_BYTES))
+                if head[:4] == b"\x7fELF" and budget[0] >= size:
+                    want = True
+                else:  # enough to say "not ELF", or an ELF's headers when it does not fit the budget
+                    rec.heads[off] = head if head[:4] == b"\x7fELF" else head[:256]
             if want and budget[0] >= size:
                 data = src.data(off, size)
                 if len(data) < size:

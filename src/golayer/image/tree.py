@@ -75,10 +75,10 @@ class DiveScore:
     def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
         nonleaf: set[str] = set()
         for p in [e.path for e in rec.members] + rec.whiteouts:
-            q = _parent(p)
-            while q != "/" and q not in nonleaf:
+            q = p[: p.rfind("/")]
+            while q and q not in nonleaf:
                 nonleaf.add(q)
-                q = _parent(q)
+                q = q[: q.rfind("/")]
         add = self.add
         for e in rec.members:
             if e.path not in nonleaf:
@@ -164,8 +164,10 @@ class Tree:
                 self.children[_parent(d)].add(d)
 
     def _subtree_bytes(self, path: str) -> int:
+        """dive's size for a whiteout of ``path``: its subtree's bytes when it is a directory that some
+        layer declared (dive gives a directory that only exists implicitly no directory flag: 0)."""
         e = self.entries.get(path)
-        if e is None or e.type != "dir":
+        if e is None or e.type != "dir" or e.rec is None:
             return 0
         total = 0
         stack = [path]
@@ -201,7 +203,7 @@ class Tree:
         for e in rec.members:
             e.layer = index
             p = e.path
-            parent = _parent(p)
+            parent = p[: p.rfind("/")] or "/"
             pe = entries.get(parent)
             if pe is None or pe.type != "dir":
                 self._mkdirs(parent, index, info)

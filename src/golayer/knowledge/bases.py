@@ -64,6 +64,7 @@ def entries() -> list[dict[str, Any]]:
     return list(data.get("image", []))
 
 
+@lru_cache(maxsize=512)
 def entry_for(ref: str) -> dict[str, Any] | None:
     r = parse_ref(ref)
     if not r.repo or UNKNOWN in r.repo or "$" in r.repo:
@@ -118,9 +119,10 @@ def _lookup(ref: str) -> BaseImage:
 
 def lookup(ref: str) -> BaseImage:
     """Knowledge about an image reference (a fresh copy the caller may modify)."""
-    from copy import deepcopy
+    from dataclasses import replace
 
-    return deepcopy(_lookup(ref))
+    img = _lookup(ref)
+    return replace(img, env=dict(img.env))
 
 
 def workdir(ref: str) -> str | None:

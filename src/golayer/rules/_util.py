@@ -104,11 +104,11 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
     from golayer.findings import apply_edits
 
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
         shifted = [Edit(e.file, e.start - ins.start, e.end - ins.start, e.text) for e in edits]
         new_src = apply_edits(model.content[ins.start:ins.end], shifted)
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
         if len(cmds) != 1 or cmds[0].cmd.upper() != "RUN":
             return False
         c = cmds[0]
@@ -154,8 +154,12 @@ def insert_before(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
                 text=line_indent(model, ins) + text + newline_of(model, ins))
 
 
-def insert_after(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
+def insert_after(model: DockerfileModel, ins: Instruction, text: str) -> Edit | None:
+    """An edit adding a line after the instruction; None when the instruction ends in a dangling line
+    continuation (anything appended would become part of it)."""
     src = model.content[ins.start:ins.end]
+    if src.rstrip("\r\n").endswith(model.escape):
+        return None
     nl = newline_of(model, ins)
     lead = "" if src.endswith("\n") else nl
     return Edit(file=str(model.path), start=ins.end, end=ins.end, text=lead + line_indent(model, ins) + text + nl)
@@ -186,3 +190,106 @@ def path_within(child: str | None, parent: str | None) -> bool:
     c = child.rstrip("/") or "/"
     p = parent.rstrip("/") or "/"
     return c == p or p == "/" or c.startswith(p + "/")
+
+
+# ---------------------------------------------------------------------------------------------- Go caches
+
+def _resolve_home_refs(value: str, env: dict[str, str]) -> str:
+    """Resolve ~, $HOME, ${HOME}, $(go env GOCACHE)-style references the rules care about."""
+    import posixpath
+
+    home = env.get("HOME", "")
+    v = value
+    if v.startswith("~/") or v == "~":
+        v = home + v[1:]
+    for ref in ("${HOME}", "$HOME"):
+        v = v.replace(ref, home)
+    for name in ("GOCACHE", "GOMODCACHE", "GOPATH"):
+        for ref in (f"$(go env {name})", f"`go env {name}`", "${" + name + "}", "$" + name):
+            if ref in v and env.get(name):
+                v = v.replace(ref, env[name])
+    if "$" in v or "`" in v or not v.startswith("/"):
+        return value
+    return posixpath.normpath(v)
+
+
+def command_gocache(ins: Instruction, cmd: Command) -> str | None:
+    """The GOCACHE a command uses (inline/export overrides of GOCACHE/HOME/XDG_CACHE_HOME honoured);
+    None when unknown or off."""
+    import posixpath
+
+    env = cmd.env
+    if env.get("GOCACHE") and env.get("GOCACHE") != ins.env.get("GOCACHE"):
+        v = env["GOCACHE"]
+    elif env.get("XDG_CACHE_HOME") and env.get("XDG_CACHE_HOME") != ins.env.get("XDG_CACHE_HOME"):
+        v = posixpath.join(env["XDG_CACHE_HOME"], "go-build")
+    elif "HOME" in cmd.assignments and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME"):
+        v = posixpath.join(cmd.assignments["HOME"], ".cache", "go-build")
+    else:
+        v = ins.go.GOCACHE
+    if v is None or is_unknown(v) or v == "off" or not v.startswith("/"):
+        return None
+    return posixpath.normpath(v)
+
+
+def command_gomodcache(ins: Instruction, cmd: Command) -> str | None:
+    import posixpath
+
+    env = cmd.env
+    if env.get("GOMODCACHE") and env.get("GOMODCACHE") != ins.env.get("GOMODCACHE"):
+        v = env["GOMODCACHE"]
+    elif env.get("GOPATH") and env.get("GOPATH") != ins.env.get("GOPATH") and not env.get("GOMODCACHE"):
+        v = posixpath.join(env["GOPATH"].split(":")[0], "pkg", "mod")
+    else:
+        v = ins.go.GOMODCACHE
+    if v is None or is_unknown(v) or not v.startswith("/"):
+        return None
+    return posixpath.normpath(v)
+
+
+def covered(ins: Instruction, path: str, types: tuple[str, ...] = ("cache",)) -> bool:
+    """A mount of one of these types sits on ``path`` or on a directory containing it."""
+    return any(m.type in types and m.target and path_within(path, m.target) for m in ins.mounts)
+
+
+def vendor_mode(model: DockerfileModel, ins: Instruction, cmd: Command) -> bool:
+    """Builds from vendor/ (no module downloads): -mod=vendor, or a vendor/modules.txt in the context."""
+    flags = " ".join(filter(None, [cmd.env.get("GOFLAGS", ""), ins.go.GOFLAGS]))
+    if cmd.go is not None and cmd.go.flags.get("-mod") == "vendor":
+        return True
+    if "-mod=vendor" in flags:
+        return True
+    if cmd.go is not None and cmd.go.flags.get("-mod") == "mod" or "-mod=mod" in flags:
+        return False
+    try:
+        return (model.context.dir / "vendor" / "modules.txt").is_file()
+    except OSError:
+        return False
+
+
+_GO_LIKE = ("go-build", "pkg/mod", "/.cache", "gocache", "gomodcache", "go-cache", "gomod", "/go")
+
+
+def go_like_cache(target: str) -> str | None:
+    """'GOCACHE' / 'GOMODCACHE' when a mount target looks like a Go cache, else None."""
+    t = target.rstrip("/").lower()
+    if t.endswith("go-build") or t.endswith("/.cache") or t.endswith("gocache") or t.endswith("go-cache") \
+            or "/.cache/" in t + "/" and "go" in t:
+        return "GOCACHE"
+    if t.endswith("pkg/mod") or t.endswith("gomodcache") or t.endswith("/gomod") or t.endswith("/mod") \
+            or t.endswith("/go") or t.endswith("/gopath"):
+        return "GOMODCACHE"
+    return None
+
+
+def run_flag_insert(model: DockerfileModel, ins: Instruction, flags_text: str) -> Edit | None:
+    """An edit inserting ``flags_text`` (e.g. '--mount=type=cache,target=/x ') right after the RUN keyword."""
+    src = model.content[ins.start:ins.end]
+    m = re.match(r"[ \t]*RUN[ \t]+", src, re.IGNORECASE)
+    if not m:
+        return None
+    return Edit(file=str(model.path), start=ins.start + m.end(), end=ins.start + m.end(), text=flags_text)
+
+
+def cache_mount_flag(path: str) -> str:
+    return f"--mount=type=cache,target={path}"

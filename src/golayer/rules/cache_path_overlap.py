@@ -109,7 +109,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                 # a directory destination (or a whole-context copy) is a source tree
                 if gofacts.is_whole_context_copy(ins) or _has_dir_source(model, ins):
                     where = dest.rstrip("/") or "/"
-                    what = f"{ins.cmd} destination {where}"
+                    what = f"{ins.cmd} destination {where} in stage {st.label}"
                     go = gofacts.settings_after(ins)
             elif ins.cmd == "RUN":
                 for c in ins.go_commands():
@@ -118,7 +118,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                     d = gofacts.command_dir(ins, c)
                     if d is not None and overlap(d, ins.go) is not None:
                         where = d
-                        what = f"`go {c.go.sub}` runs in {d}, which"
+                        what = f"`go {c.go.sub}` in stage {st.label} runs in {d}, which"
                         go = ins.go
                         break
             if where is None:
@@ -128,7 +128,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                 continue
             seen.add(where)
             yield RULE.finding(
-                f"stage {st.label}: {what} {why}",
+                f"{what} {why}",
                 line=ins.start_line, end_line=ins.end_line, stage=st.label,
                 hint="keep the sources in their own directory (e.g. WORKDIR /src), outside GOPATH, "
                      "GOMODCACHE and GOCACHE",

@@ -76,7 +76,7 @@ from golayer.findings import Applicability, Edit, Severity
 RULE = Rule(
     code="GLD012",
     name="cgo-libc-mismatch",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
     summary="a cgo-linked binary is copied into a stage without the matching libc",
     fix=Applicability.UNSAFE,
 )

@@ -92,7 +92,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             if what is None:
                 continue
             yield RULE.finding(
-                f"stage {st.label}: {what} during the image build: the image is not built from the "
+                f"{what} in stage {st.label}: the image is not built from the "
                 "committed module graph",
                 line=c.line, end_line=c.line, stage=st.label,
                 hint="run it in the repository, commit go.mod/go.sum, and check with `go mod tidy -diff` in CI",

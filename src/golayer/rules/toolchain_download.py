@@ -119,7 +119,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                 if pk is None or hk is None or (floating and pk[:2] == hk[:2]) or (not floating and pk == hk):
                     continue
                 yield RULE.finding(
-                    f"stage {st.label}: GOTOOLCHAIN={tc} makes `go {c.go.sub}` download {pinned} at build "
+                    f"GOTOOLCHAIN={tc} makes `go {c.go.sub}` in stage {st.label} download {pinned} at build "
                     f"time (the builder has Go {have}, {where})",
                     line=c.line, end_line=c.line, stage=st.label,
                     hint=f"use a golang:{pinned.removeprefix('go')} builder image and GOTOOLCHAIN=local",
@@ -127,7 +127,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                 break
             if need_go and mode in ("local", "path"):
                 f = RULE.finding(
-                    f"stage {st.label}: go.mod requires go >= {gm.go} but the builder has Go {have} ({where}) "
+                    f"go.mod requires go >= {gm.go} but the builder of stage {st.label} has Go {have} ({where}) "
                     f"and GOTOOLCHAIN={tc}: `go {c.go.sub}` fails",
                     line=c.line, end_line=c.line, stage=st.label,
                     hint=f"use a golang:{gm.go} (or newer) builder image",
@@ -143,8 +143,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                 if want:
                     line = "toolchain" if want == gm.toolchain else "go"
                     yield RULE.finding(
-                        f"stage {st.label}: go.mod's {line} line ({want}) is newer than the builder's Go "
-                        f"{have} ({where}); with GOTOOLCHAIN={tc} `go {c.go.sub}` downloads a toolchain at "
+                        f"go.mod's {line} line ({want}) is newer than Go {have} of stage {st.label}'s builder "
+                        f"({where}); with GOTOOLCHAIN={tc} `go {c.go.sub}` downloads a toolchain at "
                         "build time",
                         line=c.line, end_line=c.line, stage=st.label,
                         hint=f"use a golang:{want.removeprefix('go')} (or newer) builder image and "
