@@ -238,11 +238,12 @@ def test_billion_laughs_is_refused_fast(tmp_path):
     assert r.code == 2 and "alias expansion exceeds" in r.err and "Traceback" not in r.err
 
 
-def test_recursive_alias_neither_hangs_nor_crashes(tmp_path):
-    p = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec: &s\n  containers: [{name: c}]\n  self: *s\n"
-                        "  more: &l [1, *l]\n")
-    r = run_cli(["runtime", str(p)])
-    assert r.code == 1 and "memory-limit-missing" in r.out and "Traceback" not in r.err
+def test_recursive_alias_is_refused(tmp_path):
+    for text in ("kind: Pod\nmetadata: {name: p}\nspec: &s\n  containers: [{name: c}]\n  self: *s\n",
+                 "kind: Pod\nmetadata: {name: p}\nspec:\n  containers: &l [{name: c}, *l]\n"):
+        p = write(tmp_path, text)
+        r = run_cli(["runtime", str(p)])
+        assert r.code == 2 and "recursive YAML alias" in r.err and "Traceback" not in r.err
 
 
 def test_recursive_structure_is_refused():
@@ -348,3 +349,86 @@ def test_run_runtime_for_check_skips_bad_files(tmp_path):
     assert any("bad.yaml" in n and "not valid YAML" in n for n in rep.data["notes"])
     with pytest.raises(InputError):
         run_runtime([str(bad)], Config(), strict=True)
+
+
+def test_unknown_compose_variable_is_noted(tmp_path):
+    p = write(tmp_path, "services:\n  a:\n    image: x\n    mem_limit: 1g\n    environment:\n"
+                        "      GOMEMLIMIT: ${GML}\n", "compose.yaml")
+    code, doc = run_json(str(p))
+    assert any("${GML}" in n and "cannot see" in n for n in doc["notes"])
+    assert doc["findings"] == []  # unknown value: neither missing nor invalid
+
+
+def test_nothing_found_is_said(tmp_path):
+    p = write(tmp_path, "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
+    r = run_cli(["runtime", str(p)])
+    assert r.code == 0 and "no Kubernetes workload or compose service found" in r.out
+
+
+def test_check_command_includes_manifests(tmp_path):
+    pytest.importorskip("golayer.commands.lint")
+    (tmp_path / "deploy").mkdir()
+    write(tmp_path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                    "  - name: c\n    env: [{name: GOMEMLIMIT, value: 768Mi}]\n", "deploy/pod.yaml")
+    r = run_cli(["check", str(tmp_path), "-f", "json"])
+    import json
+
+    doc = json.loads(r.out)
+    assert r.code == 1 and "runtime (1 manifest)" in r.err
+    assert "gomemlimit-invalid" in [f["rule"] for f in doc["findings"]]
+    assert doc["runtime"]["containers"][0]["workload"] == "Pod/p"
+
+
+MERGE_AND_SCALARS = """
+x-defaults: &defaults
+  image: api
+  mem_limit: 1g
+  environment: &env
+    GOGC: off
+    GOMAXPROCS: 2
+services:
+  api:
+    <<: *defaults
+    cpus: 1
+  worker:
+    <<: *defaults
+    mem_limit: 512m
+    environment:
+      <<: *env
+      GOMEMLIMIT: 460MiB
+"""
+
+
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "ruamel"])
+def test_both_yaml_backends_agree(tmp_path, monkeypatch, libyaml):
+    yaml = pytest.importorskip("yaml") if libyaml else None
+    if libyaml and not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml")
+    if not libyaml:
+        try:
+            import yaml as y
+
+            monkeypatch.setattr(y, "__with_libyaml__", False)
+        except ImportError:
+            pass
+    p = write(tmp_path, MERGE_AND_SCALARS, "compose.yaml")
+    got = manifests.load_paths([str(p)])
+    api, worker = (w.containers[0] for w in got.workloads)
+    assert api.memory_limit == 2**30 and api.cpu_limit == 1 and api.image == "api"
+    assert api.env["GOGC"].value == "off"  # unquoted off: the text as written, not a boolean
+    assert api.env["GOMAXPROCS"].value == "2"
+    assert worker.memory_limit == 512 * 2**20 and worker.memory_limit_line == 13
+    assert worker.env["GOMEMLIMIT"].line == 16 and worker.env["GOGC"].value == "off"
+    k8s = load("""
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+          - name: c
+            env:
+            - {name: GOGC, value: off}
+            - {name: GOMAXPROCS, value: 0x10}
+        """)
+    c = k8s.workloads[0].containers[0]
+    assert c.env["GOGC"].value == "off" and c.env["GOMAXPROCS"].value == "0x10"
+    assert any("GOMAXPROCS value 0x10 is not a string" in n for n in k8s.notes)

@@ -97,6 +97,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     r, mx, section = _settings(cfg, ratio)
     loaded = manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
+    if strict and loaded.inputs and not loaded.workloads:
+        model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
     analyses = {name: (_analyse(ref) if isinstance(ref, str) else ref) for name, ref in (images or {}).items()}
     detect.classify(model, analyses, section)
     for name in analyses:

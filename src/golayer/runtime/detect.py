@@ -39,6 +39,9 @@ def go_info_from_analysis(analysis: Any) -> GoInfo:
         env = dict(analysis.env)
     except Exception:  # a hand-made or partial analysis
         env = {}
+    if getattr(analysis, "binaries_available", True) is False:
+        return GoInfo(is_go=True, assumed=True, image_env=env,
+                      reason=f"image {analysis.ref}: binary inspection is not available in this build; assumed Go")
     bins = [b for b in getattr(analysis, "binaries", []) or [] if getattr(b, "is_go", False)]
     if not bins:
         return GoInfo(is_go=False, assumed=False, reason=f"image {analysis.ref}: no Go binary found",

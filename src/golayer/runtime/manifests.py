@@ -13,15 +13,15 @@
   next to the compose file or the default (the shell environment is never read: results must not
   depend on who runs golayer), ``env_file`` noted as unknown.
 
+Parsing uses libyaml (through PyYAML) when it is installed, else ruamel.yaml; both keep positions.
 Hostile input is refused with a clear reason and never hangs: files over 32 MiB, documents
 whose alias expansion exceeds 1,000,000 nodes (billion laughs) or is recursive, nesting deeper
-than the parser's recursion limit, text that is not UTF-8. Unrendered templates (``{{ }}``) and
+than 100 flow levels or 256 columns of indentation, text that is not UTF-8. Unrendered templates (``{{ }}``) and
 documents that are not mappings are skipped with a note.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import re
@@ -89,12 +89,146 @@ def read_text(path: str) -> tuple[str, str]:
     return name, text
 
 
-def _yaml():
+class PosDict(dict):
+    """A YAML mapping that remembers where it and each of its keys are (0-based lines), and the
+    source text of scalar values that did not resolve to strings."""
+
+    line: int = 0
+    key_lines: dict
+    raw: dict
+
+
+class PosList(list):
+    line: int = 0
+    item_lines: list
+    raw: dict
+
+
+_TRUE = {"true", "yes", "on", "y"}
+
+
+def _scalar(node: Any) -> Any:
+    tag = node.tag or ""
+    v = node.value
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "str" or getattr(node, "style", None) in ("'", '"', "|", ">"):
+        return v
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return v.lower() in _TRUE
+    if kind == "int":
+        t = v.replace("_", "")
+        try:
+            sign = -1 if t.startswith("-") else 1
+            body = t.lstrip("+-")
+            if body.startswith(("0x", "0X")):
+                return sign * int(body[2:], 16)
+            if body.startswith(("0o", "0O")):
+                return sign * int(body[2:], 8)
+            if body.startswith(("0b", "0B")):
+                return sign * int(body[2:], 2)
+            if len(body) > 1 and body.startswith("0") and body.isdigit():
+                return sign * int(body, 8)  # YAML 1.1 octal
+            return sign * int(body)
+        except ValueError:
+            return v
+    if kind == "float":
+        try:
+            f = float(v.replace("_", ""))
+        except ValueError:
+            return v
+        return f if f == f and f not in (float("inf"), float("-inf")) else v
+    return v  # timestamps, binary, unknown tags: the text as written
+
+
+def _convert(root: Any) -> Any:
+    """Composed YAML nodes -> PosDict / PosList / scalars. Shared (aliased) nodes become shared
+    objects, so alias expansion costs nothing here and is measured afterwards."""
+    memo: dict[int, Any] = {}
+
+    def conv(node: Any) -> Any:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        cls = type(node).__name__
+        if cls == "ScalarNode":
+            return _scalar(node)
+        if cls == "SequenceNode":
+            out = PosList()
+            out.line = node.start_mark.line
+            out.item_lines = []
+            out.raw = {}
+            memo[key] = out
+            for i, child in enumerate(node.value):
+                out.append(conv(child))
+                out.item_lines.append(child.start_mark.line)
+                if type(child).__name__ == "ScalarNode" and not isinstance(out[-1], str):
+                    out.raw[i] = child.value
+            return out
+        if cls == "MappingNode":
+            out = PosDict()
+            out.line = node.start_mark.line
+            out.key_lines = {}
+            out.raw = {}
+            memo[key] = out
+            merges: list[Any] = []
+            for knode, vnode in node.value:
+                if (knode.tag or "").endswith(":merge") or (type(knode).__name__ == "ScalarNode"
+                                                           and knode.value == "<<" and not getattr(knode, "style", None)):
+                    merges.append(vnode)
+                    continue
+                k = conv(knode)
+                if isinstance(k, (dict, list)):
+                    k = str(k)[:80]  # complex keys: nothing we look up
+                out[k] = conv(vnode)
+                out.key_lines[k] = knode.start_mark.line
+                if type(vnode).__name__ == "ScalarNode" and not isinstance(out[k], str):
+                    out.raw[k] = vnode.value
+            for m in merges:  # explicit keys win; earlier merge sources win over later ones
+                sources = m.value if type(m).__name__ == "SequenceNode" else [m]
+                for src_node in sources:
+                    src = conv(src_node)
+                    if isinstance(src, PosDict):
+                        for k, v in src.items():
+                            if k not in out:
+                                out[k] = v
+                                out.key_lines[k] = src.key_lines.get(k, src.line)
+                                if k in src.raw:
+                                    out.raw[k] = src.raw[k]
+            return out
+        return None
+
+    return conv(root) if root is not None else None
+
+
+def _compose_all(text: str) -> list[Any]:
+    """Composed nodes of every document: libyaml through PyYAML when it is installed (about ten
+    times faster), else ruamel.yaml's pure-Python composer. Both keep line positions."""
+    try:
+        import yaml  # type: ignore[import-untyped]
+
+        if getattr(yaml, "__with_libyaml__", False):
+            return list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+    except ImportError:
+        pass
     from ruamel.yaml import YAML
 
-    y = YAML(typ="rt", pure=True)
-    y.allow_duplicate_keys = True  # Kubernetes' own decoder keeps the last; so do we
-    return y
+    return list(YAML(typ="safe", pure=True).compose_all(text))
+
+
+def _yaml_errors() -> tuple[type, ...]:
+    errs: list[type] = []
+    try:
+        import yaml  # type: ignore[import-untyped]
+
+        errs.append(yaml.YAMLError)
+    except ImportError:
+        pass
+    from ruamel.yaml.error import YAMLError
+
+    errs.append(YAMLError)
+    return tuple(errs)
 
 
 MAX_FLOW_DEPTH = 100
@@ -117,22 +251,18 @@ def _flow_depth_ok(text: str) -> bool:
 
 
 def _parse_docs(text: str, name: str, line_offset: int) -> list[Any]:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     if _DEEP_INDENT.search(text):
         raise InputError(f"{name}: YAML indented more than {MAX_INDENT} columns; refusing to parse it")
     if not _flow_depth_ok(text):
         raise InputError(f"{name}: YAML nested more than {MAX_FLOW_DEPTH} levels deep; refusing to parse it")
 
     try:
-        docs = list(_yaml().load_all(io.StringIO(text)))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        docs = [_convert(n) for n in _compose_all(text)]
+    except _yaml_errors() as exc:
+        mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1 + line_offset}" if mark is not None else name
-        prob = exc.problem or exc.context or "syntax error"
+        prob = getattr(exc, "problem", None) or getattr(exc, "context", None) or "syntax error"
         raise InputError(f"{where}: not valid YAML: {prob}") from None
-    except YAMLError as exc:
-        raise InputError(f"{name}: not valid YAML: {exc}") from None
     except RecursionError:
         raise InputError(f"{name}: YAML nested too deeply; refusing to parse it") from None
     for d in docs:
@@ -201,20 +331,14 @@ class _Ctx:
         self.notes = notes
 
     def line_of(self, node: Any, key: Any = None) -> int | None:
-        lc = getattr(node, "lc", None)
-        if lc is None:
-            return None
-        try:
-            if key is not None:
-                if isinstance(node, list):
-                    return lc.item(key)[0] + 1 + self.offset
-                return lc.key(key)[0] + 1 + self.offset
-        except (KeyError, IndexError, TypeError, AttributeError):
-            pass
-        try:
-            return lc.line + 1 + self.offset
-        except (TypeError, AttributeError):
-            return None
+        if key is not None:
+            if isinstance(node, PosList) and isinstance(key, int) and 0 <= key < len(node.item_lines):
+                return node.item_lines[key] + 1 + self.offset
+            if isinstance(node, PosDict) and key in node.key_lines:
+                return node.key_lines[key] + 1 + self.offset
+        if isinstance(node, (PosDict, PosList)):
+            return node.line + 1 + self.offset
+        return None
 
     def note(self, line: int | None, msg: str) -> None:
         where = f"{self.name}:{line}" if line else self.name
@@ -369,9 +493,10 @@ def _k8s_env(c: dict, ct: Container, ctx: _Ctx) -> None:
         if "value" in item and item["value"] is not None:
             raw = item["value"]
             if not isinstance(raw, str):
-                ctx.note(line, f"container {ct.name}: env {name} value {raw!r} is not a string; "
+                text = item.raw.get("value", str(raw)) if isinstance(item, PosDict) else str(raw)
+                ctx.note(line, f"container {ct.name}: env {name} value {text} is not a string in YAML; "
                                "the API server rejects non-string env values (quote it)")
-                raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+                raw = text
             value = _expand(raw, ct.env, bool(ct.env_unknown))
             ct.env[name] = EnvValue(name, line, value, source="value",
                                     note=None if value is not None or raw == value else "references a value golayer cannot see")
@@ -637,8 +762,10 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
                     ct.env[str(k)] = EnvValue(str(k), ln, None, source="compose",
                                               note="taken from the shell environment of `docker compose`")
                     continue
-                sv = str(v).lower() if isinstance(v, bool) else str(v)
+                sv = v if isinstance(v, str) else (envs.raw.get(k) if isinstance(envs, PosDict) else None) or str(v)
                 val, note = interpolate(sv, env_file)
+                if val is None and note:
+                    ctx.note(ln, f"service {sname}: {k} {note}")
                 ct.env[str(k)] = EnvValue(str(k), ln, val, source="compose", note=note)
         elif isinstance(envs, list):
             for i, item in enumerate(envs):
@@ -651,6 +778,8 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
                                          note="taken from the shell environment of `docker compose`")
                     continue
                 val, note = interpolate(v, env_file)
+                if val is None and note:
+                    ctx.note(ln, f"service {sname}: {k} {note}")
                 ct.env[k] = EnvValue(k, ln, val, source="compose", note=note)
         w.containers.append(ct)
         out.append(w)
