@@ -41,7 +41,7 @@ def test_exit_codes_and_text_output(tmp_path, cli):
     assert f"{p}:2 warning go-env-write [GLD001] (stage build)" in r.out
     assert "   2 | RUN go env -w GOPROXY=direct" in r.out
     assert "= fix (safe, --fix): replace the RUN with `ENV GOPROXY=direct`" in r.out
-    assert cli(["lint", str(p), "--fail-on", "error"]).code == 0
+    assert cli(["lint", str(p), "--select", "go-env-write", "--fail-on", "error"]).code == 0
     clean = write(tmp_path, "ok/Dockerfile", "FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")
     assert cli(["lint", str(clean), "--select", "go-env-write"]).code == 0
     r = cli(["lint", str(tmp_path / "missing")])
@@ -154,3 +154,37 @@ def test_invalid_utf8_and_nul_bytes_never_crash_and_fix_keeps_bytes(tmp_path, cl
     p.write_bytes(b"FROM alpine\nRUN echo \x00\n")
     r = cli(["lint", str(p)])
     assert r.code == 1 and "NUL" in r.out and "Traceback" not in r.err
+
+
+def test_pragma_scope_is_the_parsed_instruction(tmp_path):
+    fs = lint(tmp_path, """
+        FROM golang:1.22
+        # golayer ignore=go-env-write
+
+        RUN <<EOF
+        go build ./...
+        go env -w GOPROXY=direct
+        EOF
+        RUN go mod download && \\
+        # golayer ignore=go-env-write
+            go env -w GOFLAGS=-trimpath
+        RUN go env -w GONOSUMDB=x
+    """)
+    got = [(f.rule, f.line) for f in fs if f.rule in ("go-env-write", "golayer-unused-pragma")]
+    assert got == [("go-env-write", 11)]
+
+
+def test_many_files_in_parallel_give_the_same_report(tmp_path, monkeypatch):
+    from golayer.commands import lint as lint_cmd
+    from golayer.config import Config
+
+    for i in range(12):
+        write(tmp_path, f"s{i:02}/Dockerfile", BAD if i % 2 else "FROM scratch\nCOPY app /app\n")
+    files = lint_cmd.discover([tmp_path])
+    monkeypatch.setattr(lint_cmd, "PARALLEL_MIN_FILES", 4)
+    monkeypatch.setenv("GOLAYER_JOBS", "2")
+    par = lint_cmd.run_lint(files, Config())
+    monkeypatch.setenv("GOLAYER_JOBS", "1")
+    ser = lint_cmd.run_lint(files, Config())
+    assert [f.to_json() for f in par.findings] == [f.to_json() for f in ser.findings]
+    assert par.inputs == ser.inputs and par.data == ser.data and len(par.inputs) == 12

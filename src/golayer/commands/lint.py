@@ -113,33 +113,71 @@ def _stage_data(model: Any) -> dict[str, Any]:
     }
 
 
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
+
+
+def _lint_one(path: Path, content: str | None, cfg: Any, target: str | None, build_args: dict[str, str] | None,
+              context_dir: str | None, several: bool) -> tuple[str, list, dict[str, Any] | None, str | None]:
+    """Lint one file: (path, findings, stage data, skip note). Runs in worker processes too."""
+    from golayer.dockerfile.engine import lint_path
+    from golayer.errors import UsageError
+
+    if content is None:
+        content = _read(path)
+    try:
+        model, findings = lint_path(path, content=content, target=target, build_args=build_args,
+                                    context_dir=context_dir, cfg=cfg)
+    except UsageError as exc:
+        if several and target:
+            return str(path), [], None, f"golayer: skipping {path}: {exc.message}"
+        raise
+    return str(path), findings, _stage_data(model), None
+
+
+def _lint_many(jobs: list[tuple], workers: int) -> list[tuple]:
+    """Lint files in worker processes (spawned: the Go runtime inside the parser is not fork-safe)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def _lint_star(job: tuple) -> tuple:
+    return _lint_one(*job)
+
+
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
              contents: dict[str, str] | None = None) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
-    file does not define skips that file (it is a usage error for a single file)."""
-    from golayer.dockerfile.engine import lint_path
-    from golayer.errors import UsageError
-
+    file does not define skips that file (it is a usage error for a single file). Many files are
+    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off)."""
     report = Report(command="lint")
-    files: list[dict[str, Any]] = []
     several = len(paths) > 1
-    for p in paths:
-        path = Path(p)
-        content = (contents or {}).get(str(path))
-        if content is None:
-            content = _read(path)
+    jobs = [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several) for p in paths]
+    try:  # on fewer than 4 CPUs the workers' start-up eats most of the gain: only when asked
+        cpus = os.cpu_count() or 1
+        workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (min(4, cpus) if cpus >= 4 else 1)
+    except ValueError:
+        workers = 1
+    results = None
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES and not any(str(p) == "-" for p in paths):
         try:
-            model, findings = lint_path(path, content=content, target=target, build_args=build_args,
-                                        context_dir=context_dir, cfg=cfg)
-        except UsageError as exc:
-            if several and target:
-                click.echo(f"golayer: skipping {path}: {exc.message}", err=True)
-                continue
-            raise
-        report.inputs.append(str(path))
+            results = _lint_many(jobs, workers)
+        except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially
+            results = None
+    if results is None:
+        results = [_lint_one(*job) for job in jobs]
+    files: list[dict[str, Any]] = []
+    for name, findings, data, note in results:
+        if note:
+            click.echo(note, err=True)
+            continue
+        report.inputs.append(name)
         report.findings.extend(findings)
-        files.append(_stage_data(model))
+        files.append(data)
     report.data["dockerfiles"] = files
     return report
 

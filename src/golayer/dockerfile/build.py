@@ -14,6 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from golayer.dockerfile import context as ctx_mod
+from golayer.dockerfile import parse as parse_mod
+from golayer.dockerfile import shell
+from golayer.knowledge import bases
 from golayer.dockerfile.model import (
     UNKNOWN,
     BaseImage,
@@ -188,6 +192,9 @@ def home_of(env: dict[str, str], user: str, base: BaseImage | None = None) -> st
 def _join(base: str, *parts: str) -> str:
     if is_unknown(base):
         return unknown(strip_unknown(base) + "/" + "/".join(parts))
+    b = base + "/"
+    if base.startswith("/") and "/./" not in b and "/../" not in b and "//" not in base:  # already normal
+        return base.rstrip("/") + "/" + "/".join(parts)
     return posixpath.normpath(posixpath.join(base, *parts))
 
 
@@ -395,9 +402,6 @@ def _is_compiler_install(cmd: Command) -> str | None:
 def build_model(path: str | Path, content: str | None = None, *, target: str | None = None,
                 build_args: dict[str, str] | None = None, context_dir: str | Path | None = None
                 ) -> DockerfileModel:
-    from golayer.dockerfile import context as ctx_mod
-    from golayer.dockerfile import parse as parse_mod
-
     path = Path(path)
     if content is None:
         from golayer.errors import InputError
@@ -473,8 +477,6 @@ def _arg_decls(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
 
 def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str, str], auto: dict[str, str]
           ) -> tuple[Stage, _State]:
-    from golayer.knowledge import bases
-
     prev = model.stages[-1] if model.stages else None
     if prev is not None:
         _finish_stage(prev, model._state)  # type: ignore[attr-defined]
@@ -541,8 +543,6 @@ def _finish_stage(stage: Stage, state: _State) -> None:
 
 def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction, raw, lines: list[str],
            build_args: dict[str, str], auto: dict[str, str]) -> None:
-    from golayer.dockerfile import shell
-
     stage.instructions.append(ins)
     _snapshot(ins, stage, state)
     cmd = raw.cmd

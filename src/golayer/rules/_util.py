@@ -154,8 +154,12 @@ def insert_before(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
                 text=line_indent(model, ins) + text + newline_of(model, ins))
 
 
-def insert_after(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
+def insert_after(model: DockerfileModel, ins: Instruction, text: str) -> Edit | None:
+    """An edit adding a line after the instruction; None when the instruction ends in a dangling line
+    continuation (anything appended would become part of it)."""
     src = model.content[ins.start:ins.end]
+    if src.rstrip("\r\n").endswith(model.escape):
+        return None
     nl = newline_of(model, ins)
     lead = "" if src.endswith("\n") else nl
     return Edit(file=str(model.path), start=ins.end, end=ins.end, text=lead + line_indent(model, ins) + text + nl)
