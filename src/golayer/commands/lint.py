@@ -85,14 +85,9 @@ def _read(path: Path) -> str:
     if str(path) == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         return data.decode("utf-8", errors="surrogateescape")
-    try:
-        return path.read_bytes().decode("utf-8", errors="surrogateescape")
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    from golayer.dockerfile.build import read_dockerfile
+
+    return read_dockerfile(path)
 
 
 def _write(path: Path, content: str) -> None:
