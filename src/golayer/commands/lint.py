@@ -112,31 +112,105 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
              contents: dict[str, str] | None = None) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
-    file does not define skips that file (it is a usage error for a single file)."""
+    file does not define skips that file (it is a usage error for a single file). Many files are
+    linted by worker processes (see :func:`_jobs`); the report is the same, in the same order."""
+    report = Report(command="lint")
+    files: list[dict[str, Any]] = []
+    job = (cfg, target, build_args, context_dir, contents, len(paths) > 1)
+    jobs = _jobs(len(paths))
+    if jobs > 1:
+        results = _lint_parallel([str(p) for p in paths], job, jobs)
+    else:
+        results = [_lint_one(str(p), job) for p in paths]
+    for path, skipped, findings, data in results:
+        if skipped is not None:
+            click.echo(f"golayer: skipping {path}: {skipped}", err=True)
+            continue
+        report.inputs.append(path)
+        report.findings.extend(findings)
+        files.append(data)
+    report.data["dockerfiles"] = files
+    return report
+
+
+PARALLEL_MIN_FILES = 48  # below this, starting workers costs more than it saves
+
+
+def _jobs(n_files: int) -> int:
+    """Worker processes for ``n_files``: ``GOLAYER_JOBS`` if set, else one per CPU for large batches.
+    Only with the fork start method and while the Go-based parser is not loaded in this process (a
+    Go runtime does not survive fork); otherwise 1 (in-process)."""
+    import multiprocessing as mp
+
+    env = os.environ.get("GOLAYER_JOBS", "").strip()
+    if env.isdigit():
+        want = int(env)
+    else:
+        want = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if n_files < PARALLEL_MIN_FILES:
+            want = 1
+    if want <= 1 or n_files < 2 or "dockerfile" in sys.modules or "fork" not in mp.get_all_start_methods():
+        return 1
+    return min(want, n_files)
+
+
+_JOB: Any = None  # the job's shared arguments, inherited by forked workers
+
+
+def _lint_one(path: str, job: Any) -> tuple[str, str | None, list[Any], dict[str, Any] | None]:
     from golayer.dockerfile.engine import lint_path
     from golayer.errors import UsageError
 
-    report = Report(command="lint")
-    files: list[dict[str, Any]] = []
-    several = len(paths) > 1
-    for p in paths:
-        path = Path(p)
-        content = (contents or {}).get(str(path))
-        if content is None:
-            content = _read(path)
+    cfg, target, build_args, context_dir, contents, several = job
+    content = (contents or {}).get(path)
+    if content is None:
+        content = _read(Path(path))
+    try:
+        model, findings = lint_path(Path(path), content=content, target=target, build_args=build_args,
+                                    context_dir=context_dir, cfg=cfg)
+    except UsageError as exc:
+        if several and target:
+            return path, exc.message, [], None
+        raise
+    return path, None, findings, _stage_data(model)
+
+
+def _lint_chunk(chunk: list[str]) -> list[Any]:
+    from golayer.errors import GolayerError
+
+    out = []
+    for p in chunk:
         try:
-            model, findings = lint_path(path, content=content, target=target, build_args=build_args,
-                                        context_dir=context_dir, cfg=cfg)
-        except UsageError as exc:
-            if several and target:
-                click.echo(f"golayer: skipping {path}: {exc.message}", err=True)
-                continue
-            raise
-        report.inputs.append(str(path))
-        report.findings.extend(findings)
-        files.append(_stage_data(model))
-    report.data["dockerfiles"] = files
-    return report
+            out.append(("ok", _lint_one(p, _JOB)))
+        except GolayerError as exc:  # re-raised in the parent with the same class and text
+            out.append(("error", (type(exc).__name__, exc.message, getattr(exc, "hint", None))))
+            break
+    return out
+
+
+def _lint_parallel(paths: list[str], job: Any, jobs: int) -> list[Any]:
+    import multiprocessing as mp
+
+    from golayer import errors
+
+    global _JOB
+    _JOB = job
+    size = max(1, -(-len(paths) // (jobs * 4)))  # a few chunks per worker balances uneven files
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_lint_chunk, chunks)
+    finally:
+        _JOB = None
+    results = []
+    for part in parts:
+        for kind, value in part:
+            if kind == "error":
+                name, message, hint = value
+                cls = getattr(errors, name, errors.InputError)
+                raise cls(message, hint=hint) if hint else cls(message)
+            results.append(value)
+    return results
 
 
 @click.command("lint")
