@@ -102,4 +102,4 @@ def test_pragma_suppresses_on_next_instruction_only(tmp_path):
         RUN go env -w GOPROXY=direct
         RUN go env -w GOFLAGS=-trimpath
     """)
-    assert [(f.rule, f.line) for f in fs] == [(R, 4)]
+    assert [(f.rule, f.line) for f in of_rule(fs, R)] == [(R, 4)]

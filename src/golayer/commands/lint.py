@@ -87,7 +87,7 @@ def _read(path: Path) -> str:
         return data.decode("utf-8", errors="surrogateescape")
     from golayer.dockerfile.build import read_dockerfile
 
-    return read_dockerfile(path)
+    return read_dockerfile(path)  # refuses devices, FIFOs and oversized files
 
 
 def _write(path: Path, content: str) -> None:
@@ -108,109 +108,90 @@ def _stage_data(model: Any) -> dict[str, Any]:
     }
 
 
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
+
+
+def _lint_one(path: Path, content: str | None, cfg: Any, target: str | None, build_args: dict[str, str] | None,
+              context_dir: str | None, several: bool) -> tuple[str, list, dict[str, Any] | None, str | None]:
+    """Lint one file: (path, findings, stage data, skip note). Runs in worker processes too."""
+    from golayer.dockerfile.engine import lint_path
+    from golayer.errors import UsageError
+
+    if content is None:
+        content = _read(path)
+    try:
+        model, findings = lint_path(path, content=content, target=target, build_args=build_args,
+                                    context_dir=context_dir, cfg=cfg)
+    except UsageError as exc:
+        if several and target:
+            return str(path), [], None, f"golayer: skipping {path}: {exc.message}"
+        raise
+    return str(path), findings, _stage_data(model), None
+
+
+FORK_MIN_FILES = 48  # forked workers start in milliseconds: worth it from a few dozen files
+
+
+def _can_fork() -> bool:
+    """Forking is safe while the Go runtime inside the parser is not loaded in this process (a CLI run
+    has not parsed anything yet; an in-process caller may have)."""
+    import multiprocessing
+
+    return "dockerfile" not in sys.modules and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _lint_many(jobs: list[tuple], workers: int) -> list[tuple]:
+    """Lint files in worker processes: forked when that is safe (see _can_fork), else spawned (the Go
+    runtime inside the parser is not fork-safe once loaded)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def _lint_star(job: tuple) -> tuple:
+    return _lint_one(*job)
+
+
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
              contents: dict[str, str] | None = None) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
     file does not define skips that file (it is a usage error for a single file). Many files are
-    linted by worker processes (see :func:`_jobs`); the report is the same, in the same order."""
+    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off)."""
     report = Report(command="lint")
+    several = len(paths) > 1
+    jobs = [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several) for p in paths]
+    fork = _can_fork()
+    try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (
+            min(4, cpus) if cpus >= 4 or (fork and cpus >= 2) else 1)
+    except ValueError:
+        workers = 1
+    results = None
+    least = FORK_MIN_FILES if fork else PARALLEL_MIN_FILES
+    if os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0"):
+        least = 2
+    if workers > 1 and len(jobs) >= least and not any(str(p) == "-" for p in paths):
+        try:
+            results = _lint_many(jobs, workers)
+        except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially
+            results = None
+    if results is None:
+        results = [_lint_one(*job) for job in jobs]
     files: list[dict[str, Any]] = []
-    job = (cfg, target, build_args, context_dir, contents, len(paths) > 1)
-    jobs = _jobs(len(paths))
-    if jobs > 1:
-        results = _lint_parallel([str(p) for p in paths], job, jobs)
-    else:
-        results = [_lint_one(str(p), job) for p in paths]
-    for path, skipped, findings, data in results:
-        if skipped is not None:
-            click.echo(f"golayer: skipping {path}: {skipped}", err=True)
+    for name, findings, data, note in results:
+        if note:
+            click.echo(note, err=True)
             continue
-        report.inputs.append(path)
+        report.inputs.append(name)
         report.findings.extend(findings)
         files.append(data)
     report.data["dockerfiles"] = files
     return report
-
-
-PARALLEL_MIN_FILES = 48  # below this, starting workers costs more than it saves
-
-
-def _jobs(n_files: int) -> int:
-    """Worker processes for ``n_files``: ``GOLAYER_JOBS`` if set, else one per CPU for large batches.
-    Only with the fork start method and while the Go-based parser is not loaded in this process (a
-    Go runtime does not survive fork); otherwise 1 (in-process)."""
-    import multiprocessing as mp
-
-    env = os.environ.get("GOLAYER_JOBS", "").strip()
-    if env.isdigit():
-        want = int(env)
-    else:
-        want = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        if n_files < PARALLEL_MIN_FILES:
-            want = 1
-    if want <= 1 or n_files < 2 or "dockerfile" in sys.modules or "fork" not in mp.get_all_start_methods():
-        return 1
-    return min(want, n_files)
-
-
-_JOB: Any = None  # the job's shared arguments, inherited by forked workers
-
-
-def _lint_one(path: str, job: Any) -> tuple[str, str | None, list[Any], dict[str, Any] | None]:
-    from golayer.dockerfile.engine import lint_path
-    from golayer.errors import UsageError
-
-    cfg, target, build_args, context_dir, contents, several = job
-    content = (contents or {}).get(path)
-    if content is None:
-        content = _read(Path(path))
-    try:
-        model, findings = lint_path(Path(path), content=content, target=target, build_args=build_args,
-                                    context_dir=context_dir, cfg=cfg)
-    except UsageError as exc:
-        if several and target:
-            return path, exc.message, [], None
-        raise
-    return path, None, findings, _stage_data(model)
-
-
-def _lint_chunk(chunk: list[str]) -> list[Any]:
-    from golayer.errors import GolayerError
-
-    out = []
-    for p in chunk:
-        try:
-            out.append(("ok", _lint_one(p, _JOB)))
-        except GolayerError as exc:  # re-raised in the parent with the same class and text
-            out.append(("error", (type(exc).__name__, exc.message, getattr(exc, "hint", None))))
-            break
-    return out
-
-
-def _lint_parallel(paths: list[str], job: Any, jobs: int) -> list[Any]:
-    import multiprocessing as mp
-
-    from golayer import errors
-
-    global _JOB
-    _JOB = job
-    size = max(1, -(-len(paths) // (jobs * 4)))  # a few chunks per worker balances uneven files
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    try:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_lint_chunk, chunks)
-    finally:
-        _JOB = None
-    results = []
-    for part in parts:
-        for kind, value in part:
-            if kind == "error":
-                name, message, hint = value
-                cls = getattr(errors, name, errors.InputError)
-                raise cls(message, hint=hint) if hint else cls(message)
-            results.append(value)
-    return results
 
 
 @click.command("lint")

@@ -53,6 +53,22 @@ class Parsed:
     line_starts: list[int] = field(default_factory=list)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_string(text: str):
+    """``dockerfile.parse_string`` made safe: undecodable bytes (kept as lone surrogates so that files are
+    written back byte-for-byte) become U+FFFD — the same number of characters, so offsets stay valid — and
+    NUL bytes are refused (the Go side cannot take either)."""
+    import dockerfile
+
+    if "\x00" in text:
+        raise ValueError("file contains NUL bytes: not a Dockerfile")
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return dockerfile.parse_string(text)
+
+
 def line_starts(content: str) -> list[int]:
     """Offsets of the start of every line, plus len(content) as a sentinel."""
     starts = [0]
@@ -93,28 +109,33 @@ def _pragmas(lines: list[str]) -> list[Pragma]:
 
 
 def _error_line(content: str, message: str) -> int:
-    """Find the line a whole-file parse error belongs to: the shortest prefix that fails the same way."""
-    import dockerfile
-
+    """The line a whole-file parse error belongs to: the shortest prefix of lines that fails the same way
+    (bisection: once a prefix contains the bad instruction, longer prefixes fail too)."""
     lines = content.splitlines(keepends=True)
-    if len(lines) > 3000:
-        return 1
-    text = ""
-    for i, line in enumerate(lines):
-        text += line
+
+    def fails(k: int) -> bool:
+        text = "".join(lines[:k])
         if not text.strip():
-            continue
+            return False
         try:
-            dockerfile.parse_string(text)
+            parse_string(text)
         except Exception as exc:  # noqa: BLE001 - the package raises several Go error types
-            if str(exc) == message:
-                return i + 1
-    return max(1, len(lines))
+            return str(exc) == message
+        return False
+
+    lo, hi = 1, len(lines)
+    if hi == 0 or not fails(hi):
+        return 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fails(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def parse(content: str) -> Parsed:
-    import dockerfile
-
     out = Parsed()
     out.line_starts = starts = line_starts(content)
     lines = content.splitlines()
@@ -134,7 +155,7 @@ def parse(content: str) -> Parsed:
     if _SURROGATE.search(content):
         content = _SURROGATE.sub("\ufffd", content)
     try:
-        cmds = dockerfile.parse_string(content)
+        cmds = parse_string(content)
     except Exception as exc:  # GoParseError, GoIOError, ...
         msg = str(exc) or type(exc).__name__
         if msg == "file with no instructions":

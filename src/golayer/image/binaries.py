@@ -1,0 +1,335 @@
+"""Find the Go executables in an image's final filesystem and check that they can start there.
+
+``find_binaries(tree, config)`` walks the merged tree once and returns a
+:class:`~golayer.image.model.BinaryInfo` for
+
+* every Go ELF executable (full inspection: buildinfo, linkage, ``.gopclntab`` names, sizes), and
+* the image's entrypoint program when it is an ELF that is not Go (linkage only matters there:
+  a dynamic ``/bin/sh`` or C program whose loader is missing fails the same way).
+
+Then it resolves, *inside the image* and following the image's own symlinks, the program
+interpreter (``PT_INTERP``) and every ``DT_NEEDED`` library of each dynamic binary the way the
+dynamic loader would search for it, and lists what does not resolve in ``BinaryInfo.missing``.
+Nothing from the image is ever executed.
+
+How a file is recognised cheaply: only regular files with an executable bit (or the entrypoint)
+are looked at; 4 bytes decide "ELF or not"; the first 16 KiB hold the program headers and, in
+every Go binary built with a build ID, the ``Go`` ELF note. Executables without that note (e.g.
+``-ldflags=-buildid=``) are read in full only while a byte budget lasts. Files inside a Go
+toolchain, build cache or module cache (categories from the categoriser, when it ran first) are
+skipped: they are build debris, reported by the category checks, not programs the image runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from typing import Any, Iterable
+
+from golayer.image.gobinary import MACHINES, go_note, inspect_elf
+from golayer.image.model import BinaryInfo, Entry, FileTree
+
+ELF_MAGIC = b"\x7fELF"
+HEAD_BYTES = 16 * 1024
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SKIP_CATEGORIES = frozenset({"go-toolchain", "go-build-cache", "go-module-cache", "c-toolchain"})
+SHARED_LIB = re.compile(r"\.so(\.[0-9]+)*$")
+
+# Limits (overridable through find_binaries' keyword arguments)
+MAX_FILE_BYTES = 512 << 20  # one binary larger than this is not read
+MAX_TOTAL_BYTES = 2 << 30  # all full reads together
+MAX_SCAN_BYTES = 256 << 20  # full reads of executables without a Go note, looking for buildinfo
+
+
+def image_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``config`` object of an image config JSON (accepts the inner object too)."""
+    config = config or {}
+    inner = config.get("config")
+    if isinstance(inner, dict):
+        return inner
+    return config if any(k in config for k in ("Env", "Entrypoint", "Cmd")) else {}
+
+
+def image_env(config: dict[str, Any] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in image_config(config).get("Env") or []:
+        k, _, v = str(item).partition("=")
+        out[k] = v
+    return out
+
+
+def entrypoint_argv(config: dict[str, Any] | None) -> list[str]:
+    cfg = image_config(config)
+    ep = cfg.get("Entrypoint") or []
+    cmd = cfg.get("Cmd") or []
+    argv = list(ep) + list(cmd) if ep else list(cmd)
+    return [str(a) for a in argv]
+
+
+def entrypoint_path(tree: FileTree, config: dict[str, Any] | None) -> tuple[str | None, Entry | None]:
+    """(argv[0] as the runtime sees it, the entry it resolves to in the image)."""
+    argv = entrypoint_argv(config)
+    if not argv or not argv[0]:
+        return None, None
+    prog = argv[0]
+    cfg = image_config(config)
+    if prog.startswith("/"):
+        return prog, _resolve_file(tree, prog)
+    if "/" in prog:  # relative to WorkingDir
+        wd = cfg.get("WorkingDir") or "/"
+        full = posixpath.normpath(posixpath.join(wd, prog))
+        return prog, _resolve_file(tree, full)
+    for d in (image_env(config).get("PATH") or DEFAULT_PATH).split(":"):
+        if d.startswith("/"):
+            e = _resolve_file(tree, posixpath.join(d, prog))
+            if e is not None:
+                return prog, e
+    return prog, None
+
+
+def _resolve_file(tree: FileTree, path: str) -> Entry | None:
+    try:
+        e = tree.resolve(path)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if e is None or e.type not in ("file", "hardlink"):
+        return None
+    return e
+
+
+def find_binaries(
+    tree: FileTree,
+    config: dict[str, Any] | None,
+    *,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_scan_bytes: int = MAX_SCAN_BYTES,
+    skip_categories: Iterable[str] = SKIP_CATEGORIES,
+) -> list[BinaryInfo]:
+    """Every Go binary (and a non-Go ELF entrypoint) with linkage resolved inside the image."""
+    skip = frozenset(skip_categories)
+    _argv0, ep_entry = entrypoint_path(tree, config)
+    ep_path = ep_entry.path if ep_entry is not None else None
+    etc_files: list[str] = []
+    out: list[BinaryInfo] = []
+    facts_of: dict[str, Any] = {}
+    total = scanned = 0
+    seen_targets: dict[str, BinaryInfo] = {}
+
+    def full_read(e: Entry) -> bytes | None:
+        nonlocal total
+        if e.size > max_file_bytes or total + e.size > max_total_bytes:
+            return None
+        data = tree.read(e)
+        total += len(data)
+        return data
+
+    for e in tree.iter():
+        if e.path.startswith("/etc/") and e.type in ("file", "hardlink", "symlink"):
+            etc_files.append(e.path)
+        if e.type not in ("file", "hardlink"):
+            continue
+        is_ep = e.path == ep_path
+        if not is_ep:
+            if e.category in skip or not (e.mode & 0o111) or (e.type == "file" and e.size < 64):
+                continue
+        try:
+            if tree.read(e, 4) != ELF_MAGIC:
+                continue
+            head = tree.read(e, HEAD_BYTES)
+        except (OSError, ValueError):
+            continue
+        key = e.linkname if e.type == "hardlink" and e.linkname else e.path
+        if key in seen_targets and not is_ep:  # another name of a file already inspected
+            prev = seen_targets[key]
+            if prev.is_go:
+                clone = BinaryInfo(**{**prev.__dict__, "path": e.path})
+                out.append(clone)
+                facts_of[e.path] = facts_of.get(prev.path)
+            continue
+        size = e.size if e.type == "file" else _target_size(tree, e)
+        if go_note(head):
+            pass
+        elif is_ep:
+            pass
+        elif SHARED_LIB.search(e.path) or scanned + size > max_scan_bytes:
+            continue
+        else:
+            scanned += size
+        data = None
+        if size <= max_file_bytes and total + size <= max_total_bytes:
+            try:
+                data = full_read(e)
+            except (OSError, ValueError):
+                data = None
+        if data is None:
+            info, facts = inspect_elf(head, e.path)
+            info.size = size
+            if go_note(head) or is_ep:
+                info.is_go = info.is_go or go_note(head)
+                info.error = (f"not read in full: {size} bytes exceed the read budget "
+                              f"(per file {max_file_bytes}, total {max_total_bytes})")
+            else:
+                continue
+        else:
+            info, facts = inspect_elf(data, e.path)
+            del data
+        seen_targets[key] = info
+        if not info.is_go and not is_ep:
+            continue
+        out.append(info)
+        facts_of[e.path] = facts
+
+    env = image_env(config)
+    ldconf = _ld_so_conf_dirs(tree, etc_files)
+    for info in out:
+        facts = facts_of.get(info.path)
+        info.missing = missing_for(tree, info, facts, ldconf, env)
+    out.sort(key=lambda b: b.path)
+    return out
+
+
+def _target_size(tree: FileTree, e: Entry) -> int:
+    if e.linkname:
+        t = tree.get(e.linkname if e.linkname.startswith("/") else "/" + e.linkname)
+        if t is not None:
+            return t.size
+    return e.size
+
+
+# -- library resolution ----------------------------------------------------------------------------
+def _read_text(tree: FileTree, path: str, limit: int = 64 * 1024) -> str | None:
+    e = _resolve_file(tree, path)
+    if e is None:
+        return None
+    try:
+        return tree.read(e, limit).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return None
+
+
+def _ld_so_conf_dirs(tree: FileTree, etc_files: list[str]) -> list[str]:
+    """Directories listed in /etc/ld.so.conf and the files it includes (glob patterns expanded
+    against the image's own /etc)."""
+    dirs: list[str] = []
+    seen: set[str] = set()
+
+    def parse(path: str, depth: int) -> None:
+        if depth > 8 or path in seen:
+            return
+        seen.add(path)
+        text = _read_text(tree, path)
+        if text is None:
+            return
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("include"):
+                for pat in line.split()[1:]:
+                    if not pat.startswith("/"):
+                        pat = posixpath.join(posixpath.dirname(path), pat)
+                    for f in sorted(p for p in etc_files if fnmatch.fnmatchcase(p, pat)):
+                        parse(f, depth + 1)
+            elif line.startswith("hwcap"):
+                continue
+            else:
+                for d in re.split(r"[\s:,]+", line):
+                    if d.startswith("/") and d not in dirs:
+                        dirs.append(d.rstrip("/") or "/")
+
+    parse("/etc/ld.so.conf", 0)
+    return dirs
+
+
+def search_dirs(info: BinaryInfo, facts: Any, ldconf: list[str], env: dict[str, str],
+                tree: FileTree | None = None) -> list[str]:
+    """Directories the dynamic loader named by PT_INTERP searches, in order."""
+    origin = posixpath.dirname(info.path)
+    bits = getattr(facts, "bits", 64) or 64
+    machine = getattr(facts, "machine", 62)
+    runpath = list(getattr(facts, "runpath", []) or [])
+    rpath = list(getattr(facts, "rpath", []) or [])
+
+    def expand(ds: Iterable[str]) -> list[str]:
+        out = []
+        for d in ds:
+            d = d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+            if d.startswith("/"):
+                out.append(posixpath.normpath(d))
+        return out
+
+    dirs: list[str] = []
+    if rpath and not runpath:
+        dirs += expand(rpath)
+    dirs += expand((env.get("LD_LIBRARY_PATH") or "").split(":"))
+    dirs += expand(runpath)
+    interp = info.interpreter or ""
+    if "musl" in interp:
+        arch = posixpath.basename(interp)[len("ld-musl-"):].split(".so")[0] if "ld-musl-" in interp else ""
+        text = _read_text(tree, f"/etc/ld-musl-{arch}.path") if tree is not None and arch else None
+        if text is not None:
+            dirs += expand(re.split(r"[\s:]+", text))
+        else:
+            dirs += ["/lib", "/usr/local/lib", "/usr/lib"]
+    else:
+        triplet = MACHINES.get(machine, ("", ""))[1]
+        if machine == 21 and getattr(facts, "big_endian", False):
+            triplet = "powerpc64-linux-gnu"
+        dirs += ldconf
+        if triplet:
+            dirs += [f"/lib/{triplet}", f"/usr/lib/{triplet}"]
+        if bits == 64:
+            dirs += ["/lib64", "/usr/lib64"]
+        dirs += ["/lib", "/usr/lib"]
+    seen: set[str] = set()
+    return [d for d in dirs if not (d in seen or seen.add(d))]
+
+
+def _lib_matches(tree: FileTree, e: Entry, facts: Any) -> bool:
+    """The loader skips libraries of another ELF class or machine and keeps searching."""
+    try:
+        head = tree.read(e, 20)
+    except (OSError, ValueError):
+        return False
+    if len(head) < 20 or head[:4] != ELF_MAGIC:
+        # linker scripts (libc.so text files) are not loadable either
+        return False
+    if facts is None:
+        return True
+    bits = 64 if head[4] == 2 else 32
+    order = "big" if head[5] == 2 else "little"
+    machine = int.from_bytes(head[18:20], order)
+    return bits == (facts.bits or bits) and machine == (facts.machine or machine)
+
+
+def missing_for(tree: FileTree, info: BinaryInfo, facts: Any, ldconf: list[str],
+                env: dict[str, str]) -> list[str]:
+    """The interpreter and DT_NEEDED libraries of ``info`` that do not resolve in the image."""
+    missing: list[str] = []
+    if not info.interpreter and not info.needed:
+        return missing
+    if info.interpreter:
+        if _resolve_file(tree, info.interpreter) is None:
+            missing.append(info.interpreter)
+    dirs = search_dirs(info, facts, ldconf, env, tree)
+    for lib in info.needed:
+        if "/" in lib:
+            path = lib if lib.startswith("/") else posixpath.join(posixpath.dirname(info.path), lib)
+            if _resolve_file(tree, posixpath.normpath(path)) is None:
+                missing.append(lib)
+            continue
+        ok = False
+        for d in dirs:
+            e = _resolve_file(tree, posixpath.join(d, lib))
+            if e is not None and _lib_matches(tree, e, facts):
+                ok = True
+                break
+        if not ok:
+            # the interpreter itself satisfies a NEEDED of its own name (ld-linux-*.so.2)
+            if info.interpreter and posixpath.basename(info.interpreter) == lib and \
+                    info.interpreter not in missing:
+                continue
+            missing.append(lib)
+    return missing
