@@ -1,0 +1,228 @@
+"""``golayer lint PATH...``: lint Dockerfiles for the ways Go programs go wrong in containers.
+
+PATH is a Dockerfile, a directory (every ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*`` and
+``Containerfile`` below it, skipping hidden, vendor, node_modules and testdata directories) or ``-`` for
+standard input. ``--diff`` shows what ``--fix`` would change; ``--fix`` applies safe fixes in place;
+``--unsafe-fixes`` adds the unsafe ones.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from golayer.commands.common import finish, load_config, report_options
+from golayer.report import Report
+
+SKIP_DIRS = {"vendor", "node_modules", "testdata", "__pycache__"}
+_NOT_DOCKERFILES = (".dockerignore", ".md", ".txt", ".orig", ".rej", ".swp", ".bak", ".sh", ".go", ".yml", ".yaml",
+                    ".json", ".toml", ".py", ".j2", ".tpl", ".tmpl", ".template", ".in")
+
+
+def looks_like_dockerfile(path: str | Path) -> bool:
+    name = Path(path).name
+    low = name.lower()
+    if low in ("dockerfile", "containerfile"):
+        return True
+    if any(low.endswith(s) for s in _NOT_DOCKERFILES):
+        return False
+    return low.endswith(".dockerfile") or low.startswith("dockerfile.") or low.endswith(".containerfile") \
+        or low.startswith("containerfile.")
+
+
+def discover(paths: list[str | Path]) -> list[Path]:
+    """Dockerfiles named by or found below ``paths`` (files are taken as given), sorted, no duplicates."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve() if p.exists() else p
+        if key not in seen:
+            seen.add(key)
+            found.append(p)
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            hits: list[Path] = []
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+                for f in files:
+                    if looks_like_dockerfile(f):
+                        fp = Path(root) / f
+                        if fp.is_file():
+                            hits.append(fp)
+            for h in sorted(hits):
+                add(h)
+        else:
+            add(p)
+    return found
+
+
+def _parse_build_args(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    from golayer.errors import UsageError
+
+    out: dict[str, str] = {}
+    for v in values:
+        k, eq, val = v.partition("=")
+        if not k.strip():
+            raise UsageError(f"--build-arg {v!r}: expected KEY=VALUE")
+        if not eq:  # `--build-arg K` takes K from the environment, as docker does
+            if k in os.environ:
+                out[k] = os.environ[k]
+            continue
+        out[k.strip()] = val
+    return out
+
+
+def _read(path: Path) -> str:
+    from golayer.errors import InputError
+
+    if str(path) == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        return data.decode("utf-8", errors="surrogateescape")
+    from golayer.dockerfile.build import read_dockerfile
+
+    return read_dockerfile(path)
+
+
+def _write(path: Path, content: str) -> None:
+    from golayer.errors import InputError
+
+    try:
+        path.write_bytes(content.encode("utf-8", errors="surrogateescape"))
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _stage_data(model: Any) -> dict[str, Any]:
+    return {
+        "file": str(model.path),
+        "target": model.target.label if model.target else None,
+        "stages": [{"index": s.index, "name": s.name, "base": s.base, "known_base": s.base_image.known,
+                    "needed": s.needed, "in_final_image": s.in_final_image} for s in model.stages],
+    }
+
+
+def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
+             build_args: dict[str, str] | None = None, context_dir: str | None = None,
+             contents: dict[str, str] | None = None) -> Report:
+    """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
+    file does not define skips that file (it is a usage error for a single file)."""
+    from golayer.dockerfile.engine import lint_path
+    from golayer.errors import UsageError
+
+    report = Report(command="lint")
+    files: list[dict[str, Any]] = []
+    several = len(paths) > 1
+    for p in paths:
+        path = Path(p)
+        content = (contents or {}).get(str(path))
+        if content is None:
+            content = _read(path)
+        try:
+            model, findings = lint_path(path, content=content, target=target, build_args=build_args,
+                                        context_dir=context_dir, cfg=cfg)
+        except UsageError as exc:
+            if several and target:
+                click.echo(f"golayer: skipping {path}: {exc.message}", err=True)
+                continue
+            raise
+        report.inputs.append(str(path))
+        report.findings.extend(findings)
+        files.append(_stage_data(model))
+    report.data["dockerfiles"] = files
+    return report
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--target", default=None, metavar="STAGE", help="Target stage (default: the last stage).")
+@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE",
+              help="Build argument value, as `docker build --build-arg` (repeatable).")
+@click.option("--context", "context_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Build context directory (default: the Dockerfile's directory).")
+@click.option("--diff", is_flag=True, help="Print a unified diff of the fixes instead of applying them.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff, also apply fixes that may change behaviour.")
+@report_options
+def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...], context_dir: str | None,
+         diff: bool, fix: bool, unsafe_fixes: bool, fmt: str, output: str | None, config_path: str | None,
+         select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
+    """Lint Dockerfiles (files, directories, or - for stdin) for Go-in-container mistakes.
+
+    \b
+    Suppress a finding with a comment before the instruction:
+      # golayer ignore=go-env-write           (next instruction; before FROM: the whole stage)
+      # golayer global ignore=runs-as-root    (the whole file)
+    """
+    from golayer.errors import InputError
+
+    for p in paths:
+        if p != "-" and not Path(p).exists():
+            raise InputError(f"{p}: no such file or directory")
+    files = discover([p for p in paths if p != "-"])
+    if "-" in paths:
+        files = [Path("-")] + files
+    if not files:
+        raise InputError(f"no Dockerfile found in {', '.join(paths)}",
+                         hint="golayer looks for Dockerfile, *.Dockerfile, Dockerfile.* and Containerfile")
+    first = files[0]
+    start = (Path.cwd() if str(first) == "-" else (first if first.is_dir() else first.parent))
+    cfg = load_config(config_path, select, ignore, fail_on, start=start)
+    build_args = _parse_build_args(build_arg)
+    contents = {str(f): _read(f) for f in files}
+
+    if diff or fix:
+        from golayer.dockerfile.fixes import fix_content
+
+        fixed_total = 0
+        changed: dict[str, str] = {}
+        for f in files:
+            try:
+                new, n = fix_content(f, contents[str(f)], unsafe=unsafe_fixes, target=target, build_args=build_args,
+                                     context_dir=context_dir, cfg=cfg)
+            except Exception as exc:  # a usage error for one file of many
+                from golayer.errors import UsageError
+
+                if isinstance(exc, UsageError) and len(files) > 1:
+                    continue
+                raise
+            if new != contents[str(f)]:
+                changed[str(f)] = new
+                fixed_total += n
+        if diff:
+            import difflib
+
+            for name, new in changed.items():
+                old = contents[name]
+                sys.stdout.write("".join(difflib.unified_diff(
+                    old.splitlines(keepends=True), new.splitlines(keepends=True),
+                    fromfile=name if name.startswith("/") else f"a/{name}",
+                    tofile=name if name.startswith("/") else f"b/{name}")))
+            n = len(changed)
+            click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} would change "
+                       f"{n} file{'s' if n != 1 else ''}" + ("" if unsafe_fixes else " (safe fixes only)"),
+                       err=True)
+            return 1 if changed else 0
+        for name, new in changed.items():
+            if name == "-":
+                sys.stdout.write(new)
+            else:
+                _write(Path(name), new)
+            contents[name] = new
+        report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
+                          contents=contents)
+        report.fixed = fixed_total
+        if "-" in changed:  # the fixed Dockerfile went to stdout: the report goes to stderr
+            click.echo(f"golayer: {fixed_total} fixes applied", err=True)
+            return 0
+        return finish(report, cfg, fmt, output, color)
+
+    report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
+                      contents=contents)
+    return finish(report, cfg, fmt, output, color)

@@ -1,0 +1,206 @@
+"""``golayer runtime FILE...``: Go memory and CPU settings against Kubernetes and compose limits.
+
+``golayer check`` uses :func:`discover` and :func:`run_runtime` from here.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from golayer.commands.common import finish, load_config, report_options
+from golayer.config import Config
+from golayer.errors import UsageError
+from golayer.report import Report
+
+RUNTIME_KEYS = {"gomemlimit-ratio", "gomemlimit-max-ratio", "go-images", "not-go-images", "assume-go"}
+
+
+def discover(root: Path) -> list[Path]:
+    """Kubernetes manifests and compose files below ``root`` (see golayer.runtime.manifests)."""
+    from golayer.runtime.manifests import discover as _discover
+
+    return _discover(Path(root))
+
+
+def _ratio(value: Any, what: str) -> Fraction:
+    try:
+        r = Fraction(str(value).strip().rstrip("%")) / (100 if str(value).strip().endswith("%") else 1)
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(f"{what} must be a number between 0 and 1 (e.g. 0.9), not {value!r}") from None
+    if not 0 < r < 1:
+        raise UsageError(f"{what} must be between 0 and 1 (exclusive), not {value!r}")
+    return r
+
+
+def _settings(cfg: Config, ratio: str | None) -> tuple[Fraction, Fraction, dict[str, Any]]:
+    from golayer.runtime import quantities as q
+
+    section = dict(cfg.section("runtime"))
+    unknown = set(section) - RUNTIME_KEYS
+    if unknown:
+        raise UsageError(f"{cfg.source}: unknown [runtime] setting(s): {', '.join(sorted(unknown))}",
+                         hint=f"known: {', '.join(sorted(RUNTIME_KEYS))}")
+    for key in ("go-images", "not-go-images"):
+        val = section.get(key)
+        if val is not None and not (isinstance(val, list) and all(isinstance(v, str) for v in val)):
+            raise UsageError(f"{cfg.source}: [runtime] {key} must be a list of image patterns")
+    if "assume-go" in section and not isinstance(section["assume-go"], bool):
+        raise UsageError(f"{cfg.source}: [runtime] assume-go must be true or false")
+    r = q.DEFAULT_GOMEMLIMIT_RATIO
+    if ratio is not None:
+        r = _ratio(ratio, "--gomemlimit-ratio")
+    elif "gomemlimit-ratio" in section:
+        r = _ratio(section["gomemlimit-ratio"], "[runtime] gomemlimit-ratio")
+    if "gomemlimit-max-ratio" in section:
+        mx = _ratio(section["gomemlimit-max-ratio"], "[runtime] gomemlimit-max-ratio")
+        if mx <= r:
+            raise UsageError(f"gomemlimit-max-ratio ({float(mx):g}) must be above gomemlimit-ratio ({float(r):g})")
+    else:
+        mx = q.DEFAULT_GOMEMLIMIT_MAX_RATIO if r < q.DEFAULT_GOMEMLIMIT_MAX_RATIO else (r + 1) / 2
+    return r, mx, section
+
+
+def _analyse(ref: str) -> Any:
+    try:
+        from golayer.image.analyse import analyse  # type: ignore[import-not-found]
+    except ImportError:
+        raise UsageError("--image needs the image analysis (golayer image), which is not in this build") from None
+    return analyse(ref)
+
+
+def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        name, sep, ref = v.partition("=")
+        if not sep or not name.strip() or not ref.strip():
+            raise UsageError(f"--image {v!r}: use NAME=REF (NAME: a container, service or image name in the "
+                             "manifests; REF: docker-archive:PATH, oci:DIR, docker:NAME, ...)")
+        out[name.strip()] = ref.strip()
+    return out
+
+
+def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
+                ratio: str | None = None, strict: bool = False) -> Report:
+    """Load manifests, decide which containers are Go, run the runtime rules.
+
+    ``images`` maps a container/service/image name to an image reference (analysed here) or to an
+    already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
+    otherwise it is skipped with a note (``golayer check``)."""
+    from golayer import catalogue
+    from golayer.runtime import detect, manifests
+    from golayer.runtime.model import RuntimeModel
+
+    r, mx, section = _settings(cfg, ratio)
+    loaded = manifests.load_paths(paths, strict=strict)
+    model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
+    if strict and loaded.inputs and not loaded.workloads:
+        model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
+    analyses = {name: (_analyse(ref) if isinstance(ref, str) else ref) for name, ref in (images or {}).items()}
+    detect.classify(model, analyses, section)
+    for name in analyses:
+        if not any(name in (c.name, c.image, detect.image_name(c.image or "")) for _w, c in model.containers()):
+            model.notes.append(f"--image {name}=...: no container, service or image of that name in the manifests")
+
+    findings = []
+    for rule in catalogue.rules("runtime"):
+        if not cfg.enabled(rule.name, rule.code):
+            continue
+        findings.extend(rule.check(model))
+    ignore = {}
+    for w in model.workloads:
+        ignore.setdefault((w.file, w.ref), set()).update(w.ignore)
+    kept = []
+    for f in findings:
+        ig = ignore.get((f.file, f.extra.get("workload")), set())
+        if ig and ({"all", "ALL", f.rule, f.code} & ig or any(f.code.upper().startswith(p.upper()) for p in ig
+                                                               if p.upper().startswith("GLR"))):
+            continue
+        kept.append(f)
+
+    report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
+    assumed = [(w, c) for w, c in model.containers() if c.go.is_go and c.go.assumed]
+    report.data = {
+        "gomemlimit_ratio": str(float(r)),
+        "gomemlimit_max_ratio": str(float(mx)),
+        "containers": [_container_json(model, w, c) for w, c in model.containers()],
+        "notes": model.notes,
+    }
+    report.text_sections.append(lambda out, color: _notes(out, color, model.notes, assumed))
+    return report
+
+
+def _container_json(model: Any, w: Any, c: Any) -> dict[str, Any]:
+    from golayer.runtime import quantities as q
+
+    gml = c.var("GOMEMLIMIT")
+    parsed = c.gomemlimit()
+    gogc, gmp = c.var("GOGC"), c.var("GOMAXPROCS")
+    return {
+        "workload": w.ref,
+        "source": w.source,
+        "namespace": w.namespace,
+        "container": c.name,
+        "init": c.init,
+        "image": c.image,
+        "file": c.file,
+        "line": c.line,
+        "memory_limit": c.memory_limit_text,
+        "memory_limit_bytes": c.memory_limit,
+        "memory_limit_source": c.memory_limit_source,
+        "cpu_limit": None if c.cpu_limit is None else _cpus(c.cpu_limit),
+        "cpu_limit_millis": None if c.cpu_limit is None else int(c.cpu_limit * 1000),
+        "gomemlimit": None if gml is None else gml.value,
+        "gomemlimit_source": None if gml is None else gml.source,
+        "gomemlimit_bytes": None if parsed is None else parsed.bytes,
+        "gomemlimit_valid": None if parsed is None else parsed.valid,
+        "recommended_gomemlimit": None if not c.memory_limit or c.memory_limit <= 0
+        else q.recommend_gomemlimit(c.memory_limit, model.ratio),
+        "gogc": None if gogc is None else gogc.value,
+        "gomaxprocs": None if gmp is None else gmp.value,
+        "env_unknown": c.env_unknown,
+        "liveness_probe": c.liveness,
+        "readiness_probe": c.readiness,
+        "is_go": c.go.is_go,
+        "go_assumed": c.go.is_go and c.go.assumed,
+        "go": c.go.to_json(),
+    }
+
+
+def _cpus(f: Fraction) -> str:
+    return str(f.numerator) if f.denominator == 1 else f"{float(f):g}"
+
+
+def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
+    from golayer.report.text import paint
+
+    for n in notes:
+        out.write(paint("note: ", "36", color) + n + "\n")
+    if assumed:
+        names = [f"{w.ref}/{c.name}" for w, c in assumed]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        out.write(paint("note: ", "36", color)
+                  + f"assumed Go for {len(names)} container{'s' if len(names) != 1 else ''} ({shown}): "
+                    "pass --image NAME=REF, or set go-images / not-go-images in [tool.golayer.runtime]\n")
+
+
+@click.command("runtime")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--image", "images", multiple=True, metavar="NAME=REF",
+              help="Read the Go binary of container/service/image NAME from image REF (repeatable).")
+@click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",
+              help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
+@report_options
+def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, fmt: str, output: str | None,
+            config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+            color: bool | None) -> int:
+    """Check Go memory and CPU settings in Kubernetes manifests and compose files.
+
+    FILE may be `-` for standard input: `helm template . | golayer runtime -`.
+    """
+    cfg = load_config(config_path, select, ignore, fail_on)
+    report = run_runtime(list(files), cfg, images=parse_image_options(images), ratio=ratio, strict=True)
+    return finish(report, cfg, fmt, output, color)

@@ -1,0 +1,163 @@
+"""The build context: its directory, the ``.dockerignore`` in effect and ``go.mod``.
+
+Pattern semantics follow BuildKit (moby/patternmatcher): patterns are cleaned paths relative to the
+context root (a leading ``/`` is dropped), ``*`` and ``?`` do not cross ``/``, ``**`` matches any number
+of directories, ``!pattern`` re-includes, the last matching pattern wins, and a pattern that matches a
+directory excludes everything below it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from golayer.dockerfile.model import BuildContext, GoMod
+
+
+def read_dockerignore(text: str) -> list[str]:
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        neg = line.startswith("!")
+        if neg:
+            line = line[1:].strip()
+        line = _clean(line)
+        if not line:
+            continue
+        out.append(("!" if neg else "") + line)
+    return out
+
+
+def _clean(p: str) -> str:
+    p = p.replace("\\", "/") if "\\" in p and "/" not in p else p
+    p = posixpath.normpath("/" + p.lstrip("/"))[1:] if p not in ("", "/") else "."
+    return p or "."
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str]:
+    out = ["^"]
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            if i + 1 < n and pattern[i + 1] == "*":
+                i += 1
+                # "**/" matches zero or more directories; "**" at the end matches everything
+                if i + 1 < n and pattern[i + 1] == "/":
+                    i += 1
+                    out.append("(?:.*/)?")
+                else:
+                    out.append(".*")
+            else:
+                out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            j = pattern.find("]", i + 1)
+            if j == -1:
+                out.append(re.escape(ch))
+            else:
+                cls = pattern[i + 1 : j]
+                if cls.startswith("^") or cls.startswith("!"):
+                    cls = "^" + cls[1:]
+                out.append("[" + cls.replace("\\", "\\\\") + "]")
+                i = j
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    out.append("$")
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return re.compile(re.escape(pattern) + "$")
+
+
+def _match_one(pattern: str, path: str) -> bool:
+    if pattern == ".":
+        return True
+    rx = _regex(pattern)
+    if rx.match(path):
+        return True
+    # a pattern matching a parent directory excludes the path too
+    parts = path.split("/")
+    for k in range(len(parts) - 1, 0, -1):
+        if rx.match("/".join(parts[:k])):
+            return True
+    return False
+
+
+def matches(patterns: list[str], rel_path: str) -> bool:
+    """Is ``rel_path`` (relative to the context root) excluded by these .dockerignore patterns?"""
+    path = _clean(rel_path)
+    if path == ".":
+        return False
+    excluded = False
+    for p in patterns:
+        neg = p.startswith("!")
+        pat = _clean(p[1:].strip() if neg else p)
+        if _match_one(pat, path):
+            excluded = not neg
+    return excluded
+
+
+def read_gomod(path: Path) -> GoMod | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    go = toolchain = module = None
+    for raw in text.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if not line:
+            continue
+        words = line.split()
+        if len(words) >= 2:
+            key, val = words[0], words[1].strip('"`')
+            if key == "go" and go is None:
+                go = val
+            elif key == "toolchain" and toolchain is None:
+                toolchain = val
+            elif key == "module" and module is None:
+                module = val
+    return GoMod(path=path, go=go, toolchain=toolchain, module=module)
+
+
+def load_context(dockerfile: Path | None, context_dir: Path | None = None) -> BuildContext:
+    """The build context of a Dockerfile: its directory unless ``context_dir`` is given."""
+    if context_dir is None:
+        context_dir = dockerfile.parent if dockerfile is not None else Path.cwd()
+    ignore_file: Path | None = None
+    if dockerfile is not None:
+        specific = dockerfile.with_name(dockerfile.name + ".dockerignore")
+        if specific.is_file():
+            ignore_file = specific
+    if ignore_file is None and (context_dir / ".dockerignore").is_file():
+        ignore_file = context_dir / ".dockerignore"
+    patterns: list[str] | None = None
+    if ignore_file is not None:
+        try:
+            patterns = read_dockerignore(ignore_file.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            patterns = None
+    gomod = None
+    if (context_dir / "go.mod").is_file():
+        gomod = read_gomod(context_dir / "go.mod")
+    return BuildContext(dir=context_dir, dockerignore=ignore_file, patterns=patterns, gomod=gomod)
+
+
+def exists(ctx: BuildContext, rel_path: str) -> bool:
+    """Is this file in the context and not excluded by .dockerignore?"""
+    try:
+        p = ctx.dir / rel_path
+        return p.exists() and not ctx.excludes(rel_path)
+    except OSError:
+        return False

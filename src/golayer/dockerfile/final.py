@@ -1,0 +1,740 @@
+"""Facts about what ends up in (and runs from) the final image, shared by the rules.
+
+Several rules need the same derived facts: which stage built the binaries copied into the
+target, whether cgo was effectively on for that build, which libc a stage offers, whether a
+stage has a ``/bin/sh`` and which shell it is, what the effective CMD/ENTRYPOINT is, who the
+effective user is, how to turn a shell-form command into exec form. They are computed here,
+once, so two rules never answer the same question differently. Everything reads the
+:mod:`golayer.dockerfile.model` only; unknowns come back as ``None`` and rules stay silent.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Iterator
+
+from golayer.dockerfile.model import (
+    BaseImage,
+    Command,
+    DockerfileModel,
+    Instruction,
+    Stage,
+    is_unknown,
+)
+
+# --------------------------------------------------------------------------- stage chains
+
+
+def chain(stage: Stage) -> list[Stage]:
+    """The stage and its ancestors through ``FROM <stage>``, root first."""
+    out: list[Stage] = []
+    s: Stage | None = stage
+    seen: set[int] = set()
+    while s is not None and s.index not in seen:
+        seen.add(s.index)
+        out.append(s)
+        s = s.base_stage
+    return out[::-1]
+
+
+def chain_instructions(stage: Stage) -> Iterator[Instruction]:
+    """Every instruction (after FROM) of the stage and its FROM ancestors, in build order."""
+    for s in chain(stage):
+        yield from s.instructions
+
+
+def root_base(stage: Stage) -> BaseImage:
+    """Knowledge about the image at the root of the stage's FROM chain."""
+    return chain(stage)[0].base_image
+
+
+def is_scratch(base: BaseImage) -> bool:
+    return base.ref.strip().lower() == "scratch" or (base.known and base.family == "scratch")
+
+
+def stage_platform(stage: Stage) -> str | None:
+    """The ``FROM --platform`` in effect for a stage (a child stage inherits its parent's)."""
+    for s in reversed(chain(stage)):
+        if s.platform:
+            return s.platform
+    return None
+
+
+# --------------------------------------------------------------------------- shells
+
+_DASH_FAMILIES = {"debian", "ubuntu", "golang"}
+_BASH_FAMILIES = {"amazonlinux", "fedora", "ubi", "ubi-minimal", "rhel", "centos", "rockylinux",
+                  "almalinux", "oraclelinux", "opensuse"}
+_BUSYBOX_FAMILIES = {"alpine", "busybox", "chainguard", "wolfi", "distroless"}
+
+
+def _shell_instruction(stage: Stage, before: Instruction | None) -> Instruction | None:
+    last = None
+    for ins in chain_instructions(stage):
+        if before is not None and ins is before:
+            break
+        if ins.cmd == "SHELL":
+            last = ins
+    return last
+
+
+def _copies_a_shell(stage: Stage, before: Instruction | None) -> bool:
+    for ins in chain_instructions(stage):
+        if before is not None and ins is before:
+            break
+        if ins.cmd in ("COPY", "ADD"):
+            dest = (ins.copy_dest or "").rstrip("/")
+            srcs = [s.rstrip("/") for s in ins.copy_sources]
+            if dest in ("/bin/sh", "/bin", "/busybox", "/usr/bin") or any(
+                s.endswith(("/sh", "/busybox", "/bash")) or s in ("/bin", "") for s in srcs
+            ):
+                return True
+    return False
+
+
+def has_shell(stage: Stage, before: Instruction | None = None) -> bool | None:
+    """Does ``/bin/sh`` (the default SHELL) exist for instructions of this stage?
+
+    ``None`` when golayer cannot tell: unknown base, a ``SHELL`` instruction (another
+    interpreter we cannot check), or a shell COPY'd in.
+    """
+    if _shell_instruction(stage, before) is not None or _copies_a_shell(stage, before):
+        return None
+    base = root_base(stage)
+    if is_scratch(base):
+        return False
+    if not base.known:
+        return None
+    return base.has_shell
+
+
+def shell_kind(stage: Stage) -> str | None:
+    """Which ``/bin/sh`` the stage has: "dash", "busybox", "bash", or None (none/unknown).
+
+    dash keeps ``sh -c`` as PID 1 even for one simple command (measured); busybox sh and bash
+    exec a single simple command, so the program becomes PID 1.
+    """
+    if has_shell(stage) is not True:
+        return None
+    base = root_base(stage)
+    fam = (base.family or "").lower()
+    if base.libc == "musl" or fam in _BUSYBOX_FAMILIES:
+        return "busybox"
+    if fam in _DASH_FAMILIES:
+        return "dash"
+    if fam in _BASH_FAMILIES:
+        return "bash"
+    return None
+
+
+# --------------------------------------------------------------------------- the process
+
+
+@dataclass
+class Process:
+    """What the image runs: the effective ENTRYPOINT, CMD and HEALTHCHECK instructions."""
+
+    entrypoint: Instruction | None
+    cmd: Instruction | None
+    healthcheck: Instruction | None
+
+
+def effective_process(stage: Stage) -> Process:
+    """The ENTRYPOINT/CMD/HEALTHCHECK a container of this stage's image runs with.
+
+    Follows Docker: the last one wins; an ENTRYPOINT resets a CMD inherited from a parent
+    stage (but not a CMD of its own stage); ``HEALTHCHECK NONE`` clears.
+    """
+    ep = cmd = hc = None
+    for s in chain(stage):
+        cmd_set_here = False
+        for ins in s.instructions:
+            if ins.cmd == "ENTRYPOINT":
+                ep = ins
+                if not cmd_set_here:
+                    cmd = None
+            elif ins.cmd == "CMD":
+                cmd = ins
+                cmd_set_here = True
+            elif ins.cmd == "HEALTHCHECK":
+                hc = None if [a.upper() for a in ins.args[:1]] == ["NONE"] else ins
+    return Process(ep, cmd, hc)
+
+
+def command_text(ins: Instruction) -> str:
+    """The command of a CMD/ENTRYPOINT/RUN/HEALTHCHECK as written (shell form: the script)."""
+    args = list(ins.args)
+    if ins.cmd == "HEALTHCHECK" and args and args[0].upper() == "CMD":
+        args = args[1:]
+    if ins.json_form:
+        return " ".join(args)
+    return " ".join(args)
+
+
+def exec_argv(ins: Instruction) -> list[str] | None:
+    """argv of an exec-form (JSON) CMD/ENTRYPOINT/HEALTHCHECK CMD/RUN, else None."""
+    if not ins.json_form:
+        return None
+    args = list(ins.args)
+    if ins.cmd == "HEALTHCHECK" and args and args[0].upper() == "CMD":
+        args = args[1:]
+    return args
+
+
+def is_shell_form(ins: Instruction) -> bool:
+    if ins.cmd == "HEALTHCHECK":
+        return bool(ins.args) and ins.args[0].upper() == "CMD" and not ins.json_form
+    return not ins.json_form
+
+
+# ---- shell words
+
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9_./:=,@%+\-]")
+_SHELL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
+                "esac", "function", "{", "}", "!", "[[", "]]", "cd", "export", "set", "unset",
+                ".", "source", "trap", "ulimit", "umask", "eval", "alias", "read", "shift",
+                "local", "wait", "exit", "return", "exec", "[", "test", "echo", "printf"}
+
+
+def plain_words(text: str) -> list[str] | None:
+    """Split a shell command into words when no shell feature is involved, else None.
+
+    Plain: words of ``[A-Za-z0-9_./:=,@%+-]`` separated by blanks, optionally quoted (quotes
+    without ``$``, backquote or backslash inside); no operators, redirections, globs,
+    expansions, comments, assignments in front, or shell builtins/keywords.
+    """
+    words: list[str] = []
+    cur: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t":
+            if in_word:
+                words.append("".join(cur))
+                cur, in_word = [], False
+            i += 1
+            continue
+        if c in "'\"":
+            j = text.find(c, i + 1)
+            if j < 0:
+                return None
+            inner = text[i + 1 : j]
+            if any(ch in inner for ch in "$`\\\n") or (c == "'" and "\n" in inner):
+                return None
+            cur.append(inner)
+            in_word = True
+            i = j + 1
+            continue
+        if c == "~" and not in_word:
+            return None
+        if c != "~" and not _PLAIN_CHARS.fullmatch(c):
+            return None
+        cur.append(c)
+        in_word = True
+        i += 1
+    if in_word:
+        words.append("".join(cur))
+    if not words:
+        return None
+    first = words[0]
+    if "=" in first or first in _SHELL_WORDS:
+        return None
+    return words
+
+
+def simple_command(text: str) -> bool:
+    """One simple command (busybox sh / bash would exec it): no control operators, pipes,
+    subshells, redirections, background jobs, newlines or leading compound keywords."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'":
+            j = text.find("'", i + 1)
+            if j < 0:
+                return False
+            i = j + 1
+            continue
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c in ";&|<>()\n`" or (c == "#" and (i == 0 or text[i - 1] in " \t")):
+            return False
+        i += 1
+    first = text.strip().split(None, 1)[0] if text.strip() else ""
+    return first not in _SHELL_WORDS or first == "exec" or first == "echo" or first == "printf"
+
+
+def starts_with_exec(text: str) -> bool:
+    return text.strip().split(None, 1)[:1] == ["exec"]
+
+
+def single_line(model: DockerfileModel, ins: Instruction) -> bool:
+    raw = model.content[ins.start : ins.end]
+    return "\n" not in raw.rstrip("\r\n")
+
+
+def exec_form_edit(model: DockerfileModel, ins: Instruction, words: list[str] | None = None):
+    """An Edit turning a one-line shell-form CMD/ENTRYPOINT/RUN/HEALTHCHECK CMD into exec form.
+
+    ``None`` when the command is not plain words (see :func:`plain_words`), the instruction
+    spans several lines, or the command text cannot be located exactly.
+    """
+    from golayer.findings import Edit
+
+    if ins.json_form or not single_line(model, ins) or ins.heredocs:
+        return None
+    text = command_text(ins)
+    words = words if words is not None else plain_words(text)
+    if not words:
+        return None
+    raw = model.content[ins.start : ins.end]
+    body = raw.rstrip("\r\n")
+    stripped = body.rstrip()
+    if not stripped.endswith(text.rstrip()):
+        return None
+    cut = ins.start + len(stripped) - len(text.rstrip())
+    return Edit(str(model.path), cut, ins.start + len(stripped), json.dumps(words))
+
+
+# --------------------------------------------------------------------------- users
+
+_ROOT_USERS = {"root", "0"}
+
+
+def effective_user(stage: Stage) -> tuple[str | None, Instruction | None]:
+    """(user, the USER instruction that set it) for a container of this stage's image.
+
+    With no USER in the chain the base image's default user is returned with ``None`` as
+    instruction; an unknown base gives (None, None). A USER with an unresolved variable gives
+    (None, that instruction).
+    """
+    last = None
+    for ins in chain_instructions(stage):
+        if ins.cmd == "USER":
+            last = ins
+    if last is not None:
+        value = " ".join(last.args).strip()
+        if not value or "$" in value or is_unknown(value):
+            return None, last
+        return value, last
+    base = root_base(stage)
+    if is_scratch(base):
+        return "root", None
+    if not base.known:
+        return None, None
+    return base.default_user, None
+
+
+def is_root_user(user: str | None) -> bool:
+    if user is None:
+        return False
+    return user.split(":", 1)[0].strip() in _ROOT_USERS
+
+
+# --------------------------------------------------------------------------- go builds
+
+
+@dataclass
+class BuiltBinary:
+    """A binary a ``go build``/``go install`` produces."""
+
+    stage: Stage
+    instruction: Instruction
+    command: Command
+    path: str  # absolute output path (may be a glob pattern "dir/*" when the name is unknown)
+    exact: bool  # the path is certain (``-o file``, ``go install pkg``)
+
+
+def _gopath_bin(cmd: Command, ins: Instruction) -> str:
+    gobin = cmd.env.get("GOBIN") or ins.env.get("GOBIN")
+    if gobin and not is_unknown(gobin):
+        return gobin
+    gopath = (cmd.env.get("GOPATH") or ins.go.GOPATH or "/root/go").split(":")[0]
+    return posixpath.join(gopath, "bin")
+
+
+def _pkg_binary_name(pkg: str, model: DockerfileModel, workdir: str) -> str | None:
+    pkg = pkg.split("@", 1)[0].rstrip("/")
+    if not pkg or "..." in pkg or pkg.endswith(".go"):
+        return None
+    if pkg in (".", "./"):
+        mod = model.context.gomod.module if model.context.gomod else None
+        if mod:
+            pkg = mod
+        else:
+            return posixpath.basename(workdir.rstrip("/")) or None
+    parts = [p for p in pkg.split("/") if p not in (".", "")]
+    if not parts:
+        return None
+    name = parts[-1]
+    if re.fullmatch(r"v\d+", name) and len(parts) > 1 and "." in parts[0]:
+        name = parts[-2]
+    return name
+
+
+def _abs(path: str, workdir: str) -> str:
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(workdir or "/", path))
+
+
+def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command,
+                        cwd: str | None = "") -> list[BuiltBinary]:
+    """Outputs of one go build/install; ``cwd`` is the directory after ``cd`` s earlier in the
+    same RUN ("" = the WORKDIR, None = unknown: relative outputs are then not guessed)."""
+    go = cmd.go
+    if go is None or go.sub not in ("build", "install"):
+        return []
+    if cwd is None:
+        o = go.flags.get("-o")
+        if go.sub == "install" or not o or not o.startswith("/"):
+            return [] if go.sub != "install" else [
+                BuiltBinary(ins.stage, ins, cmd, posixpath.join(_gopath_bin(cmd, ins), "*"), False)]
+    workdir = cwd or ins.workdir or "/"
+    stage = ins.stage
+    pkgs = [p for p in go.packages if p]
+    if go.sub == "install":
+        d = _gopath_bin(cmd, ins)
+        names = [_pkg_binary_name(p, model, workdir) for p in (pkgs or ["."])]
+        out = []
+        for nm in names:
+            if nm is None:
+                out.append(BuiltBinary(stage, ins, cmd, posixpath.join(d, "*"), False))
+            else:
+                out.append(BuiltBinary(stage, ins, cmd, posixpath.join(d, nm), True))
+        return out
+    o = go.flags.get("-o")
+    if o:
+        if is_unknown(o):
+            return []
+        path = _abs(o, workdir)
+        if o.endswith("/") or len(pkgs) > 1 or any("..." in p for p in pkgs):
+            return [BuiltBinary(stage, ins, cmd, posixpath.join(path, "*"), False)]
+        return [BuiltBinary(stage, ins, cmd, path, True)]
+    if len(pkgs) > 1 or any("..." in p for p in pkgs):
+        return []  # several packages without -o: go build only checks they compile
+    name = _pkg_binary_name(pkgs[0] if pkgs else ".", model, workdir)
+    if name is None:
+        return []
+    return [BuiltBinary(stage, ins, cmd, _abs(name, workdir), False)]
+
+
+def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = True) -> list[BuiltBinary]:
+    """Binaries produced by go build/install in the stage (and its FROM ancestors)."""
+    out: list[BuiltBinary] = []
+    stages = chain(stage) if ancestors else [stage]
+    for s in stages:
+        for ins in s.instructions:
+            if ins.cmd != "RUN":
+                continue
+            cwd: str | None = ""
+            for cmd in ins.commands:
+                if cmd.name == "cd":
+                    dest = cmd.argv[1] if len(cmd.argv) > 1 else None
+                    if dest is None or is_unknown(dest) or dest.startswith("-"):
+                        cwd = None
+                    elif cwd is not None:
+                        cwd = _abs(dest, cwd or ins.workdir or "/")
+                    continue
+                out.extend(binaries_of_command(model, ins, cmd, cwd))
+    return out
+
+
+def _covers(source: str, binary: BuiltBinary) -> bool:
+    # COPY --from sources are paths from the root of the source stage, whatever its WORKDIR
+    source = source if source.startswith("/") else "/" + source
+    src = posixpath.normpath(source) if source not in ("", "/") else "/"
+    path = binary.path
+    if src == "/":
+        return True
+    if path == src or path.startswith(src.rstrip("/") + "/"):
+        return True
+    if any(ch in src for ch in "*?["):
+        if fnmatchcase(path, src) or fnmatchcase(posixpath.dirname(path), src):
+            return True
+    if path.endswith("/*") and posixpath.dirname(src) == path[:-2]:
+        return True
+    return False
+
+
+def source_stage(model: DockerfileModel, ins: Instruction) -> Stage | None:
+    """The stage a ``COPY --from`` reads (None for the context or an external image)."""
+    if ins.cmd not in ("COPY", "ADD") or not ins.copy_from:
+        return None
+    return model.stage(ins.copy_from)
+
+
+def copied_binaries(model: DockerfileModel, ins: Instruction) -> list[BuiltBinary]:
+    """Go binaries built in the source stage of a ``COPY --from`` that this COPY brings along."""
+    src = source_stage(model, ins)
+    if src is None:
+        return []
+    built = binaries_built_in(model, src)
+    return [b for b in built if any(_covers(s, b) for s in ins.copy_sources)]
+
+
+def binaries_copied_into(model: DockerfileModel, stage: Stage) -> list[tuple[Instruction, BuiltBinary]]:
+    """(COPY instruction, binary) for every Go binary copied into the stage or its ancestors."""
+    out = []
+    for ins in chain_instructions(stage):
+        for b in copied_binaries(model, ins):
+            out.append((ins, b))
+    return out
+
+
+# --------------------------------------------------------------------------- cgo and linkage
+
+
+@dataclass
+class Linkage:
+    cgo: bool | None  # cgo effectively on for that go command (None: cannot tell)
+    static_declared: bool  # -tags netgo,osusergo or -extldflags -static: likely a static ELF
+    reason: str
+
+    @property
+    def dynamic(self) -> bool | None:
+        """Likely dynamically linked against the builder's libc (cgo on, nothing static asked)."""
+        if self.cgo is None:
+            return None
+        return self.cgo and not self.static_declared
+
+
+def _all_flags(cmd: Command, ins: Instruction) -> str:
+    goflags = cmd.env.get("GOFLAGS") or ins.go.GOFLAGS or ""
+    return " ".join([*cmd.go.args, goflags]) if cmd.go else goflags
+
+
+def linkage(cmd: Command, ins: Instruction) -> Linkage:
+    val = cmd.assignments.get("CGO_ENABLED")
+    if val is None:
+        val = cmd.env.get("CGO_ENABLED")
+    cgo: bool | None
+    if val is not None and not is_unknown(val):
+        cgo = val.strip() == "1"
+        reason = f"CGO_ENABLED={val.strip()}"
+    elif val is not None:
+        cgo, reason = None, f"CGO_ENABLED={val}"
+    else:
+        cgo = ins.go.CGO_ENABLED
+        reason = ins.go.cgo_reason or ("cgo on" if cgo else "cgo off" if cgo is False else "cgo unknown")
+    flags = _all_flags(cmd, ins)
+    tags: set[str] = set()
+    for m in re.finditer(r"-tags[= ]+['\"]?([A-Za-z0-9_.,\s]+)", flags):
+        tags |= {t for t in re.split(r"[,\s]+", m.group(1)) if t}
+    static = ("netgo" in tags and "osusergo" in tags) or bool(
+        re.search(r"-extldflags[= ]*['\"]*[^'\"]*-static", flags)
+    )
+    return Linkage(cgo, static, reason)
+
+
+def cgo_explicit(cmd: Command, ins: Instruction) -> bool:
+    """CGO_ENABLED set explicitly (ENV/ARG/inline/export or go env -w) for this command."""
+    if "CGO_ENABLED" in cmd.assignments or "CGO_ENABLED" in cmd.env:
+        return True
+    return ins.go.origin.get("CGO_ENABLED") in ("env", "go-env-w")
+
+
+_GLIBC_COMPAT = {"gcompat", "libc6-compat"}
+
+
+def effective_libc(stage: Stage) -> str | None:
+    """The libc a binary finds at run time in this stage: none/glibc/musl/uclibc, or None."""
+    base = root_base(stage)
+    if is_scratch(base):
+        libc = "none"
+    elif not base.known or not base.libc:
+        return None
+    else:
+        libc = base.libc
+    for ins in chain_instructions(stage):
+        for c in ins.commands:
+            if c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT:
+                return None  # glibc compatibility layer on musl: linkage must be checked in the image
+        if ins.cmd in ("COPY", "ADD") and any("ld-linux" in s or "libc.so" in s or "ld-musl" in s
+                                               for s in ins.copy_sources):
+            return None  # a loader copied in by hand
+    return libc
+
+
+def runtime_base_for(dynamic: bool | None, scratch: bool = False) -> str:
+    """The minimal runtime base golayer recommends for a Go binary of that linkage."""
+    if dynamic:
+        return "gcr.io/distroless/base-debian12:nonroot"
+    if scratch:
+        return "scratch"
+    return "gcr.io/distroless/static-debian12:nonroot"
+
+
+# --------------------------------------------------------------------------- toolchains
+
+_GO_PACKAGES = re.compile(r"^(golang|golang-go|golang-\d+(\.\d+)*(-go)?|go|go\d+(\.\d+)*|golang-bin)$")
+_GO_TARBALL = re.compile(r"(^|/)go\d+(\.\d+)*(rc\d+|beta\d+)?\.[a-z]+-[a-z0-9]+\.tar\.gz\b")
+
+
+def go_installs(ins: Instruction) -> list[str]:
+    """How this instruction installs a Go toolchain: ["apt-get install golang", ...]."""
+    out: list[str] = []
+    if ins.cmd == "RUN":
+        for c in ins.commands:
+            if c.package_install:
+                mgr, pkgs = c.package_install
+                go = [p.split("=", 1)[0] for p in pkgs if _GO_PACKAGES.match(p.split("=", 1)[0])]
+                if go:
+                    out.append(f"{mgr} install {' '.join(go)}")
+            elif any(_GO_TARBALL.search(w) for w in c.argv) and c.name in ("curl", "wget", "tar", "aria2c"):
+                url = next(w for w in c.argv if _GO_TARBALL.search(w))
+                out.append(f"download of {url.rsplit('/', 1)[-1]}")
+    elif ins.cmd == "ADD":
+        for s in ins.copy_sources:
+            if _GO_TARBALL.search(s):
+                out.append(f"ADD of {s.rsplit('/', 1)[-1]}")
+    elif ins.cmd == "COPY" and ins.copy_from:
+        for s in ins.copy_sources:
+            if s.rstrip("/") in ("/usr/local/go", "/usr/lib/go", "/usr/local/go/bin/go"):
+                out.append(f"COPY of {s} from {ins.copy_from}")
+    return out
+
+
+def is_toolchain_base(stage: Stage) -> bool:
+    base = root_base(stage)
+    return base.known and base.is_toolchain
+
+
+# --------------------------------------------------------------------------- platforms
+
+_TARGET_REF = re.compile(r"\$\{?(TARGETARCH|TARGETPLATFORM|TARGETOS|TARGETVARIANT)\b")
+
+
+def multi_platform_intent(model: DockerfileModel) -> str | None:
+    """The first TARGET* platform variable the Dockerfile references ($TARGETARCH ...)."""
+    m = _TARGET_REF.search(model.content)
+    if m:
+        return m.group(1)
+    for ins in model.instructions:
+        if ins.cmd == "ARG":
+            for a in ins.args:
+                name = a.split("=", 1)[0]
+                if name in ("TARGETARCH", "TARGETPLATFORM", "TARGETOS", "TARGETVARIANT"):
+                    return name
+    return None
+
+
+def on_build_platform(stage: Stage) -> bool:
+    p = stage_platform(stage)
+    return bool(p) and "BUILDPLATFORM" in p
+
+
+# --------------------------------------------------------------------------- Go sources in the context
+
+# substring tests (memchr-fast), not regexes: a scan must stay cheap on big contexts
+_LOADLOC = (b"LoadLocation(",)
+_TZDATA_IMPORT = (b'"time/tzdata"',)
+# outbound TLS: a TLS dial, a gRPC TLS credential, a cloud SDK, or an HTTP client call in a file
+# that also has an https:// literal
+_TLS_DIAL = (b"tls.Dial(", b"tls.DialWithDialer(", b"tls.Client(", b"credentials.NewClientTLSFromCert(",
+             b"credentials.NewTLS(", b'"cloud.google.com/go/', b'"github.com/aws/aws-sdk-go',
+             b'"github.com/Azure/azure-sdk-for-go/')
+_HTTP_CLIENT = (b"http.Get(", b"http.Post(", b"http.PostForm(", b"http.Head(", b"http.NewRequest(",
+                b"http.NewRequestWithContext(", b"http.DefaultClient", b"http.Client{")
+_HTTPS_LITERAL = (b'"https://', b"`https://")
+
+
+def _has(data: bytes, needles: tuple[bytes, ...]) -> bool:
+    return any(n in data for n in needles)
+
+
+_SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
+_MAX_GO_FILES = 2000
+_MAX_GO_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class GoSourceFacts:
+    """What the Go sources of the build context do (non-test files, vendor/testdata skipped)."""
+
+    files: int
+    load_location: list[str]  # context-relative paths of files calling LoadLocation(
+    imports_tzdata: bool  # some file imports "time/tzdata" (embeds the zone database)
+    outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
+
+
+def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
+    """Scan the context's Go sources once per model; None when there is no readable context
+    or it is too large to scan quickly (rules then stay silent)."""
+    import os
+
+    d = getattr(model.context, "dir", None)
+    if d is None:
+        return None
+    cached = model.__dict__.get("_go_source_facts", False)
+    if cached is not False:
+        return cached
+    facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
+    total = 0
+    try:
+        if not d.is_dir():
+            facts = None
+        else:
+            for root, dirs, names in os.walk(d):
+                dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
+                for n in names:
+                    if not n.endswith(".go") or n.endswith("_test.go"):
+                        continue
+                    p = os.path.join(root, n)
+                    if os.path.islink(p):
+                        continue
+                    facts.files += 1
+                    if facts.files > _MAX_GO_FILES:
+                        raise StopIteration
+                    with open(p, "rb") as fh:
+                        data = fh.read(4 * 1024 * 1024)
+                    total += len(data)
+                    if total > _MAX_GO_BYTES:
+                        raise StopIteration
+                    if _has(data, _LOADLOC):
+                        facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    if _has(data, _TZDATA_IMPORT):
+                        facts.imports_tzdata = True
+                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
+                        facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+    except StopIteration:
+        facts = None
+    except OSError:
+        facts = None
+    model.__dict__["_go_source_facts"] = facts  # once per model: rules share one scan
+    return facts
+
+
+def stage_provides(stage: Stage, what: str) -> bool | None:
+    """Does the stage chain provide "tzdata" or "ca" (base knowledge, packages, copies, ENV)?
+
+    True/False, or None when the base is unknown to golayer."""
+    base = root_base(stage)
+    have = base.has_tzdata if what == "tzdata" else base.has_ca
+    pkgs = {"tzdata"} if what == "tzdata" else {"ca-certificates", "ca-certificates-bundle"}
+    marks = ("zoneinfo",) if what == "tzdata" else ("ca-certificates", "/etc/ssl", "/etc/pki", "cacert")
+    envs = ("ZONEINFO",) if what == "tzdata" else ("SSL_CERT_FILE", "SSL_CERT_DIR")
+    for ins in chain_instructions(stage):
+        for c in ins.commands:
+            if c.package_install and set(p.split("=", 1)[0] for p in c.package_install[1]) & pkgs:
+                return True
+        if ins.cmd in ("COPY", "ADD") and any(
+            any(m in s for m in marks) for s in [*ins.copy_sources, ins.copy_dest or ""]
+        ):
+            return True
+        if ins.cmd == "ENV" and any(e in ins.args for e in envs):
+            return True
+    if is_scratch(base):
+        return False
+    if not base.known or have is None:
+        return None
+    return bool(have)

@@ -1,0 +1,374 @@
+"""Derived Go facts that more than one rule reads, computed in one place.
+
+Rules read the :class:`~golayer.dockerfile.model.DockerfileModel`; what several of them need on top of
+it lives here so that two rules never compute it twice or differently:
+
+* :func:`setting_sources` - where a Go environment variable is *given* a value: an ``ENV`` or ``ARG``
+  instruction, ``go env -w`` in a RUN, or an inline ``VAR=x go ...`` / ``export VAR=x`` inside a RUN
+  (the model's per-instruction :class:`~golayer.dockerfile.model.GoSettings` and each command's
+  environment tell; values that come from the base image or Go's defaults are not sources).
+* :func:`glob_list_covers` - Go's ``module.MatchPrefixPatterns`` semantics for GOPRIVATE/GONOSUMDB/
+  GOINSECURE lists: does a list match every module path, or every module of a public host?
+* :func:`go_version_key` / :func:`version_satisfies` - Go's own version order (``internal/gover``):
+  ``1.22`` < ``1.22rc1`` < ``1.22.0`` < ``1.22.3``, ``go1.23.1`` toolchain names.
+* :func:`is_whole_context_copy` - ``COPY . .``-style copies of the whole build context.
+* :func:`download_step` / :func:`is_deps_command` - a stage's dependency step (``go mod download``,
+  ``go install tool@v1.2.3``) that runs before the sources arrive.
+* :func:`gomod_copied` - whether a stage (or its FROM chain) copied go.mod from the context.
+* :func:`after` - the instruction that follows one in its stage (or ``None`` at the end).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Iterator
+
+from golayer.dockerfile.model import Command, DockerfileModel, GoSettings, Instruction, Stage, is_unknown
+
+# --------------------------------------------------------------------------------------------
+# where a Go setting gets its value
+
+
+@dataclass(frozen=True)
+class SettingSource:
+    """One place in the Dockerfile that gives a Go environment variable a value."""
+
+    instruction: Instruction
+    name: str  # GOFLAGS, GOSUMDB, ...
+    value: str
+    how: str  # "ENV", "ARG", "go env -w", "inline", "export"
+    command: Command | None = None  # for RUN sources: the command that sets it
+
+    @property
+    def line(self) -> int:
+        return self.command.line if self.command is not None else self.instruction.start_line
+
+    @property
+    def stage(self) -> Stage | None:
+        return self.instruction.stage
+
+    def describe(self) -> str:
+        """``ENV GOSUMDB=off`` / ``go env -w GOSUMDB=off`` / ``inline GOFLAGS=-mod=mod``."""
+        if self.how in ("ENV", "ARG", "go env -w"):
+            return f"{self.how} {self.name}={self.value}"
+        return f"{self.name}={self.value} ({self.how} in RUN)"
+
+
+def after(ins: Instruction) -> Instruction | None:
+    """The next instruction of the same stage, None when ``ins`` is the stage's last."""
+    st = ins.stage
+    if st is None:
+        return None
+    if ins is st.from_instruction:
+        return st.instructions[0] if st.instructions else None
+    items = st.instructions
+    for i, x in enumerate(items):
+        if x is ins:
+            return items[i + 1] if i + 1 < len(items) else None
+    return None
+
+
+def settings_after(ins: Instruction) -> GoSettings:
+    """Go settings seen right after ``ins`` (the next instruction's, or the stage's end state)."""
+    nxt = after(ins)
+    if nxt is not None:
+        return nxt.go
+    return ins.stage.go_end if ins.stage is not None else ins.go
+
+
+def _process_env(ins: Instruction) -> dict[str, str]:
+    env = {k: v for k, v in ins.args_in_scope.items() if not is_unknown(v)}
+    env.update(ins.env)
+    return env
+
+
+def setting_sources(model: DockerfileModel, names: tuple[str, ...] | set[str]) -> Iterator[SettingSource]:
+    """Every place that gives one of ``names`` a (new) value, in file order.
+
+    ENV/ARG: the value the go command sees changes across the instruction and its origin is the
+    process environment. ``go env -w``: the command's writes. RUN-local ``VAR=x`` prefixes and
+    ``export``: the command's environment differs from the one the RUN started with (reported once per
+    RUN and variable). Values from the base image or Go's defaults are never sources.
+    """
+    for ins in model.instructions:
+        st = ins.stage
+        if st is None:
+            continue
+        if ins.cmd in ("ENV", "ARG"):
+            before, now = ins.go, settings_after(ins)
+            for name in names:
+                new = getattr(now, name, None)
+                if new is None or new == getattr(before, name, None):
+                    continue
+                if now.origin.get(name) not in ("env", "arg"):
+                    continue
+                yield SettingSource(ins, name, str(new), ins.cmd)
+        elif ins.cmd == "RUN" and ins.commands:
+            start = _process_env(ins)
+            seen: set[tuple[str, str]] = set()
+            for c in ins.commands:
+                if c.go is not None and c.go.sub == "env -w":
+                    for name, val in c.go.env_writes.items():
+                        if name in names and (name, val) not in seen:
+                            seen.add((name, val))
+                            yield SettingSource(ins, name, val, "go env -w", c)
+                    continue
+                for name in names:
+                    val = c.env.get(name)
+                    if val is None or val == start.get(name) or (name, val) in seen:
+                        continue
+                    if c.go is None and name not in c.assignments:
+                        continue  # exported but no go command saw it yet: report where a go command does
+                    seen.add((name, val))
+                    yield SettingSource(ins, name, val, "inline" if name in c.assignments else "export", c)
+
+
+# --------------------------------------------------------------------------------------------
+# Go glob lists (GOPRIVATE, GONOSUMDB, GONOPROXY, GOINSECURE)
+
+# Hosts whose modules are public: a pattern covering a whole host covers everyone's modules there.
+PUBLIC_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "golang.org", "google.golang.org", "gopkg.in",
+                "go.googlesource.com", "k8s.io", "sigs.k8s.io", "go.opentelemetry.io", "go.uber.org",
+                "cloud.google.com", "honnef.co", "go.etcd.io")
+
+
+def _elem_matches_any(elem: str) -> bool:
+    """Does a path.Match element pattern match every non-empty path element?"""
+    if not elem or set(elem) - {"*", "?"}:
+        return False
+    return "*" in elem and elem.count("?") <= 1
+
+
+def glob_list(value: str) -> list[str]:
+    """The non-empty globs of a comma-separated list, trailing ``/`` dropped (as Go does)."""
+    return [g.strip().rstrip("/") for g in value.split(",") if g.strip().rstrip("/")]
+
+
+def glob_covers_all(glob: str) -> bool:
+    """True when a single glob matches (a prefix of) every module path with at least as many elements.
+
+    ``*`` matches every path; ``*/*`` every path with two or more elements (every module hosted on a
+    domain: ``github.com/x``, ``gopkg.in/yaml.v3`` ...).
+    """
+    return all(_elem_matches_any(e) for e in glob.split("/"))
+
+
+def glob_host(glob: str) -> str | None:
+    """The public host a glob covers entirely (``github.com``, ``github.com/*``), else None."""
+    parts = glob.split("/")
+    host = parts[0].lower()
+    if host not in PUBLIC_HOSTS:
+        return None
+    if all(_elem_matches_any(e) for e in parts[1:]):
+        # github.com/* still covers every repository: module paths there have >= 3 elements
+        if host in ("github.com", "gitlab.com", "bitbucket.org") and len(parts) > 2:
+            return None
+        return host
+    return None
+
+
+def glob_list_covers(value: str) -> tuple[str, str] | None:
+    """``("all", glob)`` when the list matches every module path, ``("host", host)`` when it matches a
+    whole public host, None for a narrow list (``github.com/myorg/*``) or an unknown value."""
+    if is_unknown(value):
+        return None
+    host_hit = None
+    for g in glob_list(value):
+        if glob_covers_all(g):
+            return "all", g
+        h = glob_host(g)
+        if h and host_hit is None:
+            host_hit = ("host", h)
+    return host_hit
+
+
+# --------------------------------------------------------------------------------------------
+# Go versions (cmd/go internal/gover order)
+
+_VER = re.compile(r"^(?:go)?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:(rc|beta|alpha)(\d*))?(?:[-+ ].*)?$")
+_KIND = {"alpha": 1, "beta": 1, "rc": 2}
+
+
+def go_version_key(v: str | None, *, floating: bool = False) -> tuple[int, ...] | None:
+    """A sortable key: ``1.21`` < ``1.21rc1`` < ``1.21.0`` < ``1.21.1``. ``go1.23.1`` is accepted.
+
+    ``floating=True`` reads a version without a patch (an image tag like ``golang:1.22``) as the newest
+    release of that line (the tag follows patch releases). None when the text is not a Go version.
+    """
+    if not v:
+        return None
+    m = _VER.match(v.strip())
+    if not m:
+        return None
+    major, minor, patch, kind, pre = m.groups()
+    if minor is None:
+        return None  # "1": too vague to compare
+    maj, mnr = int(major), int(minor)
+    if patch is not None:
+        return (maj, mnr, int(patch), 3, 0)
+    if kind:
+        return (maj, mnr, 0, _KIND[kind], int(pre or 0))
+    if floating:
+        return (maj, mnr, 1 << 30, 3, 0)
+    if (maj, mnr) < (1, 21):  # before 1.21, "1.20" named the release 1.20(.0)
+        return (maj, mnr, 0, 3, 0)
+    return (maj, mnr, 0, 0, 0)  # a language version: below every release of the line
+
+
+def version_satisfies(have: str | None, need: str | None, *, have_floating: bool = True) -> bool | None:
+    """Does Go ``have`` satisfy ``need`` (a go.mod go line or toolchain name)? None: cannot tell."""
+    h = go_version_key(have, floating=have_floating)
+    n = go_version_key(need)
+    if h is None or n is None:
+        return None
+    return h >= n
+
+
+def builder_go_version(ins: Instruction) -> tuple[str | None, str]:
+    """The Go version of the toolchain a RUN uses: GOLANG_VERSION in the environment (set by the
+    official image and by copies of its Dockerfile) when the base image's tag does not say. (version, where)."""
+    st = ins.stage
+    if st is not None and st.base_image.go_version:
+        return st.base_image.go_version, st.base_image.ref
+    gv = ins.env.get("GOLANG_VERSION")
+    if gv and not is_unknown(gv):
+        return gv, f"GOLANG_VERSION={gv}"
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------
+# COPY facts and steps
+
+
+def _is_context_copy(ins: Instruction) -> bool:
+    return ins.cmd in ("COPY", "ADD") and not ins.copy_from and not ins.heredocs
+
+
+def is_whole_context_copy(ins: Instruction) -> bool:
+    """A COPY/ADD of the whole build context: a source ``.``, ``./``, ``*`` or ``/`` (context root)."""
+    if not _is_context_copy(ins):
+        return False
+    for src in ins.copy_sources:
+        if is_unknown(src):
+            continue
+        s = src.strip()
+        if s in ("*", "./*", "/*") or posixpath.normpath("/" + s) == "/":
+            return True
+    return False
+
+
+def copies_gomod(ins: Instruction) -> bool:
+    """A context COPY/ADD that brings go.mod (whole context, ``go.mod``, ``go.*``, ``*.mod`` ...)."""
+    if not _is_context_copy(ins):
+        return False
+    if is_whole_context_copy(ins):
+        return True
+    for src in ins.copy_sources:
+        if is_unknown(src):
+            continue
+        base = src.rstrip("/").rsplit("/", 1)[-1]
+        if "/" not in src.strip("./") and fnmatchcase("go.mod", base):
+            return True
+    return False
+
+
+def stage_chain(stage: Stage) -> list[Stage]:
+    """The stage and the stages it is built FROM, root first."""
+    chain: list[Stage] = []
+    s: Stage | None = stage
+    while s is not None and s not in chain:
+        chain.append(s)
+        s = s.base_stage
+    return chain[::-1]
+
+
+def gomod_copied(ins: Instruction) -> bool:
+    """Has go.mod from the build context been copied before ``ins`` (in its stage or FROM chain)?"""
+    st = ins.stage
+    if st is None:
+        return False
+    for s in stage_chain(st):
+        for x in s.instructions:
+            if x is ins:
+                return False
+            if copies_gomod(x):
+                return True
+    return False
+
+
+def is_deps_command(c: Command) -> bool:
+    """A go command that fetches dependencies without needing the module's own sources:
+    ``go mod download`` or ``go install/get/run remote@fixed-version`` (no variable in it)."""
+    g = c.go
+    if g is None:
+        return False
+    if g.sub == "mod download":
+        return True
+    if g.sub in ("install", "get", "run") and g.packages:
+        pk = g.packages[:1] if g.sub == "run" else g.packages
+        return all("@" in p and "$" not in p and not p.startswith((".", "/")) for p in pk)
+    return False
+
+
+def download_step(stage: Stage) -> Instruction | None:
+    """The stage's dependency step: the first RUN that fetches modules without the sources
+    (:func:`is_deps_command`), when it comes before the first go command that compiles the stage's
+    own code and before the whole source tree is copied in (those re-run on every change anyway)."""
+    for ins in stage.instructions:
+        if is_whole_context_copy(ins):
+            return None
+        if ins.cmd != "RUN":
+            continue
+        cmds = [c for c in ins.go_commands() if c.go.downloads]
+        if any(is_deps_command(c) for c in cmds):
+            return ins
+        if cmds:
+            return None
+    return None
+
+
+def uses_cwd_module(c: Command) -> bool:
+    """Does this go command work on the module/packages of its working directory? (``go build``,
+    ``go test ./...``, ``go mod download``; not ``go install example.com/cmd@v1`` or
+    ``go install example.com/cmd``, which name their packages by import path)."""
+    g = c.go
+    if g is None:
+        return False
+    if g.sub.startswith("mod ") or g.sub == "generate":
+        return True
+    if not (g.compiles or g.sub == "get"):
+        return False
+    pk = g.packages[:1] if g.sub == "run" else g.packages
+    if not pk:
+        return True
+    return any(p.split("@", 1)[0] in (".", "..", "all") or p.startswith(("./", "../")) or p.endswith(".go")
+               for p in pk)
+
+
+def command_dir(ins: Instruction, c: Command) -> str | None:
+    """The working directory ``c`` runs in: the RUN's WORKDIR, followed through earlier ``cd`` commands
+    of the same RUN and ``go -C dir``; None when it cannot be known."""
+    cwd: str | None = ins.workdir
+    for x in ins.commands:
+        if x is c:
+            break
+        if x.name in ("cd", "pushd", "popd"):
+            target = x.argv[1] if len(x.argv) > 1 and x.name != "popd" else None
+            if target is None or is_unknown(target) or target.startswith("~") or target == "-" or cwd is None:
+                cwd = None
+            else:
+                cwd = posixpath.normpath(posixpath.join(cwd, target))
+    if cwd is not None and c.argv and "-C" in c.argv[1:3]:
+        i = c.argv.index("-C")
+        target = c.argv[i + 1] if i + 1 < len(c.argv) else ""
+        cwd = None if not target or is_unknown(target) else posixpath.normpath(posixpath.join(cwd, target))
+    if cwd is not None and is_unknown(cwd):
+        return None
+    return cwd
+
+
+def secret_mounts(ins: Instruction) -> list:
+    return [m for m in ins.mounts if m.type == "secret"]

@@ -1,0 +1,212 @@
+"""One layer tar -> a :class:`LayerRecord`: normalised entries, whiteouts, where each file's bytes are.
+
+Parsing a layer never looks at other layers (layers of a streamed ``docker save`` arrive in
+archive order, not stack order); :mod:`golayer.image.tree` stacks the records afterwards.
+
+Member paths are normalised to absolute paths (``./usr/bin/x`` and ``/usr/bin/x`` are both
+``/usr/bin/x``); a member whose path climbs above the root with ``..`` is *rejected* (skipped
+and reported in :attr:`LayerRecord.problems`), never clamped, so a hostile layer cannot write
+outside the tree or shadow another path. The same holds for hardlink targets.
+
+How file content is read later (``FileTree.read``) depends on the source:
+
+* a layer stored *uncompressed* in a local file (``docker save`` archives, OCI layouts with
+  plain tar layers): each entry remembers the absolute offset of its data and is read with one
+  ``pread``. Nothing is buffered, whatever the image size.
+* a *compressed* (gzip/zstd) blob or a *streamed* layer (the daemon): while the single pass runs,
+  the content of candidate files is captured in memory -- ELF files with an exec bit (the Go
+  binaries that ``binaries.find_binaries`` inspects) and small well-known files (passwd, group,
+  os-release, .netrc, .git-credentials, .gitconfig, .docker/config.json, ~/.ssh/*) -- up to a
+  budget of :data:`CAPTURE_BUDGET` bytes (``GOLAYER_CAPTURE_BYTES``). Anything else (or beyond
+  the budget) is read by decompressing that layer's blob once more up to the file; for the
+  daemon, by exporting the image once more and stopping at that layer (slow, but rare).
+  Seek-free re-reads are deliberately traded for a bounded memory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from golayer.errors import InputError
+from golayer.image.model import Entry
+from golayer.image.tarstream import FileSlice, Stream, TarError, pread_all, walk
+
+CAPTURE_BUDGET = int(os.environ.get("GOLAYER_CAPTURE_BYTES", str(512 << 20)))
+SMALL_MAX = 1 << 20
+HEAD_BYTES = 16384
+SMALL_NAMES = frozenset({
+    "passwd", "group", "os-release", "VERSION", ".netrc", ".git-credentials", ".gitconfig", "config.json",
+    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "ld.so.conf", "env",
+    "ld.so.cache", "nsswitch.conf",
+})
+
+_TYPES = {b"0": "file", b"\x00": "file", b"7": "file", b"1": "hardlink", b"2": "symlink", b"3": "char",
+          b"4": "block", b"5": "dir", b"6": "fifo"}
+
+
+@dataclass(eq=False)
+class TEntry(Entry):
+    """An :class:`Entry` that knows where its bytes are."""
+
+    mtime: int = 0
+    off: int = -1  # data offset inside the layer tar stream
+    rec: Any = None  # the LayerRecord holding the data
+    target: Any = None  # hardlinks: the TEntry whose bytes they share (None: dangling)
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+
+
+@dataclass(eq=False)
+class LayerRecord:
+    name: str  # where the blob came from (for messages)
+    members: list[TEntry] = field(default_factory=list)
+    whiteouts: list[str] = field(default_factory=list)  # paths deleted from lower layers
+    opaques: list[str] = field(default_factory=list)  # dirs whose lower children are hidden
+    entries: int = 0  # tar entries (members, whiteouts and opaque markers; meta headers excluded)
+    problems: list[str] = field(default_factory=list)  # hostile / odd members, reported to the user
+    digest: str | None = None  # sha256 of the uncompressed tar, when computed
+    compression: str = "tar"
+    # content access
+    fd: int | None = None  # uncompressed tar in a file: data at base + off
+    base: int = 0
+    captured: dict[int, bytes] = field(default_factory=dict)  # off -> bytes (streamed layers)
+    heads: dict[int, bytes] = field(default_factory=dict)  # off -> first bytes of other executables
+    reopen: Callable[[], Stream] | None = None  # a fresh stream of this layer's tar, from byte 0
+
+    def read(self, e: TEntry, n: int) -> bytes:
+        if n <= 0:
+            return b""
+        if self.fd is not None:
+            return pread_all(self.fd, n, self.base + e.off)
+        data = self.captured.get(e.off)
+        if data is not None and (len(data) >= n or len(data) == e.size):
+            return data[:n]
+        head = self.heads.get(e.off)
+        if head is not None and (len(head) >= n or len(head) == e.size):
+            return head[:n]
+        if self.reopen is None:
+            raise InputError(
+                f"cannot read {e.path} from {self.name}: the layer was streamed and the file was not kept"
+                " (not an ELF or well-known small file, or over the capture budget)",
+                hint="save the image with `docker save NAME -o image.tar` and analyse docker-archive:image.tar")
+        s = self.reopen()
+        s.block(0)
+        out = s.data(e.off, n)
+        if len(out) < n:
+            raise TarError(f"{self.name}: truncated while re-reading {e.path}")
+        return out
+
+
+def norm(name: str) -> str | None:
+    """Absolute normalised path of a tar member name; '' for the root; None when it escapes."""
+    if name and name[0] not in "./" and name[-1] != "/" and "/." not in name and "//" not in name:
+        return "/" + name
+    if name.startswith("./"):
+        name = name[2:]
+    name = name.strip("/")
+    if not name or name == ".":
+        return ""
+    if "//" not in name and "/." not in name and not name.startswith("."):
+        return "/" + name
+    out: list[str] = []
+    for c in name.split("/"):
+        if c in ("", "."):
+            continue
+        if c == "..":
+            if not out:
+                return None
+            out.pop()
+            continue
+        out.append(c)
+    return "/" + "/".join(out) if out else ""
+
+
+def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False,
+                budget: list[int] | None = None) -> LayerRecord:
+    """Walk one layer tar into ``rec``. With ``capture``, keep candidate file contents (see module doc)."""
+    members = rec.members
+    append = members.append
+    types = _TYPES
+    n = 0
+    small_names = SMALL_NAMES
+    budget = budget if budget is not None else [CAPTURE_BUDGET]
+    for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
+        n += 1
+        p = norm(name)
+        if p is None:
+            rec.problems.append(f"{rec.name}: member {name!r} escapes the image root (rejected)")
+            continue
+        if not p:
+            continue  # the root directory itself
+        slash = p.rfind("/")
+        base = p[slash + 1 :]
+        if base.startswith(".wh."):
+            parent = p[:slash] or "/"
+            if base == ".wh..wh..opq":
+                rec.opaques.append(parent)
+            elif base.startswith(".wh..wh."):
+                pass  # other AUFS meta files (.wh..wh.plnk, .wh..wh.aufs): not content
+            else:
+                rec.whiteouts.append((p[:slash] + "/" + base[4:]))
+            continue
+        t = types.get(typ)
+        if t is None:
+            if name.endswith("/") and typ in (b"0", b"\x00"):
+                t = "dir"
+            else:
+                rec.problems.append(f"{rec.name}: member {p} has unsupported type {typ!r} (ignored)")
+                continue
+        elif t == "file" and name.endswith("/"):
+            t = "dir"
+        ln = None
+        if t == "hardlink":
+            ln = norm(link)
+            if not ln:
+                rec.problems.append(f"{rec.name}: hardlink {p} -> {link!r} escapes the image root (rejected)")
+                continue
+            size = 0
+        elif t == "symlink":
+            ln = link
+            size = 0
+        elif t != "file":
+            size = 0
+        e = TEntry(p, t, size, mode & 0o7777, uid, gid, -1, ln, None, mtime, off, rec)
+        append(e)
+        if capture and t == "file" and size:
+            want = False
+            if size <= SMALL_MAX and (base in small_names or "/.ssh/" in p or "/.docker/" in p):
+                want = True
+            elif mode & 0o111:
+                head = src.peek(off, min(size, HEAD_BYTES))
+                if head[:4] == b"\x7fELF" and budget[0] >= size:
+                    want = True
+                else:  # enough to say "not ELF", or an ELF's headers when it does not fit the budget
+                    rec.heads[off] = head if head[:4] == b"\x7fELF" else head[:256]
+            if want and budget[0] >= size:
+                data = src.data(off, size)
+                if len(data) < size:
+                    raise TarError(f"{rec.name}: truncated inside {p}",
+                                   hint="the blob is truncated (interrupted download or save?)")
+                budget[0] -= size
+                rec.captured[off] = data
+    rec.entries = n
+    return rec
+
+
+def file_reader(fd: int, base: int, size: int) -> Callable[[int], bytes]:
+    """Sequential ``read(n)`` over a file region (for hashing / decompressing a blob)."""
+    pos = [0]
+
+    def read(k: int) -> bytes:
+        p = pos[0]
+        if p >= size:
+            return b""
+        b = os.pread(fd, min(k, size - p), base + p)
+        pos[0] = p + len(b)
+        return b
+
+    return read
+

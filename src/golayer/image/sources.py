@@ -1,0 +1,584 @@
+"""Image sources: ``docker-archive:PATH``, ``oci:DIR``, ``oci-archive:PATH``, ``docker:NAME``.
+
+Every source yields the image config and the layers as :class:`~golayer.image.layers.LayerRecord`
+in stack order. Nothing is extracted to disk and nothing from the image is executed.
+
+* ``docker-archive:PATH`` -- ``docker save`` output. Docker <= 24: ``manifest.json`` (the last
+  member), ``<id>/layer.tar`` (uncompressed; duplicates are symlinks to another layer's tar),
+  ``<config>.json``. Docker >= 25: the same ``manifest.json`` pointing into ``blobs/sha256/``
+  (plus an OCI ``index.json``). The outer tar is indexed by reading its headers only.
+* ``oci:DIR[:REF]`` / ``oci-archive:PATH`` -- OCI image layout: ``index.json`` -> (nested
+  indexes) -> manifest -> config + layers. Layers may be plain tar, gzip or zstd: the format is
+  sniffed from the magic bytes, the media type must be a known layer type. Several platforms:
+  ``--platform os/arch[/variant]`` chooses; without it the error lists them. Attestation
+  manifests (platform ``unknown/unknown``) are skipped.
+* ``docker:NAME`` -- the local daemon: ``GET /images/NAME/get`` over the unix socket
+  (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped), parsed as one
+  stream. Layers arrive in archive order, not stack order, so each is parsed on its own and
+  stacked once ``manifest.json`` has been seen.
+* A bare argument: an existing directory is an OCI layout, an existing file is a docker or OCI
+  archive (decided by its members), anything else is a daemon image name.
+
+Every layer's sha256 is checked against the config's ``rootfs.diff_ids`` while it is read
+(``verify=False`` skips this for uncompressed layers in local files, which then need only their
+headers read). Config and manifest blobs are checked against their digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from golayer.errors import InputError, UsageError
+from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, file_reader, norm, parse_layer
+from golayer.image.tarstream import FileSlice, Hashing, Stream, TarError, decompressing, pread_all, sniff, walk
+
+KINDS = ("docker-archive", "oci", "oci-archive", "docker")
+INDEX_TYPES = {"application/vnd.oci.image.index.v1+json",
+               "application/vnd.docker.distribution.manifest.list.v2+json"}
+MANIFEST_TYPES = {"application/vnd.oci.image.manifest.v1+json",
+                  "application/vnd.docker.distribution.manifest.v2+json"}
+LAYER_TYPES = {
+    "application/vnd.oci.image.layer.v1.tar",
+    "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.oci.image.layer.v1.tar+zstd",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+    "application/vnd.docker.image.rootfs.diff.tar",
+    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+}
+MAX_JSON = 64 << 20
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Loaded:
+    kind: str
+    ref: str
+    config: dict[str, Any]
+    layers: list[LayerRecord]
+    platform: str | None = None
+    tags: list[str] = field(default_factory=list)
+    fds: list[int] = field(default_factory=list)
+
+    def close(self) -> None:
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds.clear()
+
+
+# ---- reference parsing ----------------------------------------------------------------------
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    """(kind, target) for a user reference; bare paths/names auto-detected."""
+    for k in ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker"):
+        if ref.startswith(k + ":"):
+            target = ref[len(k) + 1 :]
+            if not target:
+                raise UsageError(f"empty image reference after '{k}:'")
+            return ("docker" if k == "docker-daemon" else k), target
+    if os.path.isdir(ref):
+        return "oci", ref
+    if os.path.isfile(ref):
+        return "archive", ref
+    if ref.endswith((".tar", ".tar.gz", ".tgz", ".oci")) or ref.startswith(("/", "./", "../")):
+        raise InputError(f"no such file: {ref}")
+    return "docker", ref
+
+
+def platform_of(cfg: dict[str, Any] | None, desc: dict[str, Any] | None = None) -> str | None:
+    src = (desc or {}).get("platform") or cfg or {}
+    os_, arch = src.get("os"), src.get("architecture")
+    if not os_ or not arch:
+        return None
+    v = src.get("variant")
+    return f"{os_}/{arch}" + (f"/{v}" if v else "")
+
+
+def _platform_matches(have: str | None, want: str) -> bool:
+    if have is None:
+        return False
+    h, w = have.split("/"), want.split("/")
+    if len(w) < 2:
+        raise UsageError(f"--platform {want!r}: use os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")
+    if h[:2] != w[:2]:
+        return False
+    if len(w) > 2:
+        hv = h[2] if len(h) > 2 else ("v8" if h[1] == "arm64" else None)
+        return hv == w[2]
+    return True
+
+
+# ---- blob stores ----------------------------------------------------------------------------
+
+class _ArchiveStore:
+    """Members of a tar file, found by reading its headers only."""
+
+    def __init__(self, path: str, kind: str):
+        self.path = path
+        self.kind = kind
+        try:
+            self.fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            raise InputError(f"cannot open {path}: {exc.strerror}") from None
+        st = os.fstat(self.fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path} is not a regular file")
+        self.members: dict[str, tuple[bytes, int, int, str]] = {}
+        try:
+            for name, typ, size, _m, _u, _g, _t, link, off in walk(FileSlice(self.fd, 0, st.st_size)):
+                p = norm(name)
+                if p:
+                    self.members[p[1:]] = (typ, off, size, link)
+        except TarError as exc:
+            raise InputError(f"{path}: {exc.message}", hint=exc.hint or "is this an image archive?") from None
+        if not self.members:
+            raise InputError(f"{path} is not an image archive (no tar members)")
+
+    def has(self, name: str) -> bool:
+        return self._find(name) is not None
+
+    def _find(self, name: str) -> tuple[int, int] | None:
+        for _ in range(16):
+            m = self.members.get(name.strip("/"))
+            if m is None:
+                return None
+            typ, off, size, link = m
+            if typ in (b"1", b"2"):
+                base = name.rsplit("/", 1)[0] if typ == b"2" and "/" in name and not link.startswith("/") else ""
+                p = norm(base + "/" + link if base else link)
+                if not p:
+                    return None
+                name = p[1:]
+                continue
+            return off, size
+        return None
+
+    def get(self, name: str) -> tuple[int, int, int]:
+        hit = self._find(name)
+        if hit is None:
+            raise KeyError(name)
+        return self.fd, hit[0], hit[1]
+
+
+class _DirStore:
+    def __init__(self, path: str):
+        self.path = path
+        self.fds: list[int] = []
+
+    def has(self, name: str) -> bool:
+        return os.path.isfile(os.path.join(self.path, name))
+
+    def get(self, name: str) -> tuple[int, int, int]:
+        p = norm(name)
+        if not p:
+            raise KeyError(name)
+        full = os.path.join(self.path, p[1:])
+        try:
+            fd = os.open(full, os.O_RDONLY)
+        except OSError:
+            raise KeyError(name) from None
+        self.fds.append(fd)
+        return fd, 0, os.fstat(fd).st_size
+
+
+def _blob_name(digest: str) -> str:
+    algo, _, hexd = str(digest).partition(":")
+    if algo not in ("sha256", "sha512") or not hexd or any(c not in "0123456789abcdef" for c in hexd):
+        raise InputError(f"invalid digest {digest!r}")
+    return f"blobs/{algo}/{hexd}"
+
+
+def _read_json(store, name: str, what: str, digest: str | None = None) -> Any:
+    try:
+        fd, off, size = store.get(name)
+    except KeyError:
+        raise InputError(f"{what} is missing: {name} is not in {store.path}",
+                         hint="the image layout is incomplete (a partial copy or save?)") from None
+    if size > MAX_JSON:
+        raise InputError(f"{what} ({name}) is implausibly large: {size} bytes")
+    data = pread_all(fd, size, off)
+    return _parse_json(data, what, name, digest)
+
+
+def _parse_json(data: bytes, what: str, name: str, digest: str | None) -> Any:
+    if digest:
+        algo, _, hexd = digest.partition(":")
+        if hashlib.new(algo, data).hexdigest() != hexd:
+            raise InputError(f"{what} {name}: content does not match its digest {digest}",
+                             hint="the blob is corrupt or was modified")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{what} ({name}) is not valid JSON: {exc}") from None
+
+
+# ---- layers from files ----------------------------------------------------------------------
+
+def layer_from_file(fd: int, base: int, size: int, name: str, diff_id: str | None, verify: bool,
+                    budget: list[int]) -> LayerRecord:
+    head = os.pread(fd, 512, base)
+    kind = sniff(head)
+    rec = LayerRecord(name=name, compression=kind)
+    if kind == "unknown":
+        raise InputError(f"{name}: unknown layer format (not a tar, gzip or zstd blob)")
+    try:
+        if kind == "tar":
+            rec.fd, rec.base = fd, base
+            if verify and diff_id:
+                h = Hashing(file_reader(fd, base, size))
+                s = Stream(h.read)
+                parse_layer(s, rec)
+                s.drain()
+                rec.digest = "sha256:" + h.hexdigest()
+            else:
+                parse_layer(FileSlice(fd, base, size), rec)
+        else:
+            def reopen() -> Stream:
+                return Stream(decompressing(kind, file_reader(fd, base, size), name, size))
+
+            h = Hashing(decompressing(kind, file_reader(fd, base, size), name, size))
+            s = Stream(h.read)
+            parse_layer(s, rec, capture=True, budget=budget)
+            s.drain()
+            rec.digest = "sha256:" + h.hexdigest()
+            rec.reopen = reopen
+    except TarError as exc:
+        raise InputError(f"{name}: {exc.message}", hint=exc.hint) from None
+    _check_digest(rec, diff_id)
+    return rec
+
+
+def _check_digest(rec: LayerRecord, diff_id: str | None) -> None:
+    if diff_id and rec.digest and diff_id.startswith("sha256:") and rec.digest != diff_id:
+        raise InputError(f"{rec.name}: diff_id mismatch: the config says {diff_id}, the layer's content"
+                         f" hashes to {rec.digest}", hint="the archive is corrupt or was tampered with")
+
+
+def _diff_ids(config: dict[str, Any], n_layers: int, where: str) -> list[str | None]:
+    ids = ((config.get("rootfs") or {}).get("diff_ids")) or []
+    if not isinstance(ids, list):
+        raise InputError(f"{where}: config rootfs.diff_ids is not a list")
+    if ids and len(ids) != n_layers:
+        raise InputError(f"{where}: the manifest lists {n_layers} layers but the config has {len(ids)} diff_ids")
+    return list(ids) if ids else [None] * n_layers
+
+
+def _report(progress: Progress | None, msg: str) -> None:
+    if progress:
+        progress(msg)
+
+
+# ---- docker-archive -------------------------------------------------------------------------
+
+def _pick_manifest(entries: list[dict[str, Any]], where: str, select: str | None) -> dict[str, Any]:
+    if not isinstance(entries, list) or not entries:
+        raise InputError(f"{where}: manifest.json lists no image")
+    if select:
+        hits = [e for e in entries if select in (e.get("RepoTags") or [])]
+        if not hits:
+            raise InputError(f"{where}: no image tagged {select!r} in the archive")
+        return hits[0]
+    if len(entries) > 1:
+        tags = ", ".join(t for e in entries for t in (e.get("RepoTags") or ["<untagged>"]))
+        raise InputError(f"{where} holds {len(entries)} images ({tags})",
+                         hint="name one: docker-archive:PATH:REPO:TAG")
+    return entries[0]
+
+
+def load_docker_archive(path: str, verify: bool, progress: Progress | None, select: str | None = None) -> Loaded:
+    store = _ArchiveStore(path, "docker-archive")
+    if not store.has("manifest.json"):
+        if store.has("index.json"):
+            return load_oci(store, "oci-archive", path, None, verify, progress)
+        raise InputError(f"{path} is not an image archive (no manifest.json or index.json)",
+                         hint="create one with `docker save NAME -o FILE`")
+    entry = _pick_manifest(_read_json(store, "manifest.json", "manifest.json"), path, select)
+    cfg_name = entry.get("Config")
+    config = _read_json(store, cfg_name, "image config")
+    layer_names = entry.get("Layers") or []
+    ids = _diff_ids(config, len(layer_names), path)
+    recs = []
+    budget = [CAPTURE_BUDGET]
+    for i, (ln, did) in enumerate(zip(layer_names, ids)):
+        _report(progress, f"layer {i + 1}/{len(layer_names)}")
+        try:
+            fd, off, size = store.get(ln)
+        except KeyError:
+            raise InputError(f"{path}: layer {i} ({ln}) is missing from the archive",
+                             hint="the archive is incomplete") from None
+        recs.append(layer_from_file(fd, off, size, f"{path}:{ln}", did, verify, budget))
+    return Loaded("docker-archive", path, config, recs, platform_of(config), list(entry.get("RepoTags") or []),
+                  [store.fd])
+
+
+# ---- OCI layout -----------------------------------------------------------------------------
+
+def _flatten(store, index: dict[str, Any], where: str, depth: int = 0) -> list[tuple[dict, dict]]:
+    """[(descriptor, manifest)] of every image manifest reachable from an index."""
+    if depth > 8:
+        raise InputError(f"{where}: image indexes nested too deeply")
+    out: list[tuple[dict, dict]] = []
+    unknown: list[str] = []
+    for d in index.get("manifests") or []:
+        mt = d.get("mediaType")
+        plat = d.get("platform") or {}
+        ann = d.get("annotations") or {}
+        if plat.get("os") == "unknown" or ann.get("vnd.docker.reference.type") == "attestation-manifest":
+            continue
+        if mt in INDEX_TYPES or mt in MANIFEST_TYPES or mt is None:
+            doc = _read_json(store, _blob_name(d.get("digest", "")), f"{mt or 'manifest'}", d.get("digest"))
+            kind = mt or doc.get("mediaType") or ("index" if "manifests" in doc else "manifest")
+            if kind in INDEX_TYPES or kind == "index":
+                out.extend(_flatten(store, doc, where, depth + 1))
+            else:
+                out.append((d, doc))
+        else:
+            unknown.append(str(mt))
+    if not out and unknown:
+        raise InputError(f"{where}: unknown media type(s) in the image index: {', '.join(sorted(set(unknown)))}")
+    return out
+
+
+def load_oci(store, kind: str, where: str, platform: str | None, verify: bool, progress: Progress | None,
+             ref_name: str | None = None) -> Loaded:
+    if not store.has("index.json"):
+        raise InputError(f"{where} is not an OCI image layout (no index.json)")
+    index = _read_json(store, "index.json", "index.json")
+    top = index.get("manifests") or []
+    if ref_name:
+        top = [d for d in top if (d.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref_name]
+        if not top:
+            raise InputError(f"{where}: no image named {ref_name!r} in index.json")
+        index = {**index, "manifests": top}
+    found = _flatten(store, index, where)
+    if not found:
+        raise InputError(f"{where}: the index lists no image manifest")
+    cands: list[tuple[str | None, dict, dict, dict]] = []
+    seen: set[str] = set()
+    for d, man in found:
+        if d.get("digest") in seen:
+            continue
+        seen.add(d.get("digest"))
+        cfg_desc = man.get("config") or {}
+        config = _read_json(store, _blob_name(cfg_desc.get("digest", "")), "image config", cfg_desc.get("digest"))
+        cands.append((platform_of(config, d), d, man, config))
+    if platform:
+        cands = [c for c in cands if _platform_matches(c[0], platform)]
+        if not cands:
+            have = ", ".join(sorted({str(p) for p, *_ in
+                                     [(platform_of(None, d) or "?",) for d, _ in found]}))
+            raise InputError(f"{where}: no image for platform {platform} (available: {have})")
+    if len(cands) > 1:
+        plats = ", ".join(str(c[0]) for c in cands)
+        raise UsageError(f"{where} holds images for several platforms ({plats})",
+                         hint="choose one with --platform os/arch[/variant]")
+    plat, _d, man, config = cands[0]
+    descs = man.get("layers") or []
+    ids = _diff_ids(config, len(descs), where)
+    recs = []
+    budget = [CAPTURE_BUDGET]
+    for i, (ld, did) in enumerate(zip(descs, ids)):
+        mt = ld.get("mediaType")
+        if mt not in LAYER_TYPES:
+            raise InputError(f"{where}: layer {i} has unknown media type {mt!r}",
+                             hint="only tar, tar+gzip and tar+zstd image layers are supported")
+        name = _blob_name(ld.get("digest", ""))
+        try:
+            fd, off, size = store.get(name)
+        except KeyError:
+            extra = " (a foreign/non-distributable layer: it was never copied)" if "foreign" in mt or \
+                "nondistributable" in mt else ""
+            raise InputError(f"{where}: missing blob {ld.get('digest')} (layer {i}){extra}",
+                             hint="the layout is incomplete") from None
+        _report(progress, f"layer {i + 1}/{len(descs)}")
+        recs.append(layer_from_file(fd, off, size, f"{where}:{name}", did, verify, budget))
+    fds = [store.fd] if isinstance(store, _ArchiveStore) else list(store.fds)
+    return Loaded(kind, where, config, recs, plat, [], fds)
+
+
+# ---- daemon ---------------------------------------------------------------------------------
+
+def _daemon_reader(name: str) -> tuple[Callable[[int], bytes], Callable[[], None]]:
+    import http.client
+    import socket
+    from urllib.parse import quote
+
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if host.startswith("unix://") and os.path.exists(host[7:]):
+        sock_path = host[7:]
+
+        class Conn(http.client.HTTPConnection):
+            def connect(self) -> None:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(300)
+                s.connect(sock_path)
+                self.sock = s
+
+        conn = Conn("localhost")
+        try:
+            conn.request("GET", f"/images/{quote(name, safe='/:@')}/get")
+            resp = conn.getresponse()
+        except OSError as exc:
+            raise InputError(f"cannot talk to the Docker daemon at {sock_path}: {exc}") from None
+        if resp.status == 404:
+            raise InputError(f"no such image in the local Docker daemon: {name}",
+                             hint="build or pull it first, or give a docker-archive:/oci: path")
+        if resp.status != 200:
+            body = resp.read(2000).decode("utf-8", "replace")
+            raise InputError(f"Docker daemon refused to export {name}: HTTP {resp.status} {body.strip()}")
+        return resp.read, conn.close
+    import shutil
+    import subprocess
+
+    docker = shutil.which("docker")
+    if not docker:
+        raise InputError(f"{name!r} is not a file, and no Docker daemon socket or docker client is available",
+                         hint="give a docker-archive:PATH, oci:DIR or oci-archive:PATH reference")
+    proc = subprocess.Popen([docker, "save", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def close() -> None:
+        proc.stdout.close()
+        err = proc.stderr.read().decode("utf-8", "replace")
+        if proc.wait() != 0:
+            raise InputError(f"docker save {name} failed: {err.strip()}")
+
+    return proc.stdout.read, close
+
+
+def _restream(open_export: Callable[[], tuple[Callable[[int], bytes], Callable[[], None]]], member: str,
+              kind: str, where: str) -> Callable[[], Stream]:
+    """A ``reopen`` for a streamed layer: export the image again and stop at that layer's member."""
+
+    def reopen() -> Stream:
+        read, _close = open_export()
+        outer = Stream(read)
+        for name, typ, size, _m, _u, _g, _t, _l, off in walk(outer):
+            p = norm(name)
+            if p and p[1:] == member:
+                return Stream(decompressing(kind, outer.reader(off, size), member, size))
+        raise InputError(f"{where}: layer {member} vanished from the export (was the image re-tagged?)")
+
+    return reopen
+
+
+def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: str | None,
+                progress: Progress | None,
+                open_export: Callable[[], tuple[Callable[[int], bytes], Callable[[], None]]] | None = None) -> Loaded:
+    """Parse a whole ``docker save`` stream in one forward pass.
+
+    Files that were not captured during the pass are read (rarely) by exporting the image again
+    through ``open_export`` and stopping at their layer."""
+    outer = Stream(read)
+    recs: dict[str, LayerRecord] = {}
+    jsons: dict[str, bytes] = {}
+    links: dict[str, str] = {}
+    budget = [CAPTURE_BUDGET]
+    try:
+        for name, typ, size, _m, _u, _g, _t, link, off in walk(outer):
+            p = norm(name)
+            if not p:
+                continue
+            n = p[1:]
+            if typ in (b"1", b"2"):
+                base = n.rsplit("/", 1)[0] if typ == b"2" and "/" in n and not link.startswith("/") else ""
+                q = norm(base + "/" + link if base else link)
+                if q:
+                    links[n] = q[1:]
+                continue
+            if typ not in (b"0", b"\x00", b"7") or size == 0:
+                continue
+            head = outer.peek(off, min(size, 512))
+            if head[:1] in (b"{", b"[") and size <= MAX_JSON:
+                jsons[n] = outer.data(off, size)
+                continue
+            if n in ("repositories", "oci-layout") or n.endswith("/json") or n.endswith("/VERSION"):
+                continue
+            k = sniff(head)
+            if k == "unknown":
+                continue
+            _report(progress, f"layer {len(recs) + 1} ({n})")
+            h = Hashing(decompressing(k, outer.reader(off, size), n, size))
+            s = Stream(h.read)
+            rec = LayerRecord(name=f"{where}:{n}", compression=k)
+            parse_layer(s, rec, capture=True, budget=budget)
+            s.drain()
+            rec.digest = "sha256:" + h.hexdigest()
+            if open_export is not None:
+                rec.reopen = _restream(open_export, n, k, where)
+            recs[n] = rec
+    except TarError as exc:
+        raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
+
+    def resolve(n: str) -> str:
+        for _ in range(16):
+            if n in links:
+                n = links[n]
+        return n
+
+    if "manifest.json" in jsons:
+        entry = _pick_manifest(_parse_json(jsons["manifest.json"], "manifest.json", "manifest.json", None), where,
+                               None)
+        cfg_name = resolve(entry.get("Config", ""))
+        if cfg_name not in jsons:
+            raise InputError(f"{where}: the image config {cfg_name} is missing from the export")
+        config = _parse_json(jsons[cfg_name], "image config", cfg_name, None)
+        names = [resolve(x) for x in entry.get("Layers") or []]
+        tags = list(entry.get("RepoTags") or [])
+    else:
+        raise InputError(f"{where}: the export has no manifest.json (not a docker save stream)")
+    ids = _diff_ids(config, len(names), where)
+    layers = []
+    for i, (n, did) in enumerate(zip(names, ids)):
+        if n not in recs:
+            raise InputError(f"{where}: layer {i} ({n}) is missing from the export")
+        rec = recs[n]
+        _check_digest(rec, did)
+        layers.append(rec)
+    return Loaded(kind, where, config, layers, platform_of(config), tags, [])
+
+
+def load(ref: str, platform: str | None = None, verify: bool = True, progress: Progress | None = None) -> Loaded:
+    kind, target = parse_ref(ref)
+    if kind == "docker":
+        read, close = _daemon_reader(target)
+        try:
+            return load_stream(read, target, "docker", platform, progress, lambda: _daemon_reader(target))
+        finally:
+            close()
+    if kind == "oci":
+        path, ref_name = target, None
+        if not os.path.isdir(path) and ":" in target:
+            path, ref_name = target.rsplit(":", 1)
+        if not os.path.isdir(path):
+            raise InputError(f"no such OCI layout directory: {path}")
+        return load_oci(_DirStore(path), "oci", path, platform, verify, progress, ref_name)
+    select = None
+    path = target
+    if not os.path.exists(path) and kind == "docker-archive" and ":" in target:
+        # docker-archive:PATH:REPO:TAG
+        head, _, tail = target.partition(":")
+        path, select = head, tail
+    if not os.path.exists(path):
+        raise InputError(f"no such file: {path}")
+    if os.path.isdir(path):
+        if kind in ("oci-archive", "docker-archive"):
+            raise InputError(f"{path} is a directory; use oci:{path} for an OCI layout directory")
+        return load_oci(_DirStore(path), "oci", path, platform, verify, progress)
+    if kind == "oci-archive":
+        return load_oci(_ArchiveStore(path, kind), "oci-archive", path, platform, verify, progress)
+    # docker-archive or a bare file: decided by the members
+    loaded = load_docker_archive(path, verify, progress, select)
+    if kind == "archive":
+        pass
+    return loaded

@@ -1,0 +1,202 @@
+"""## What it finds
+
+A whole-context copy (`COPY . .`, `COPY ./ /src`, `ADD . .`) followed by a `RUN` that downloads modules
+or compiles (`go mod download`, `go build`, `go test`, …) in a stage the target needs, when the stage (or
+the stage it is built `FROM`) did not first copy only the module files (`COPY go.mod go.sum ./`;
+`COPY go.* ./` counts) and download the modules (`go mod download`, or any go command that downloads).
+Builds from `vendor/` (`-mod=vendor`, or a `vendor/modules.txt` in the context) are not reported.
+
+## Why it is bad
+
+A `COPY . .` layer changes whenever any file of the context changes, and every later instruction then
+runs again. With the modules downloaded after it, every source edit re-downloads every dependency. Copying
+`go.mod`/`go.sum` first and running `go mod download` keeps that step cached until the dependencies
+really change. (It saves the module download time only; the compile cache needs a cache mount — see
+`missing-cache-mount`.) In a survey of 186 public Dockerfiles of Go projects, 65 of the 110 that build
+from source had no go.mod-first layer.
+
+## Example
+
+```dockerfile
+# bad
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY . .
+RUN go build -o /app .
+```
+
+```dockerfile
+# good
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN go build -o /app .
+```
+
+## Fix
+
+Safe fix: `COPY go.mod go.sum <dest>` (only `go.mod` when the context has no `go.sum`) and
+`RUN go mod download` are inserted before the whole-context copy, with the same `--chown`/`--chmod` and
+destination, and with the stage's module-cache and secret/ssh mounts when the downloading `RUN` uses
+them. When only the download is missing, only the `RUN` is inserted. No fix is offered when the context
+has no `go.mod` (or `.dockerignore` excludes it), when `go.mod` has local `replace` directives (`=> ./…`,
+which need the sources), or for a `go.work` workspace.
+
+## References
+
+- https://docs.docker.com/build/cache/
+- golayer FACTS: "Build cache semantics", "Real-world prevalence"
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from typing import Iterator
+
+from golayer.catalogue import Rule
+from golayer.dockerfile.model import DockerfileModel, Instruction, Stage
+from golayer.findings import Applicability, Finding, Severity
+from golayer.rules import _util
+
+RULE = Rule(
+    code="GLD006",
+    name="deps-after-sources",
+    severity=Severity.WARNING,
+    summary="modules downloaded after a whole-context COPY: every source edit re-downloads all dependencies",
+    fix=Applicability.SAFE,
+)
+
+MOD_FILES = ("go.mod", "go.sum", "go.work", "go.work.sum")
+
+
+def is_whole_context(ins: Instruction) -> bool:
+    if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_sources:
+        return False
+    for s in ins.copy_sources:
+        if s.startswith("<<"):
+            continue
+        n = posixpath.normpath(s.replace("\\", "/")) if s else s
+        if n in (".", "/", "*"):
+            return True
+    return False
+
+
+def is_mod_only(ins: Instruction) -> bool:
+    if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_sources:
+        return False
+    names = [posixpath.basename(s.rstrip("/")) for s in ins.copy_sources]
+    if not any(fnmatch.fnmatchcase("go.mod", n) for n in names):
+        return False
+    for n in names:
+        if not any(fnmatch.fnmatchcase(f, n) for f in MOD_FILES):
+            return False
+    return True
+
+
+def downloads(model: DockerfileModel, ins: Instruction) -> bool:
+    for c in ins.commands:
+        if c.go is None or not c.go.downloads:
+            continue
+        if c.go.compiles and _util.vendor_mode(model, ins, c):
+            continue
+        return True
+    return False
+
+
+def _chain(stage: Stage) -> list[Instruction]:
+    parts: list[list[Instruction]] = []
+    s: Stage | None = stage
+    seen: set[int] = set()
+    while s is not None and s.index not in seen:
+        seen.add(s.index)
+        parts.append(s.instructions)
+        s = s.base_stage
+    return [i for part in reversed(parts) for i in part]
+
+
+def check(model: DockerfileModel) -> Iterator[Finding]:
+    for stage in model.stages:
+        if not stage.needed:
+            continue
+        mod_copy: Instruction | None = None
+        prepared = False
+        whole: Instruction | None = None
+        for ins in _chain(stage):
+            if whole is None:
+                if is_mod_only(ins):
+                    mod_copy = ins
+                elif ins.cmd == "RUN" and mod_copy is not None and downloads(model, ins):
+                    prepared = True
+                elif is_whole_context(ins):
+                    if prepared:
+                        break
+                    whole = ins
+                continue
+            if ins.cmd == "RUN" and downloads(model, ins):
+                if whole.stage is not stage:  # reported on the stage that holds the COPY
+                    break
+                yield _finding(model, stage, whole, ins, mod_copy)
+                break
+
+
+def _finding(model: DockerfileModel, stage: Stage, whole: Instruction, run: Instruction,
+             mod_copy: Instruction | None) -> Finding:
+    c = next(c for c in run.commands if c.go is not None and c.go.downloads)
+    src = whole.cmd + " " + " ".join(whole.args)
+    if mod_copy is None:
+        msg = (f"`go {c.go.sub}` (line {c.line}) in stage {stage.label} runs after `{src}` with no go.mod-first "
+               f"copy and download: every source edit re-downloads all modules")
+    else:
+        msg = (f"go.mod is copied first (line {mod_copy.start_line}) but the modules are only downloaded by "
+               f"`go {c.go.sub}` (line {c.line}) after `{src}` in stage {stage.label}")
+    return RULE.finding(
+        msg, line=whole.start_line, end_line=whole.end_line, stage=stage.label,
+        hint="copy go.mod and go.sum and run `go mod download` before copying the sources",
+        fix=_fix(model, whole, run, mod_copy), subject=f"{whole.start_line}",
+    )
+
+
+def _fix(model: DockerfileModel, whole: Instruction, run: Instruction, mod_copy: Instruction | None):
+    ctx = model.context
+    gomod = ctx.gomod
+    if gomod is None or ctx.excludes("go.mod"):
+        return None
+    try:
+        text = gomod.path.read_text(encoding="utf-8", errors="replace")
+        if (ctx.dir / "go.work").exists():
+            return None
+    except OSError:
+        return None
+    if re.search(r"=>\s*\.{1,2}/", text) or re.search(r"=>\s*/", text):
+        return None
+    edits = []
+    dest = whole.copy_dest or "./"
+    raw_dest = whole.args[-1] if whole.args else "."
+    if mod_copy is None:
+        files = ["go.mod"]
+        if (ctx.dir / "go.sum").is_file() and not ctx.excludes("go.sum"):
+            files.append("go.sum")
+        flags = [f"{k}={v}" for k, vals in whole.flags.items() if k in ("--chown", "--chmod") for v in vals if v]
+        d = raw_dest if raw_dest.endswith("/") else raw_dest + "/"
+        copy_line = "COPY " + " ".join(flags + files + [d])
+        edits.append(_util.insert_before(model, whole, copy_line))
+    mounts = []
+    for spec, m in zip(run.flags.get("--mount", []), run.mounts):
+        if m.type in ("secret", "ssh") or (m.type == "cache" and m.target and _util.path_within(run.go.GOMODCACHE, m.target)):
+            mounts.append(f"--mount={spec}")
+    mod_dest = (mod_copy.copy_dest if mod_copy is not None else dest) or "./"
+    workdir = whole.workdir
+    target_dir = mod_dest.rstrip("/") or "/"
+    if not mod_dest.endswith("/") and mod_copy is not None:
+        target_dir = posixpath.dirname(target_dir) or "/"
+    cd = "" if _util.path_is(target_dir, workdir) or target_dir == workdir else f"cd {target_dir} && "
+    if cd and ("\x00" in target_dir or "$" in target_dir):
+        return None
+    run_line = "RUN " + " ".join(mounts + [f"{cd}go mod download"])
+    edits.append(_util.insert_before(model, whole, run_line))
+    what = f"`{edits[0].text.strip()}` and `{run_line}`" if mod_copy is None else f"`{run_line}`"
+    return RULE.fixed(f"insert {what} before the whole-context copy", edits)

@@ -1,0 +1,90 @@
+"""The whole build context is copied without a .dockerignore that keeps `.git` out.
+
+## What it finds
+A `COPY`/`ADD` of the whole build context (`COPY . .`, `COPY ./ /src/`, `ADD . /app`, `COPY * ./`) in a
+stage the target needs, when
+
+* the context has no `.dockerignore` (and no `<Dockerfile name>.dockerignore` next to the Dockerfile,
+  which BuildKit prefers), or
+* the `.dockerignore` in effect does not exclude `.git` and the context has a `.git` entry.
+
+Exclusion is decided with BuildKit's own pattern rules (`**`, `!` re-includes, the last match wins), so
+`.git`, `**/.git`, `.git/` and `.*` all count, and a later `!.git` undoes them.
+
+## Why it is bad
+Everything in the context is sent to the builder and lands in the layer: `.git` (often larger than the
+sources and containing every past version of every file, including secrets that were "deleted" in a
+later commit), local build outputs, editor files, `.env` files. A `COPY . .` whose input includes `.git`
+also changes with every commit, fetch or `git gc`, so the layer and every step after it are rebuilt
+even when no source file changed.
+
+## Example
+Bad: `COPY . .` with no `.dockerignore`.
+
+Good - a `.dockerignore` next to the Dockerfile:
+```
+.git
+**/*_test.go
+bin/
+.env
+```
+
+## Fix
+No automatic fix: golayer cannot know which other files your build needs. Add a `.dockerignore` (or
+`Dockerfile.dockerignore`) that excludes at least `.git`, or copy only what the build needs
+(`COPY go.mod go.sum ./`, `COPY cmd/ cmd/`, ...).
+
+## References
+- https://docs.docker.com/build/concepts/context/#dockerignore-files
+- https://docs.docker.com/reference/dockerfile/#copy
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from golayer.catalogue import Rule
+from golayer.dockerfile import gofacts
+from golayer.dockerfile.model import DockerfileModel
+from golayer.findings import Finding, Severity
+
+RULE = Rule(
+    code="GLD038",
+    name="missing-dockerignore",
+    severity=Severity.WARNING,
+    summary="a whole-context COPY with no .dockerignore, or one that does not exclude `.git`",
+)
+
+
+def _has_git(model: DockerfileModel) -> bool:
+    try:
+        return (model.context.dir / ".git").exists()
+    except OSError:
+        return False
+
+
+def check(model: DockerfileModel) -> Iterator[Finding]:
+    ctx = model.context
+    copy = next((i for i in model.instructions if i.stage is not None and i.stage.needed
+                 and gofacts.is_whole_context_copy(i)), None)
+    if copy is None:
+        return
+    label = copy.stage.label if copy.stage is not None else None
+    if ctx.patterns is None:
+        yield RULE.finding(
+            f"`{copy.original.strip()[:60]}` in stage {label} copies the whole build context and there is "
+            f"no .dockerignore in {ctx.dir}: .git and everything else go into the layer",
+            line=copy.start_line, end_line=copy.end_line, stage=label,
+            hint="add a .dockerignore that excludes at least .git (or copy only what the build needs)",
+            subject="no .dockerignore",
+        )
+        return
+    if _has_git(model) and not (ctx.excludes(".git") or ctx.excludes(".git/HEAD")):
+        name = ctx.dockerignore.name if ctx.dockerignore is not None else ".dockerignore"
+        yield RULE.finding(
+            f"`{copy.original.strip()[:60]}` in stage {label} copies the whole build context and {name} "
+            "does not exclude .git",
+            line=copy.start_line, end_line=copy.end_line, stage=label,
+            hint=f"add `.git` to {name}",
+            subject=".git not excluded",
+        )

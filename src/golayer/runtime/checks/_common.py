@@ -1,0 +1,54 @@
+"""Shared helpers of the runtime checks (not a rule: the leading underscore keeps it out of the
+catalogue)."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+from golayer.catalogue import Rule
+from golayer.findings import Finding
+from golayer.runtime import quantities as q
+from golayer.runtime.model import Container, RuntimeModel, Workload
+
+
+def finding(rule: Rule, w: Workload, c: Container, message: str, line: int | None, subject: str,
+            hint: str | None = None, **extra: Any) -> Finding:
+    return rule.finding(message, file=w.file, line=line or c.line or w.line, hint=hint,
+                        container=c.name, workload=w.ref, subject=f"{w.ref}/{c.name}/{subject}", **extra)
+
+
+def pct(part: int, whole: int) -> str:
+    p = Fraction(part * 100, whole)
+    return f"{math.floor(p)}%" if p.denominator == 1 or p > 10 else f"{float(p):.1f}%"
+
+
+def recommended(model: RuntimeModel, c: Container) -> str | None:
+    if c.memory_limit is None or c.memory_limit <= 0:
+        return None
+    return q.recommend_gomemlimit(c.memory_limit, model.ratio)
+
+
+def ratio_text(model: RuntimeModel) -> str:
+    return f"{float(model.ratio) * 100:g}%"
+
+
+def limit_text(c: Container) -> str:
+    if c.memory_limit is None:
+        return "no limit"
+    raw = c.memory_limit_text
+    exact = q.format_bytes_human(c.memory_limit)
+    if raw and raw != exact:
+        return f"{raw} ({exact})" if not exact.endswith("bytes)") else f"{raw} ({c.memory_limit} bytes)"
+    return exact
+
+
+def limit_key(w: Workload) -> str:
+    return "mem_limit" if w.source == "compose" else "resources.limits.memory"
+
+
+def env_how(w: Workload, name: str, value: str) -> str:
+    if w.source == "compose":
+        return f"environment: {name}: \"{value}\""
+    return f"env: [{{name: {name}, value: \"{value}\"}}]"

@@ -1,0 +1,926 @@
+"""Load Kubernetes YAML and docker compose files into the runtime model, keeping positions.
+
+* Kubernetes: multi-document streams, ``List`` kinds (``kind: List`` and ``*List``), Pod,
+  Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob
+  (``jobTemplate``), PodTemplate, and any other kind with ``spec.template.spec.containers``
+  (Argo Rollouts, ...); containers and initContainers; env ``value`` (with ``$(VAR)``
+  expansion), ``valueFrom.resourceFieldRef`` (with ``divisor`` and ``containerName``), other
+  ``valueFrom`` sources as unknown, ``envFrom`` noted as unknown; ``LimitRange`` defaults of the
+  same namespace when a container sets no limit.
+* Compose: ``services.*`` with ``mem_limit``, ``deploy.resources.limits.memory`` (wins over
+  ``mem_limit``, as in docker compose), ``cpus``, ``deploy.resources.limits.cpus``,
+  ``environment`` as a list or a map, ``${VAR:-default}`` interpolation from the ``.env`` file
+  next to the compose file or the default (the shell environment is never read: results must not
+  depend on who runs golayer), ``env_file`` noted as unknown.
+
+Parsing uses libyaml (through PyYAML) when it is installed, else ruamel.yaml; both keep positions.
+Hostile input is refused with a clear reason and never hangs: files over 32 MiB, documents
+whose alias expansion exceeds 1,000,000 nodes (billion laughs) or is recursive, nesting deeper
+than 100 flow levels or 256 columns of indentation, text that is not UTF-8. Unrendered templates (``{{ }}``) and
+documents that are not mappings are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterator
+
+from golayer.errors import InputError
+from golayer.runtime import quantities as q
+from golayer.runtime.model import Container, EnvValue, Workload
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_EXPANDED_NODES = 1_000_000
+STDIN_NAME = "<stdin>"
+
+POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+LONG_RUNNING_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+WORKLOAD_KINDS = POD_TEMPLATE_KINDS | {"Pod", "CronJob", "PodTemplate"}
+IGNORE_KEY = "golayer/ignore"
+
+_DOC_SPLIT = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$", re.MULTILINE)
+_TOP_KIND = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z0-9]+)", re.MULTILINE)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+@dataclass
+class Loaded:
+    workloads: list[Workload] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+def read_text(path: str) -> tuple[str, str]:
+    """(display name, text) of a file, or of stdin for ``-``."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
+            sys.stdin.read(MAX_FILE_BYTES + 1).encode("utf-8", "surrogateescape")
+        name = STDIN_NAME
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"{path}: no such file")
+        if p.is_dir():
+            raise InputError(f"{path}: is a directory", hint="give manifest files, or use `golayer check DIR`")
+        try:
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise InputError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB; refusing to parse it")
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        name = path
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{name}: larger than {MAX_FILE_BYTES >> 20} MiB; refusing to parse it")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: a binary file, not YAML")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    return name, text
+
+
+class PosDict(dict):
+    """A YAML mapping that remembers where it and each of its keys are (0-based lines), and the
+    source text of scalar values that did not resolve to strings."""
+
+    line: int = 0
+    key_lines: dict
+    raw: dict
+
+
+class PosList(list):
+    line: int = 0
+    item_lines: list
+    raw: dict
+
+
+_TRUE = {"true", "yes", "on", "y"}
+
+
+def _scalar(node: Any) -> Any:
+    tag = node.tag or ""
+    v = node.value
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "str" or getattr(node, "style", None) in ("'", '"', "|", ">"):
+        return v
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return v.lower() in _TRUE
+    if kind == "int":
+        t = v.replace("_", "")
+        try:
+            sign = -1 if t.startswith("-") else 1
+            body = t.lstrip("+-")
+            if body.startswith(("0x", "0X")):
+                return sign * int(body[2:], 16)
+            if body.startswith(("0o", "0O")):
+                return sign * int(body[2:], 8)
+            if body.startswith(("0b", "0B")):
+                return sign * int(body[2:], 2)
+            if len(body) > 1 and body.startswith("0") and body.isdigit():
+                return sign * int(body, 8)  # YAML 1.1 octal
+            return sign * int(body)
+        except ValueError:
+            return v
+    if kind == "float":
+        try:
+            f = float(v.replace("_", ""))
+        except ValueError:
+            return v
+        return f if f == f and f not in (float("inf"), float("-inf")) else v
+    return v  # timestamps, binary, unknown tags: the text as written
+
+
+def _convert(root: Any) -> Any:
+    """Composed YAML nodes -> PosDict / PosList / scalars. Shared (aliased) nodes become shared
+    objects, so alias expansion costs nothing here and is measured afterwards."""
+    memo: dict[int, Any] = {}
+
+    def conv(node: Any) -> Any:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        cls = type(node).__name__
+        if cls == "ScalarNode":
+            return _scalar(node)
+        if cls == "SequenceNode":
+            out = PosList()
+            out.line = node.start_mark.line
+            out.item_lines = []
+            out.raw = {}
+            memo[key] = out
+            for i, child in enumerate(node.value):
+                out.append(conv(child))
+                out.item_lines.append(child.start_mark.line)
+                if type(child).__name__ == "ScalarNode" and not isinstance(out[-1], str):
+                    out.raw[i] = child.value
+            return out
+        if cls == "MappingNode":
+            out = PosDict()
+            out.line = node.start_mark.line
+            out.key_lines = {}
+            out.raw = {}
+            memo[key] = out
+            merges: list[Any] = []
+            for knode, vnode in node.value:
+                if (knode.tag or "").endswith(":merge") or (type(knode).__name__ == "ScalarNode"
+                                                           and knode.value == "<<" and not getattr(knode, "style", None)):
+                    merges.append(vnode)
+                    continue
+                k = conv(knode)
+                if isinstance(k, (dict, list)):
+                    k = str(k)[:80]  # complex keys: nothing we look up
+                out[k] = conv(vnode)
+                out.key_lines[k] = knode.start_mark.line
+                if type(vnode).__name__ == "ScalarNode" and not isinstance(out[k], str):
+                    out.raw[k] = vnode.value
+            for m in merges:  # explicit keys win; earlier merge sources win over later ones
+                sources = m.value if type(m).__name__ == "SequenceNode" else [m]
+                for src_node in sources:
+                    src = conv(src_node)
+                    if isinstance(src, PosDict):
+                        for k, v in src.items():
+                            if k not in out:
+                                out[k] = v
+                                out.key_lines[k] = src.key_lines.get(k, src.line)
+                                if k in src.raw:
+                                    out.raw[k] = src.raw[k]
+            return out
+        return None
+
+    return conv(root) if root is not None else None
+
+
+def _compose_all(text: str) -> list[Any]:
+    """Composed nodes of every document: libyaml through PyYAML when it is installed (about ten
+    times faster), else ruamel.yaml's pure-Python composer. Both keep line positions."""
+    try:
+        import yaml  # type: ignore[import-untyped]
+
+        if getattr(yaml, "__with_libyaml__", False):
+            return list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+    except ImportError:
+        pass
+    from ruamel.yaml import YAML
+
+    return list(YAML(typ="safe", pure=True).compose_all(text))
+
+
+def _yaml_errors() -> tuple[type, ...]:
+    errs: list[type] = []
+    try:
+        import yaml  # type: ignore[import-untyped]
+
+        errs.append(yaml.YAMLError)
+    except ImportError:
+        pass
+    from ruamel.yaml.error import YAMLError
+
+    errs.append(YAMLError)
+    return tuple(errs)
+
+
+MAX_FLOW_DEPTH = 100
+MAX_INDENT = 256
+_DEEP_INDENT = re.compile(r"^[ \t]{%d}" % MAX_INDENT, re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth_ok(text: str) -> bool:
+    """Cheap guard: the YAML scanner slows down quadratically with flow nesting ([[[[...)."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group(0) in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return False
+        elif depth:
+            depth -= 1
+    return True
+
+
+def _parse_docs(text: str, name: str, line_offset: int) -> list[Any]:
+    if _DEEP_INDENT.search(text):
+        raise InputError(f"{name}: YAML indented more than {MAX_INDENT} columns; refusing to parse it")
+    if not _flow_depth_ok(text):
+        raise InputError(f"{name}: YAML nested more than {MAX_FLOW_DEPTH} levels deep; refusing to parse it")
+
+    try:
+        docs = [_convert(n) for n in _compose_all(text)]
+    except _yaml_errors() as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1 + line_offset}" if mark is not None else name
+        prob = getattr(exc, "problem", None) or getattr(exc, "context", None) or "syntax error"
+        raise InputError(f"{where}: not valid YAML: {prob}") from None
+    except RecursionError:
+        raise InputError(f"{name}: YAML nested too deeply; refusing to parse it") from None
+    for d in docs:
+        _check_expansion(d, name)
+    return docs
+
+
+def _check_expansion(doc: Any, name: str) -> None:
+    """Refuse documents whose alias expansion is huge (billion laughs) or recursive."""
+    sizes: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(doc, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        if done:
+            on_stack.discard(key)
+            kids = node.values() if isinstance(node, dict) else node
+            total = 1
+            for k in kids:
+                total += sizes.get(id(k), 1) if isinstance(k, (dict, list)) else 1
+                if total > MAX_EXPANDED_NODES:
+                    break
+            sizes[key] = total
+            if total > MAX_EXPANDED_NODES:
+                raise InputError(f"{name}: YAML alias expansion exceeds {MAX_EXPANDED_NODES:,} nodes"
+                                 " (a \"billion laughs\" document?); refusing it")
+            continue
+        if key in sizes:
+            continue
+        if key in on_stack:
+            raise InputError(f"{name}: recursive YAML alias; refusing it")
+        on_stack.add(key)
+        stack.append((node, True))
+        kids = node.values() if isinstance(node, dict) else node
+        for k in kids:
+            if isinstance(k, (dict, list)):
+                if id(k) in on_stack:
+                    raise InputError(f"{name}: recursive YAML alias; refusing it")
+                stack.append((k, False))
+
+
+def _chunks(text: str) -> Iterator[tuple[str, int]]:
+    """Split a stream into (document text, line offset) at ``---`` lines."""
+    pos = 0
+    line = 0
+    for m in _DOC_SPLIT.finditer(text):
+        chunk = text[pos:m.start()]
+        yield chunk, line
+        line += chunk.count("\n") + m.group(0).count("\n")
+        # the separator line itself: content after `--- ` on the same line belongs to the next doc
+        sep = m.group(0)
+        pos = m.start() + (3 if sep.startswith("---") else len(sep))
+    yield text[pos:], line
+
+
+# ---------------------------------------------------------------------------------------------
+# positions and small accessors
+# ---------------------------------------------------------------------------------------------
+class _Ctx:
+    def __init__(self, name: str, offset: int, notes: list[str]):
+        self.name = name
+        self.offset = offset
+        self.notes = notes
+
+    def line_of(self, node: Any, key: Any = None) -> int | None:
+        if key is not None:
+            if isinstance(node, PosList) and isinstance(key, int) and 0 <= key < len(node.item_lines):
+                return node.item_lines[key] + 1 + self.offset
+            if isinstance(node, PosDict) and key in node.key_lines:
+                return node.key_lines[key] + 1 + self.offset
+        if isinstance(node, (PosDict, PosList)):
+            return node.line + 1 + self.offset
+        return None
+
+    def note(self, line: int | None, msg: str) -> None:
+        where = f"{self.name}:{line}" if line else self.name
+        self.notes.append(f"{where}: {msg}")
+
+
+def _map(node: Any, key: str) -> dict:
+    v = node.get(key) if isinstance(node, dict) else None
+    return v if isinstance(v, dict) else {}
+
+
+def _seq(node: Any, key: str) -> list:
+    v = node.get(key) if isinstance(node, dict) else None
+    return v if isinstance(v, list) else []
+
+
+def _ignore_set(value: Any) -> set[str]:
+    if isinstance(value, list):
+        items = [str(v) for v in value]
+    elif value is None:
+        return set()
+    else:
+        items = str(value).split(",")
+    return {i.strip() for i in items if i.strip()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes
+# ---------------------------------------------------------------------------------------------
+def _k8s_objects(doc: Any, ctx: _Ctx, depth: int = 0) -> Iterator[dict]:
+    if not isinstance(doc, dict):
+        return
+    kind = doc.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
+        if depth > 4:
+            return
+        for item in doc["items"]:
+            if isinstance(item, dict):
+                yield from _k8s_objects(item, ctx, depth + 1)
+            else:
+                ctx.note(ctx.line_of(doc, "items"), f"skipped a {type(item).__name__} item in {kind} (not an object)")
+        return
+    yield doc
+
+
+def _pod_spec(obj: dict) -> tuple[dict | None, list[dict]]:
+    """(pod spec, [metadata mappings carrying annotations]) of a workload object."""
+    kind = obj.get("kind")
+    metas = [_map(obj, "metadata")]
+    if kind == "Pod":
+        spec = obj.get("spec")
+        return (spec if isinstance(spec, dict) else None), metas
+    if kind == "PodTemplate":
+        tmpl = _map(obj, "template")
+    elif kind == "CronJob":
+        tmpl = _map(_map(_map(_map(obj, "spec"), "jobTemplate"), "spec"), "template")
+        metas.append(_map(_map(_map(obj, "spec"), "jobTemplate"), "metadata"))
+    else:
+        tmpl = _map(_map(obj, "spec"), "template")
+    metas.append(_map(tmpl, "metadata"))
+    spec = tmpl.get("spec")
+    return (spec if isinstance(spec, dict) else None), metas
+
+
+def _quantity(value: Any) -> Fraction:
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        raise q.QuantityError(f"{value!r} is not a quantity")
+    if isinstance(value, int):
+        return Fraction(int(value))
+    if isinstance(value, float):
+        return q._as_quantity(float(value))
+    return q.parse_quantity(str(value))
+
+
+def _k8s_container(c: dict, ctx: _Ctx, init: bool, line: int | None) -> Container:
+    name = str(c.get("name") or "?")
+    image = c.get("image")
+    ct = Container(name=name, image=str(image) if image is not None else None, file=ctx.name, line=line, init=init)
+    if init and c.get("restartPolicy") == "Always":
+        ct.sidecar = True
+    res = _map(c, "resources")
+    limits, requests = _map(res, "limits"), _map(res, "requests")
+    if "memory" in limits:
+        ln = ctx.line_of(limits, "memory")
+        try:
+            ct.memory_limit = math.ceil(_quantity(limits["memory"]))
+            ct.memory_limit_text = str(limits["memory"])
+            ct.memory_limit_line = ln
+            ct.memory_limit_source = "resources.limits.memory"
+        except q.QuantityError as exc:
+            ct.problems.append(f"limits.memory: {exc}")
+            ctx.note(ln, f"container {name}: limits.memory {limits['memory']!r} is not a quantity"
+                         " (the API server rejects it)")
+    if "memory" in requests:
+        try:
+            ct.memory_request = math.ceil(_quantity(requests["memory"]))
+        except q.QuantityError:
+            pass
+    if "cpu" in limits:
+        ln = ctx.line_of(limits, "cpu")
+        try:
+            ct.cpu_limit = Fraction(math.ceil(_quantity(limits["cpu"]) * 1000), 1000)
+            ct.cpu_limit_text = str(limits["cpu"])
+            ct.cpu_limit_line = ln
+        except q.QuantityError as exc:
+            ct.problems.append(f"limits.cpu: {exc}")
+            ctx.note(ln, f"container {name}: limits.cpu {limits['cpu']!r} is not a quantity")
+    ct.liveness = isinstance(c.get("livenessProbe"), dict)
+    ct.readiness = isinstance(c.get("readinessProbe"), dict)
+    if c.get("envFrom"):
+        for src in _seq(c, "envFrom"):
+            if isinstance(src, dict):
+                what = next((k for k in ("configMapRef", "secretRef") if k in src), "source")
+                ref = _map(src, what).get("name", "?")
+                ct.env_unknown.append(f"envFrom {what} {ref}")
+    _k8s_env(c, ct, ctx)
+    return ct
+
+
+_DOLLAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+
+
+def _expand(value: str, env: dict[str, EnvValue], unknown_sources: bool) -> str | None:
+    """Kubernetes ``$(VAR)`` expansion against earlier variables; ``$$`` escapes. An undefined
+    reference stays as written (as Kubernetes does); one to an unknown value makes it unknown."""
+    unknown = False
+
+    def sub(m: re.Match) -> str:
+        nonlocal unknown
+        if m.group(0) == "$$":
+            return "$"
+        ref = env.get(m.group(1))
+        if ref is None:
+            if unknown_sources:
+                unknown = True
+            return m.group(0)
+        if ref.value is None:
+            unknown = True
+            return m.group(0)
+        return ref.value
+
+    out = _DOLLAR_REF.sub(sub, value)
+    return None if unknown else out
+
+
+def _k8s_env(c: dict, ct: Container, ctx: _Ctx) -> None:
+    for i, item in enumerate(_seq(c, "env")):
+        if not isinstance(item, dict) or "name" not in item:
+            continue
+        name = str(item["name"])
+        line = ctx.line_of(item, "name") or ctx.line_of(c["env"], i)
+        if "value" in item and item["value"] is not None:
+            raw = item["value"]
+            if not isinstance(raw, str):
+                text = item.raw.get("value", str(raw)) if isinstance(item, PosDict) else str(raw)
+                ctx.note(line, f"container {ct.name}: env {name} value {text} is not a string in YAML; "
+                               "the API server rejects non-string env values (quote it)")
+                raw = text
+            value = _expand(raw, ct.env, bool(ct.env_unknown))
+            ct.env[name] = EnvValue(name, line, value, source="value",
+                                    note=None if value is not None or raw == value else "references a value golayer cannot see")
+            continue
+        vf = _map(item, "valueFrom")
+        if "resourceFieldRef" in vf:
+            ref = _map(vf, "resourceFieldRef")
+            div = ref.get("divisor")
+            ct.env[name] = EnvValue(name, line, None, source="resourceFieldRef",
+                                    resource=str(ref.get("resource", "")),
+                                    divisor=str(div) if div is not None else None,
+                                    ref_container=str(ref["containerName"]) if ref.get("containerName") else None)
+        elif vf:
+            src = next(iter(vf), "valueFrom")
+            ct.env[name] = EnvValue(name, line, None, source=str(src))
+        else:
+            ct.env[name] = EnvValue(name, line, "", source="value")
+
+
+def _resolve_resource_refs(containers: list[Container], ctx: _Ctx) -> None:
+    by_name = {c.name: c for c in containers}
+    for ct in containers:
+        for name, ev in list(ct.env.items()):
+            if ev.source != "resourceFieldRef":
+                continue
+            target = by_name.get(ev.ref_container or ct.name, ct)
+            try:
+                divisor = _quantity(ev.divisor) if ev.divisor is not None else Fraction(1)
+                if divisor <= 0:
+                    raise q.QuantityError("divisor must be positive")
+            except q.QuantityError as exc:
+                ctx.note(ev.line, f"container {ct.name}: env {name}: bad divisor {ev.divisor!r}: {exc}")
+                continue
+            res = ev.resource
+            amount: Fraction | None = None
+            if res == "limits.memory":
+                amount = Fraction(target.memory_limit) if target.memory_limit is not None else None
+                if amount is None:
+                    ev.note = "no memory limit: Kubernetes substitutes the node's allocatable memory"
+            elif res == "requests.memory":
+                req = target.memory_request if target.memory_request is not None else target.memory_limit
+                amount = Fraction(req) if req is not None else None
+            elif res == "limits.cpu":
+                amount = target.cpu_limit
+                if amount is None:
+                    ev.note = "no CPU limit: Kubernetes substitutes the node's allocatable CPUs"
+            if amount is not None:
+                ev.value = str(math.ceil(amount / divisor))
+
+
+def _apply_limit_ranges(workloads: list[Workload], ranges: dict[str | None, dict[str, tuple[str, Any, str]]],
+                        notes: list[str]) -> None:
+    for w in workloads:
+        if w.source != "kubernetes":
+            continue
+        defaults = ranges.get(w.namespace)
+        if not defaults:
+            continue
+        for ct in w.containers:
+            if ct.memory_limit is None and "memory" in defaults:
+                src, raw, lr = defaults["memory"]
+                try:
+                    ct.memory_limit = math.ceil(_quantity(raw))
+                    ct.memory_limit_text = str(raw)
+                    ct.memory_limit_source = f"LimitRange {lr} default"
+                except q.QuantityError:
+                    pass
+            if ct.cpu_limit is None and "cpu" in defaults:
+                src, raw, lr = defaults["cpu"]
+                try:
+                    ct.cpu_limit = Fraction(math.ceil(_quantity(raw) * 1000), 1000)
+                    ct.cpu_limit_text = str(raw)
+                except q.QuantityError:
+                    pass
+
+
+def _k8s_workload(obj: dict, ctx: _Ctx) -> Workload | None:
+    kind = str(obj.get("kind"))
+    meta = _map(obj, "metadata")
+    name = str(meta.get("name") or "?")
+    spec, metas = _pod_spec(obj)
+    if spec is None:
+        if kind in WORKLOAD_KINDS:
+            ctx.note(ctx.line_of(obj), f"{kind}/{name}: no pod spec found; skipped")
+        return None
+    w = Workload(kind=kind, name=name, file=ctx.name, line=ctx.line_of(obj, "kind") or ctx.line_of(obj),
+                 namespace=str(meta["namespace"]) if meta.get("namespace") else None)
+    if kind in LONG_RUNNING_KINDS:
+        w.long_running = True
+    elif kind == "Pod":
+        w.long_running = spec.get("restartPolicy", "Always") == "Always"
+    elif kind in ("Job", "CronJob"):
+        w.long_running = False
+    else:  # PodTemplate, unknown kinds with a template: do not guess
+        w.long_running = False
+    for m in metas:
+        ann = _map(m, "annotations")
+        if IGNORE_KEY in ann:
+            w.ignore |= _ignore_set(ann[IGNORE_KEY])
+    for key, init in (("initContainers", True), ("containers", False)):
+        seq = spec.get(key)
+        if not isinstance(seq, list):
+            continue
+        for i, c in enumerate(seq):
+            if not isinstance(c, dict):
+                ctx.note(ctx.line_of(seq, i), f"{w.ref}: skipped a {key} entry that is not a mapping")
+                continue
+            w.containers.append(_k8s_container(c, ctx, init, ctx.line_of(c, "name") or ctx.line_of(seq, i)))
+    _resolve_resource_refs(w.containers, ctx)
+    if not w.containers:
+        ctx.note(w.line, f"{w.ref}: no containers")
+    return w
+
+
+def _limit_range(obj: dict) -> dict[str, tuple[str, Any, str]]:
+    out: dict[str, tuple[str, Any, str]] = {}
+    name = str(_map(obj, "metadata").get("name") or "?")
+    for lim in _seq(_map(obj, "spec"), "limits"):
+        if isinstance(lim, dict) and lim.get("type") == "Container":
+            for res in ("memory", "cpu"):
+                d = _map(lim, "default")
+                if res in d:
+                    out[res] = ("default", d[res], name)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# compose
+# ---------------------------------------------------------------------------------------------
+_INTERP = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _dotenv(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    f = path.parent / ".env"
+    out: dict[str, str] = {}
+    try:
+        if not f.is_file() or f.stat().st_size > 1 << 20:
+            return {}
+        for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            k, _, v = line.partition("=")
+            k = k.strip().removeprefix("export ").strip()
+            v = v.strip()
+            if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+                v = v[1:-1]
+            out[k] = v
+    except OSError:
+        return {}
+    return out
+
+
+def interpolate(value: str, env: dict[str, str]) -> tuple[str | None, str | None]:
+    """Compose interpolation against ``env`` (the .env file): (result or None if unknown, note)."""
+    unknown: list[str] = []
+    used_default: list[str] = []
+
+    def sub(m: re.Match) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        var = m.group(1) or m.group(4)
+        op, arg = m.group(2), m.group(3) or ""
+        val = env.get(var)
+        if op in (":-", "-"):
+            if val is None or (op == ":-" and val == ""):
+                used_default.append(var)
+                return arg
+            return val
+        if op in (":+", "+"):
+            if val is not None and (op == "+" or val != ""):
+                return arg
+            return ""
+        if val is None:
+            unknown.append(var)
+            return m.group(0)
+        return val
+
+    out = _INTERP.sub(sub, value)
+    if unknown:
+        return None, f"uses ${{{unknown[0]}}}, which golayer cannot see (not in .env, no default)"
+    note = f"interpolated with the default of ${{{used_default[0]}}}" if used_default else None
+    return out, note
+
+
+def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload]:
+    env_file = _dotenv(path)
+    services = doc.get("services")
+    out: list[Workload] = []
+    if not isinstance(services, dict):
+        return out
+    for sname, svc in services.items():
+        sline = ctx.line_of(services, sname)
+        if not isinstance(svc, dict):
+            ctx.note(sline, f"service {sname}: not a mapping; skipped")
+            continue
+        w = Workload(kind="service", name=str(sname), file=ctx.name, line=sline, source="compose")
+
+        def interp(v: Any, line: int | None, what: str) -> Any:
+            if not isinstance(v, str):
+                return v
+            val, note = interpolate(v, env_file)
+            if note:
+                ctx.note(line, f"service {sname}: {what} {note}")
+            return val
+
+        image = interp(svc.get("image"), ctx.line_of(svc, "image"), "image")
+        cname = svc.get("container_name") or sname
+        ct = Container(name=str(cname), image=str(image) if image is not None else None, file=ctx.name,
+                       line=sline)
+        ct.liveness = ct.readiness = isinstance(svc.get("healthcheck"), dict)
+        labels = svc.get("labels")
+        if isinstance(labels, dict) and IGNORE_KEY in labels:
+            w.ignore |= _ignore_set(labels[IGNORE_KEY])
+        elif isinstance(labels, list):
+            for item in labels:
+                if isinstance(item, str) and item.startswith(IGNORE_KEY + "="):
+                    w.ignore |= _ignore_set(item.split("=", 1)[1])
+        limits = _map(_map(_map(svc, "deploy"), "resources"), "limits")
+        for holder, key, src in ((svc, "mem_limit", "mem_limit"), (limits, "memory", "deploy.resources.limits.memory")):
+            if key in holder and holder[key] is not None:
+                ln = ctx.line_of(holder, key)
+                raw = interp(holder[key], ln, key)
+                if raw is None:
+                    continue
+                try:
+                    n = q.compose_bytes(raw)
+                except q.QuantityError as exc:
+                    ctx.note(ln, f"service {sname}: {src} {holder[key]!r} is not a size ({exc}); compose rejects it")
+                    continue
+                if n <= 0:  # -1 / 0: unlimited
+                    ct.memory_limit = None
+                    continue
+                ct.memory_limit, ct.memory_limit_text, ct.memory_limit_line = n, str(holder[key]), ln
+                ct.memory_limit_source = src
+        for holder, key in ((svc, "cpus"), (limits, "cpus")):
+            if key in holder and holder[key] is not None:
+                ln = ctx.line_of(holder, key)
+                raw = interp(holder[key], ln, key)
+                if raw is None:
+                    continue
+                try:
+                    cpus = q.compose_cpus(raw)
+                except q.QuantityError as exc:
+                    ctx.note(ln, f"service {sname}: {key} {holder[key]!r}: {exc}")
+                    continue
+                if cpus == 0:
+                    continue
+                ct.cpu_limit, ct.cpu_limit_text, ct.cpu_limit_line = cpus, str(holder[key]), ln
+        if svc.get("env_file"):
+            ef = svc["env_file"]
+            files = ef if isinstance(ef, list) else [ef]
+            for f in files:
+                fname = f.get("path") if isinstance(f, dict) else f
+                ct.env_unknown.append(f"env_file {fname}")
+        envs = svc.get("environment")
+        if isinstance(envs, dict):
+            for k, v in envs.items():
+                ln = ctx.line_of(envs, k)
+                if v is None:
+                    ct.env[str(k)] = EnvValue(str(k), ln, None, source="compose",
+                                              note="taken from the shell environment of `docker compose`")
+                    continue
+                sv = v if isinstance(v, str) else (envs.raw.get(k) if isinstance(envs, PosDict) else None) or str(v)
+                val, note = interpolate(sv, env_file)
+                if val is None and note:
+                    ctx.note(ln, f"service {sname}: {k} {note}")
+                ct.env[str(k)] = EnvValue(str(k), ln, val, source="compose", note=note)
+        elif isinstance(envs, list):
+            for i, item in enumerate(envs):
+                if not isinstance(item, str):
+                    continue
+                ln = ctx.line_of(envs, i)
+                k, sep, v = item.partition("=")
+                if not sep:
+                    ct.env[k] = EnvValue(k, ln, None, source="compose",
+                                         note="taken from the shell environment of `docker compose`")
+                    continue
+                val, note = interpolate(v, env_file)
+                if val is None and note:
+                    ctx.note(ln, f"service {sname}: {k} {note}")
+                ct.env[k] = EnvValue(k, ln, val, source="compose", note=note)
+        w.containers.append(ct)
+        out.append(w)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# entry points
+# ---------------------------------------------------------------------------------------------
+def is_compose(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("services"), dict) and "kind" not in doc \
+        and "apiVersion" not in doc
+
+
+def load_text(text: str, name: str, path: Path | None = None) -> Loaded:
+    """Workloads of one file's text. Raises InputError for YAML that cannot be read at all."""
+    out = Loaded(inputs=[name])
+    templated = "{{" in text and _TEMPLATE.search(text) is not None
+    ranges: dict[str | None, dict[str, tuple[str, Any, str]]] = {}
+    for chunk, offset in _chunks(text):
+        if not chunk.strip() or not re.search(r"^[^#\s]", chunk, re.MULTILINE):
+            continue
+        kinds = _TOP_KIND.findall(chunk)
+        if kinds and all(k not in WORKLOAD_KINDS and k != "LimitRange" and not k.endswith("List") for k in kinds) \
+                and "template:" not in chunk:
+            continue  # a ConfigMap, CRD, Service...: nothing for us, not worth parsing
+        ctx = _Ctx(name, offset, out.notes)
+        try:
+            docs = _parse_docs(chunk, name, offset)
+        except InputError as exc:
+            if templated and _TEMPLATE.search(chunk):
+                out.notes.append(f"{name}:{offset + 1}: skipped an unrendered template ({{{{ }}}} left in);"
+                                 " render it first, e.g. `helm template . | golayer runtime -`")
+                continue
+            raise exc
+        for doc in docs:
+            if doc is None:
+                continue
+            if not isinstance(doc, dict):
+                out.notes.append(f"{name}:{offset + 1}: skipped a YAML document that is a "
+                                 f"{type(doc).__name__.replace('Commented', '').lower()}, not a mapping")
+                continue
+            if is_compose(doc):
+                out.workloads.extend(_compose_workloads(doc, ctx, path))
+                continue
+            for obj in _k8s_objects(doc, ctx):
+                kind = obj.get("kind")
+                if kind == "LimitRange":
+                    ns = _map(obj, "metadata").get("namespace")
+                    ranges.setdefault(str(ns) if ns else None, {}).update(_limit_range(obj))
+                    continue
+                if not isinstance(kind, str):
+                    continue
+                if kind in WORKLOAD_KINDS or isinstance(_map(_map(obj, "spec"), "template").get("spec"), dict):
+                    w = _k8s_workload(obj, ctx)
+                    if w is not None:
+                        if templated and any("{{" in str(v) for v in _strings(obj)):
+                            out.notes.append(f"{name}:{w.line}: {w.ref} still contains {{{{ }}}} template"
+                                             " expressions; values there are read literally")
+                        out.workloads.append(w)
+    _apply_limit_ranges(out.workloads, ranges, out.notes)
+    return out
+
+
+def _strings(node: Any, budget: int = 20000) -> Iterator[str]:
+    stack = [node]
+    while stack and budget > 0:
+        budget -= 1
+        n = stack.pop()
+        if isinstance(n, dict):
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
+        elif isinstance(n, str):
+            yield n
+
+
+def load_paths(paths: list[str], strict: bool = True) -> Loaded:
+    """Load every path; with ``strict`` a file that cannot be read is an error (exit 2),
+    otherwise (``golayer check``) it is skipped with a note."""
+    out = Loaded()
+    for p in paths:
+        try:
+            name, text = read_text(p)
+            got = load_text(text, name, None if p == "-" else Path(p))
+        except InputError as exc:
+            if strict:
+                raise
+            out.notes.append(f"skipped: {exc.message}")
+            continue
+        out.workloads.extend(got.workloads)
+        out.notes.extend(got.notes)
+        out.inputs.extend(got.inputs)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# discovery for `golayer check`
+# ---------------------------------------------------------------------------------------------
+SKIP_DIRS = {"vendor", "node_modules", "testdata", "third_party", "__pycache__", "dist", "build", "target"}
+COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml$")
+_SNIFF_API = re.compile(rb"^apiVersion:", re.MULTILINE)
+_SNIFF_KIND = re.compile(rb"^kind:[ \t]*['\"]?(\w+)", re.MULTILINE)
+
+
+def discover(root: Path) -> list[Path]:
+    """Manifests below ``root`` (or ``root`` itself): compose files by name, Kubernetes YAML by a
+    top-level ``apiVersion`` and a workload ``kind``; hidden and vendor directories and Helm
+    ``templates/`` with ``{{ }}`` are skipped."""
+    root = Path(root)
+    if root.is_file():
+        return [root] if _is_manifest(root) else []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        for fn in sorted(filenames):
+            if not fn.endswith((".yaml", ".yml")) or fn.startswith("."):
+                continue
+            p = Path(dirpath) / fn
+            if _is_manifest(p):
+                found.append(p)
+    return found
+
+
+def _is_manifest(p: Path) -> bool:
+    if COMPOSE_NAME.match(p.name):
+        return True
+    if not p.name.endswith((".yaml", ".yml")):
+        return False
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            return False
+        with p.open("rb") as fh:
+            head = fh.read(MAX_FILE_BYTES)
+    except OSError:
+        return False
+    if not _SNIFF_API.search(head):
+        return False
+    kinds = {k.decode() for k in _SNIFF_KIND.findall(head)}
+    if not any(k in WORKLOAD_KINDS or k.endswith("List") for k in kinds):
+        return False
+    if b"{{" in head and p.parent.name == "templates":
+        return False  # a Helm chart's template: render it first
+    return True

@@ -1,0 +1,104 @@
+"""deps-after-sources (GLD006)."""
+
+from tests.lint.helpers import fix_all, lint, of_rule, rules_of
+
+R = "deps-after-sources"
+CTX = {"go.mod": "module example.com/x\n\ngo 1.22\n", "go.sum": ""}
+
+
+def test_whole_copy_then_build(tmp_path):
+    fs = of_rule(lint(tmp_path, """
+        FROM golang:1.22 AS build
+        WORKDIR /src
+        COPY . .
+        RUN go build -o /app .
+        FROM scratch
+        COPY --from=build /app /app
+    """, files=CTX), R)
+    assert [(f.line, f.stage) for f in fs] == [(3, "build")] and "`go build` (line 4)" in fs[0].message
+
+
+def test_mod_copy_without_download_and_heredoc(tmp_path):
+    fs = of_rule(lint(tmp_path, """
+        FROM golang:1.22
+        COPY go.mod ./
+        ADD . .
+        RUN <<EOF
+        go test ./...
+        EOF
+    """, files=CTX), R)
+    assert len(fs) == 1 and fs[0].line == 3 and "go.mod is copied first (line 2)" in fs[0].message
+
+
+def test_not_caught_good_order_glob_vendor_unneeded_and_no_download(tmp_path):
+    fs = lint(tmp_path, """
+        FROM golang:1.22 AS a
+        COPY go.* ./
+        RUN go mod download
+        COPY . .
+        RUN go build -o /a .
+        FROM golang:1.22 AS b
+        COPY go.mod go.sum /src/
+        RUN cd /src && go mod download
+        COPY ./ /src
+        RUN cd /src && go build -o /b .
+        FROM golang:1.22 AS v
+        COPY . .
+        RUN go build -mod=vendor -o /v .
+        FROM golang:1.22 AS dev
+        COPY . .
+        RUN go test ./...
+        FROM alpine AS c
+        COPY . .
+        RUN echo done
+        FROM a AS d
+        COPY . .
+        RUN go build -o /d .
+        FROM scratch
+        COPY --from=a /a /a
+        COPY --from=b /b /b
+        COPY --from=v /v /v
+        COPY --from=c / /c
+        COPY --from=d /d /d
+    """, files=CTX)
+    assert of_rule(fs, R) == []
+
+
+def test_fix_inserts_mod_copy_and_download_with_cache_mounts(tmp_path):
+    text = """
+        FROM golang:1.22 AS build
+        WORKDIR /src
+        COPY --chown=app . .
+        RUN --mount=type=cache,target=/go/pkg/mod go build -o /app .
+        FROM scratch
+        COPY --from=build /app /app
+    """
+    out = fix_all(tmp_path, text, files=CTX)
+    assert ("WORKDIR /src\n"
+            "COPY --chown=app go.mod go.sum ./\n"
+            "RUN --mount=type=cache,target=/go/pkg/mod go mod download\n"
+            "COPY --chown=app . .\n") in out
+    assert R not in rules_of(lint(tmp_path, out, files=CTX))
+    assert fix_all(tmp_path, out, files=CTX) == out
+
+
+def test_fix_without_go_sum_and_other_destination(tmp_path):
+    out = fix_all(tmp_path, """
+        FROM golang:1.22 AS build
+        COPY . /src
+        RUN cd /src && go build -o /app .
+        FROM scratch
+        COPY --from=build /app /app
+    """, files={"go.mod": "module x\n"})
+    assert "COPY go.mod /src/\nRUN --mount=type=cache,target=/go/pkg/mod cd /src && go mod download\nCOPY . /src\n" in out \
+        or "COPY go.mod /src/\nRUN cd /src && go mod download\nCOPY . /src\n" in out
+
+
+def test_no_fix_with_local_replace_or_missing_gomod(tmp_path):
+    text = """
+        FROM golang:1.22
+        COPY . .
+        RUN go build .
+    """
+    fs = of_rule(lint(tmp_path, text, files={"go.mod": "module x\nreplace example.com/y => ./y\n"}), R)
+    assert len(fs) == 1 and fs[0].fix is None

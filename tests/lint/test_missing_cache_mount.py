@@ -1,0 +1,59 @@
+"""missing-cache-mount (GLD004)."""
+
+from tests.lint.helpers import fix_all, lint, of_rule, rules_of
+
+R = "missing-cache-mount"
+
+MULTI = """
+    FROM golang:1.22 AS build
+    WORKDIR /src
+    COPY go.mod go.sum ./
+    RUN go mod download
+    COPY . .
+    RUN CGO_ENABLED=0 go build -o /app .
+    FROM scratch
+    COPY --from=build /app /app
+"""
+
+
+def test_builder_stage_download_and_compile(tmp_path):
+    fs = of_rule(lint(tmp_path, MULTI), R)
+    assert [(f.line, f.stage) for f in fs] == [(4, "build"), (6, "build")]
+    assert "GOMODCACHE /go/pkg/mod" in fs[0].message and "GOCACHE" not in fs[0].message
+    assert "GOMODCACHE /go/pkg/mod, GOCACHE /root/.cache/go-build" in fs[1].message
+
+
+def test_fix_adds_mounts_on_effective_paths_and_relints_clean(tmp_path):
+    out = fix_all(tmp_path, MULTI)
+    assert "RUN --mount=type=cache,target=/go/pkg/mod go mod download\n" in out
+    assert ("RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build "
+            "CGO_ENABLED=0 go build -o /app .\n") in out
+    assert R not in rules_of(lint(tmp_path, out))
+    assert fix_all(tmp_path, out) == out
+
+
+def test_effective_paths_follow_gopath_and_home(tmp_path):
+    fs = of_rule(lint(tmp_path, """
+        FROM golang:1.22-alpine AS build
+        ENV GOPATH=/gopath HOME=/home/b
+        RUN --mount=type=cache,target=/gopath/pkg/mod <<EOF
+        go build -o /app .
+        EOF
+        FROM alpine
+        COPY --from=build /app /app
+    """), R)
+    assert len(fs) == 1 and "GOCACHE /home/b/.cache/go-build" in fs[0].message and "GOMODCACHE" not in fs[0].message
+
+
+def test_not_caught_final_stage_unneeded_stage_vendor_and_covered(tmp_path):
+    fs = lint(tmp_path, """
+        FROM golang:1.22 AS dev
+        RUN go test ./...
+        FROM golang:1.22 AS build
+        RUN --mount=type=cache,target=/go --mount=type=cache,target=/root/.cache go build -o /a .
+        RUN --mount=type=cache,target=/root/.cache/go-build go build -mod=vendor -o /b .
+        FROM golang:1.22
+        COPY --from=build /a /a
+        RUN go build -o /c .
+    """)
+    assert R not in rules_of(fs)

@@ -1,0 +1,71 @@
+"""missing-dockerignore (GLD038): whole-context COPY without a .dockerignore excluding .git."""
+
+import pytest
+
+from tests.lint.helpers import lint, of_rule
+
+R = "missing-dockerignore"
+DF = """
+    FROM golang:1.22 AS build
+    WORKDIR /src
+    COPY . .
+    RUN go build -o /out/app .
+    FROM scratch
+    COPY --from=build /out/app /app
+"""
+
+
+def test_no_dockerignore(tmp_path):
+    fs = of_rule(lint(tmp_path, DF), R)
+    assert [(f.line, f.stage) for f in fs] == [(3, "build")] and "no .dockerignore" in fs[0].message
+
+
+@pytest.mark.parametrize("src", ["./", "*", "./ ./"])
+def test_other_whole_context_spellings(tmp_path, src):
+    fs = of_rule(lint(tmp_path, f"""
+        FROM golang:1.22
+        ADD {src} /src/
+    """), R)
+    assert len(fs) == 1
+
+
+def test_dockerignore_without_git(tmp_path):
+    (tmp_path / ".git").mkdir()
+    fs = of_rule(lint(tmp_path, DF, dockerignore="bin/\n*.md\n"), R)
+    assert len(fs) == 1 and "does not exclude .git" in fs[0].message
+
+
+@pytest.mark.parametrize("ignore", [".git\n", "**/.git\n", ".git/\n", "/.git\n", ".*\n", ".git*\n", ".git/*\n"])
+def test_dockerignore_excluding_git(tmp_path, ignore):
+    (tmp_path / ".git").mkdir()
+    assert of_rule(lint(tmp_path, DF, dockerignore=ignore), R) == []
+
+
+def test_negation_brings_git_back(tmp_path):
+    (tmp_path / ".git").mkdir()
+    assert len(of_rule(lint(tmp_path, DF, dockerignore=".git\n!.git\n"), R)) == 1
+
+
+def test_dockerfile_specific_ignore_file_wins(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "build.Dockerfile.dockerignore").write_text(".git\n")
+    assert of_rule(lint(tmp_path, DF, name="build.Dockerfile", dockerignore="bin/\n"), R) == []
+
+
+def test_no_git_in_context_and_a_dockerignore_is_fine(tmp_path):
+    assert of_rule(lint(tmp_path, DF, dockerignore="bin/\n"), R) == []
+
+
+def test_selective_copies_and_unneeded_stages_are_fine(tmp_path):
+    assert of_rule(lint(tmp_path, """
+        FROM golang:1.22 AS dev
+        COPY . .
+        FROM golang:1.22 AS build
+        WORKDIR /src
+        COPY go.mod go.sum ./
+        COPY cmd/ cmd/
+        COPY <<EOF /src/x.txt
+        hello
+        EOF
+        RUN go build ./cmd/app
+    """), R) == []

@@ -1,0 +1,143 @@
+"""runs-as-root (GLD013)."""
+
+from tests.lint.final_helpers import dedent, fixed_text, relint
+from tests.lint.helpers import lint, of_rule
+
+RULE = "runs-as-root"
+
+
+def found(tmp_path, df, **kw):
+    return of_rule(lint(tmp_path, df, **kw), RULE)
+
+
+def test_no_user_on_root_base_is_flagged(tmp_path):
+    fs = found(tmp_path, """
+        FROM golang:1.22 AS build
+        RUN CGO_ENABLED=0 go build -o /out/app .
+        FROM debian:bookworm-slim
+        COPY --from=build /out/app /app
+        ENTRYPOINT ["/app"]
+    """)
+    assert len(fs) == 1
+    assert fs[0].line == 3 and fs[0].stage == "1"
+    assert "no USER" in fs[0].message and "debian:bookworm-slim" in fs[0].message
+
+
+def test_explicit_root_user_is_flagged_at_the_user_line(tmp_path):
+    for user in ("root", "0", "0:0", "root:root"):
+        fs = found(tmp_path, f"""
+            FROM alpine:3.20
+            USER app
+            USER {user}
+            CMD ["/app"]
+        """)
+        assert [f.line for f in fs] == [3], user
+
+
+def test_scratch_without_user_runs_as_root(tmp_path):
+    fs = found(tmp_path, """
+        FROM scratch
+        COPY app /app
+        ENTRYPOINT ["/app"]
+    """)
+    assert len(fs) == 1
+
+
+def test_non_root_users_pass(tmp_path):
+    for user in ("65532", "65532:65532", "nonroot", "app:app", "1000:0"):
+        assert found(tmp_path, f"""
+            FROM debian:bookworm
+            USER {user}
+            CMD ["/app"]
+        """) == [], user
+
+
+def test_distroless_nonroot_is_not_root(tmp_path):
+    assert found(tmp_path, """
+        FROM gcr.io/distroless/static-debian12:nonroot
+        COPY app /app
+        ENTRYPOINT ["/app"]
+    """) == []
+    assert len(found(tmp_path, """
+        FROM gcr.io/distroless/static-debian12
+        COPY app /app
+        ENTRYPOINT ["/app"]
+    """)) == 1
+
+
+def test_unknown_base_without_user_stays_silent(tmp_path):
+    assert found(tmp_path, """
+        FROM registry.example.com/team/runtime:7
+        COPY app /app
+    """) == []
+
+
+def test_user_from_variable_stays_silent(tmp_path):
+    assert found(tmp_path, """
+        FROM debian:bookworm
+        ARG UID
+        USER $UID
+    """) == []
+
+
+def test_only_the_target_stage_counts(tmp_path):
+    # the builder runs as root, the target does not
+    assert found(tmp_path, """
+        FROM golang:1.22 AS build
+        RUN go build -o /out/app .
+        FROM gcr.io/distroless/static-debian12:nonroot
+        COPY --from=build /out/app /app
+    """) == []
+    # --target picks the dev stage, which runs as root
+    fs = found(tmp_path, """
+        FROM golang:1.22 AS dev
+        RUN go build -o /out/app .
+        FROM gcr.io/distroless/static-debian12:nonroot
+        COPY --from=dev /out/app /app
+    """, target="dev")
+    assert [f.stage for f in fs] == ["dev"]
+
+
+def test_user_inherited_through_from_stage(tmp_path):
+    assert found(tmp_path, """
+        FROM debian:bookworm AS base
+        RUN useradd -u 1000 app
+        USER app
+        FROM base AS final
+        COPY app /app
+    """) == []
+    fs = found(tmp_path, """
+        FROM debian:bookworm AS base
+        USER app
+        FROM base AS final
+        USER root
+        RUN <<EOF
+        apt-get update
+        EOF
+    """)
+    assert [f.line for f in fs] == [4]
+
+
+def test_unsafe_fix_inserts_numeric_user_before_cmd(tmp_path):
+    df = """
+        FROM golang:1.22 AS build
+        RUN CGO_ENABLED=0 go build -o /out/app .
+
+        FROM debian:bookworm-slim
+        RUN apt-get update
+        COPY --from=build /out/app /app
+        # start it
+        CMD ["/app"]
+    """
+    fs = found(tmp_path, df)
+    assert fs[0].fix is not None and str(fs[0].fix.applicability) == "unsafe"
+    new = fixed_text(tmp_path, df, RULE)
+    assert new == dedent(df).replace('# start it\nCMD', '# start it\nUSER 65532:65532\nCMD')
+    assert of_rule(relint(tmp_path, new), RULE) == []
+
+
+def test_fix_appends_at_end_without_newline(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY app /app")
+    df = "FROM scratch\nCOPY app /app"
+    new = fixed_text(tmp_path, df, RULE)
+    assert new == "FROM scratch\nCOPY app /app\nUSER 65532:65532\n"
