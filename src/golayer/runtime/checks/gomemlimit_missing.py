@@ -66,7 +66,8 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
         rec = recommended(model, c)
         if rec is None:
             continue
-        what = "GOMEMLIMIT=off" if ev is not None else "no GOMEMLIMIT"
+        what = ("GOMEMLIMIT=off" if ev.value == "off" else 'an empty GOMEMLIMIT (no limit)') if ev is not None \
+            else "no GOMEMLIMIT"
         extra = ""
         if ev is None and c.env_unknown:
             extra = f" (unless {', '.join(c.env_unknown)} provides it: golayer cannot see that)"
