@@ -1,7 +1,8 @@
 """A Go container with a memory limit and no `GOMEMLIMIT`.
 
 ## What it finds
-A Go container whose memory is limited (`resources.limits.memory`, a namespace `LimitRange` default,
+A Go container whose memory is limited (`resources.limits.memory`, pod-level `spec.resources.limits`,
+a namespace `LimitRange` default in the same input,
 compose `mem_limit` or `deploy.resources.limits.memory`) but whose environment sets no `GOMEMLIMIT`
 (or sets it to `off`), and whose binary does not link `github.com/KimMachineGun/automemlimit`
 (known only when the image is analysed with `--image NAME=REF`).
