@@ -182,3 +182,11 @@ def test_html_report_renders_charts_in_headless_chromium(tmp_path, cli):
     want_where = sum((v["visible_bytes"] > 0) + (v["wasted_bytes"] > 0) for v in doc["categories"].values())
     assert dom.count('class="where"') == want_where
     assert 'id="total">2.0 MB<' in dom and 'data-category="go-build-cache"' in dom
+
+
+def test_progress_on_stderr_only_when_asked(tmp_path, cli):
+    p = clean_image(tmp_path)
+    r = cli(["image", str(p), "--progress"])
+    assert "layer 1/1" in r.err and "done in" in r.err
+    r = cli(["image", str(p)])
+    assert r.err == ""

@@ -68,7 +68,10 @@ def test_unsafe_fix_adds_mount_only_with_unsafe(tmp_path):
         FROM golang:1.22
         RUN go build -o /app .
     """
-    assert fix_all(tmp_path, text) == "FROM golang:1.22\nRUN go build -o /app .\n"
-    out = fix_all(tmp_path, text, unsafe=True)
+    from golayer.config import Config
+
+    only = Config(select=[R])  # other rules' unsafe fixes (stage split, mod cache mount) are tested elsewhere
+    assert fix_all(tmp_path, text, cfg=only) == "FROM golang:1.22\nRUN go build -o /app .\n"
+    out = fix_all(tmp_path, text, unsafe=True, cfg=only)
     assert out == "FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n"
     assert R not in rules_of(lint(tmp_path, out))

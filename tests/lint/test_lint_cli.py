@@ -141,3 +141,34 @@ def test_check_umbrella_runs_lint(tmp_path, cli):
 def test_directory_without_dockerfiles(tmp_path, cli):
     r = cli(["lint", str(tmp_path)])
     assert r.code == 2 and "no Dockerfile found" in r.err
+
+
+def test_invalid_utf8_and_nul_bytes_never_crash_and_fix_keeps_bytes(tmp_path, cli):
+    p = tmp_path / "Dockerfile"
+    raw = b"FROM golang:1.22\n# caf\xe9 \xff\nRUN go env -w GOPROXY=direct\nLABEL x=\"\xfe\"\n"
+    p.write_bytes(raw)
+    r = cli(["lint", str(p), "--select", "go-env-write"])
+    assert r.code == 1 and "go-env-write" in r.out
+    cli(["lint", "--fix", str(p), "--select", "go-env-write"])
+    assert p.read_bytes() == raw.replace(b"RUN go env -w GOPROXY=direct", b"ENV GOPROXY=direct")
+    p.write_bytes(b"FROM alpine\nRUN echo \x00\n")
+    r = cli(["lint", str(p)])
+    assert r.code == 1 and "NUL" in r.out and "Traceback" not in r.err
+
+
+def test_pragma_scope_is_the_parsed_instruction(tmp_path):
+    fs = lint(tmp_path, """
+        FROM golang:1.22
+        # golayer ignore=go-env-write
+
+        RUN <<EOF
+        go build ./...
+        go env -w GOPROXY=direct
+        EOF
+        RUN go mod download && \\
+        # golayer ignore=go-env-write
+            go env -w GOFLAGS=-trimpath
+        RUN go env -w GONOSUMDB=x
+    """)
+    got = [(f.rule, f.line) for f in fs if f.rule in ("go-env-write", "golayer-unused-pragma")]
+    assert got == [("go-env-write", 11)]

@@ -202,6 +202,19 @@ def test_home_and_user_changes_move_gocache_and_goenv(tmp_path):
     assert xdg.GOCACHE == "/cache/go-build" and xdg.GOENV == "/config/go/env"
 
 
+def test_useradd_gives_the_user_a_home(tmp_path):
+    m = model(tmp_path, """
+        FROM golang:1.22-alpine
+        RUN adduser -D -h /srv/app -u 10001 app
+        USER app
+        RUN go build ./...
+        USER 10001:10001
+        RUN go build ./...
+    """)
+    assert ins_at(m, 4).go.GOCACHE == "/srv/app/.cache/go-build"
+    assert ins_at(m, 6).go.GOENV == "/srv/app/.config/go/env"
+
+
 def test_gopath_gomodcache_defaults_without_image_env(tmp_path):
     m = model(tmp_path, """
         FROM alpine

@@ -50,3 +50,23 @@ def test_fix_removes_env_pairs_args_and_inline(tmp_path):
     fs = of_rule(lint(tmp_path, out), R)
     assert [str(f.severity) for f in fs] == ["warning"]  # only =off remains, no fix for it
     assert fs[0].fix is None
+
+
+def test_no_fix_when_removing_it_would_expose_another_value(tmp_path):
+    fs = of_rule(lint(tmp_path, """
+        FROM golang:1.22
+        ENV GO111MODULE=off
+        RUN GO111MODULE=on go build ./... && GO111MODULE=on go vet ./...
+        ENV GO111MODULE=on
+    """), R)
+    assert [(f.line, str(f.severity)) for f in fs] == [(2, "warning"), (3, "info"), (3, "info"), (4, "info")]
+    assert all(f.fix is None for f in fs)
+
+
+def test_two_inline_settings_in_one_run_are_both_fixed(tmp_path):
+    out = fix_all(tmp_path, """
+        FROM golang:1.22
+        RUN GO111MODULE=on CGO_ENABLED=0 go build ./... && \\
+            GO111MODULE=on go test ./...
+    """)
+    assert out == "FROM golang:1.22\nRUN CGO_ENABLED=0 go build ./... && \\\n    go test ./...\n"

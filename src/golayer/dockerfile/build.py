@@ -14,6 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from golayer.dockerfile import context as ctx_mod
+from golayer.dockerfile import parse as parse_mod
+from golayer.dockerfile import shell
+from golayer.knowledge import bases
 from golayer.dockerfile.model import (
     UNKNOWN,
     BaseImage,
@@ -188,6 +192,9 @@ def home_of(env: dict[str, str], user: str, base: BaseImage | None = None) -> st
 def _join(base: str, *parts: str) -> str:
     if is_unknown(base):
         return unknown(strip_unknown(base) + "/" + "/".join(parts))
+    b = base + "/"
+    if base.startswith("/") and "/./" not in b and "/../" not in b and "//" not in base:  # already normal
+        return base.rstrip("/") + "/" + "/".join(parts)
     return posixpath.normpath(posixpath.join(base, *parts))
 
 
@@ -307,10 +314,12 @@ class _State:
     cc_installed: str | None = None
     posix_shell: bool = True
     cached_go: GoSettings | None = None  # Go settings for the current state; reset on every change
+    homes: dict[str, str] = field(default_factory=dict)  # user name/uid -> home, from useradd/adduser
 
     def copy(self) -> "_State":
         return _State(dict(self.env), dict(self.origins), {}, self.user, self.workdir,
-                      {k: dict(v) for k, v in self.goenv_files.items()}, self.cc_installed, self.posix_shell)
+                      {k: dict(v) for k, v in self.goenv_files.items()}, self.cc_installed, self.posix_shell,
+                      None, dict(self.homes))
 
     def changed(self) -> None:
         self.cached_go = None
@@ -325,7 +334,7 @@ class _State:
         pe = {k: v for k, v in self.args.items() if not v.startswith(UNKNOWN)}
         pe.update(self.env)
         if "HOME" not in pe:
-            pe["HOME"] = home_of(self.env, self.user, base)
+            pe["HOME"] = self.homes.get(self.user.split(":")[0].strip()) or home_of(self.env, self.user, base)
         return pe
 
 
@@ -393,9 +402,6 @@ def _is_compiler_install(cmd: Command) -> str | None:
 def build_model(path: str | Path, content: str | None = None, *, target: str | None = None,
                 build_args: dict[str, str] | None = None, context_dir: str | Path | None = None
                 ) -> DockerfileModel:
-    from golayer.dockerfile import context as ctx_mod
-    from golayer.dockerfile import parse as parse_mod
-
     path = Path(path)
     if content is None:
         from golayer.errors import InputError
@@ -471,8 +477,6 @@ def _arg_decls(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
 
 def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str, str], auto: dict[str, str]
           ) -> tuple[Stage, _State]:
-    from golayer.knowledge import bases
-
     prev = model.stages[-1] if model.stages else None
     if prev is not None:
         _finish_stage(prev, model._state)  # type: ignore[attr-defined]
@@ -539,8 +543,6 @@ def _finish_stage(stage: Stage, state: _State) -> None:
 
 def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction, raw, lines: list[str],
            build_args: dict[str, str], auto: dict[str, str]) -> None:
-    from golayer.dockerfile import shell
-
     stage.instructions.append(ins)
     _snapshot(ins, stage, state)
     cmd = raw.cmd
@@ -602,6 +604,8 @@ def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction
             ins.commands = shell.run_commands(raw.value, raw.json, raw.heredocs, raw.original, src_lines,
                                               raw.start_line, pe, esc)
         for c in ins.commands:
+            if c.name in ("useradd", "adduser"):
+                _record_user(state, c.argv)
             why = _is_compiler_install(c)
             if why and not state.cc_installed:
                 state.cc_installed = why
@@ -615,6 +619,46 @@ def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction
                 f.update(c.go.env_writes)
                 for k in c.go.env_unsets:
                     f.pop(k, None)
+
+
+_USERADD_VALUE = {"-d", "--home-dir", "--home", "-h", "-u", "--uid", "-g", "--gid", "-G", "--groups", "-s", "--shell",
+                  "-c", "--comment", "-k", "--skel", "-e", "-f", "-K", "-p", "--password", "-b", "--base-dir",
+                  "--ingroup", "--gecos", "--firstuid", "--lastuid", "--key"}
+
+
+def _record_user(state: _State, argv: list[str]) -> None:
+    """Remember the home directory of a user created by useradd/adduser (Debian and busybox syntax)."""
+    home = uid = None
+    plain: list[str] = []
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        name, eq, val = a.partition("=")
+        if a.startswith("-") and eq:
+            if name in ("--home-dir", "--home"):
+                home = val
+            elif name == "--uid":
+                uid = val
+        elif a in _USERADD_VALUE and i + 1 < len(argv):
+            if a in ("-d", "--home-dir", "--home", "-h"):
+                home = argv[i + 1]
+            elif a in ("-u", "--uid"):
+                uid = argv[i + 1]
+            i += 1
+        elif not a.startswith("-"):
+            plain.append(a)
+        i += 1
+    if not plain:
+        return
+    user = plain[0] if argv[0].rsplit("/", 1)[-1] == "adduser" and len(plain) > 1 else plain[-1]
+    if home is None:
+        home = f"/home/{user}"
+    if is_unknown(home) or not home.startswith("/"):
+        return
+    state.homes[user] = home
+    if uid and not is_unknown(uid):
+        state.homes[uid] = home
+    state.changed()
 
 
 def _graph(model: DockerfileModel, target: str | None) -> None:

@@ -52,6 +52,22 @@ class Parsed:
     line_starts: list[int] = field(default_factory=list)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_string(text: str):
+    """``dockerfile.parse_string`` made safe: undecodable bytes (kept as lone surrogates so that files are
+    written back byte-for-byte) become U+FFFD — the same number of characters, so offsets stay valid — and
+    NUL bytes are refused (the Go side cannot take either)."""
+    import dockerfile
+
+    if "\x00" in text:
+        raise ValueError("file contains NUL bytes: not a Dockerfile")
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return dockerfile.parse_string(text)
+
+
 def line_starts(content: str) -> list[int]:
     """Offsets of the start of every line, plus len(content) as a sentinel."""
     starts = [0]
@@ -94,8 +110,6 @@ def _pragmas(lines: list[str]) -> list[Pragma]:
 def _error_line(content: str, message: str) -> int:
     """The line a whole-file parse error belongs to: the shortest prefix of lines that fails the same way
     (bisection: once a prefix contains the bad instruction, longer prefixes fail too)."""
-    import dockerfile
-
     lines = content.splitlines(keepends=True)
 
     def fails(k: int) -> bool:
@@ -103,7 +117,7 @@ def _error_line(content: str, message: str) -> int:
         if not text.strip():
             return False
         try:
-            dockerfile.parse_string(text)
+            parse_string(text)
         except Exception as exc:  # noqa: BLE001 - the package raises several Go error types
             return str(exc) == message
         return False
@@ -121,8 +135,6 @@ def _error_line(content: str, message: str) -> int:
 
 
 def parse(content: str) -> Parsed:
-    import dockerfile
-
     out = Parsed()
     out.line_starts = starts = line_starts(content)
     lines = content.splitlines()
@@ -138,7 +150,7 @@ def parse(content: str) -> Parsed:
         out.errors.append(ParseError(1, "file contains NUL bytes: not a Dockerfile"))
         return out
     try:
-        cmds = dockerfile.parse_string(content)
+        cmds = parse_string(content)
     except Exception as exc:  # GoParseError, GoIOError, ...
         msg = str(exc) or type(exc).__name__
         if msg == "file with no instructions":

@@ -37,17 +37,16 @@ The first matching rule in the order above wins (a ``.go`` file inside the modul
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 CATEGORIES = ("go-build-cache", "go-module-cache", "go-toolchain", "go-source", "vcs-metadata", "go-env-file",
               "c-toolchain", "package-manager-cache", "go-binary", "os-base", "other")
 
 _HEX2 = [f"{i:02x}" for i in range(256)]
-_VCS = ("/.git/", "/.hg/", "/.svn/", "/.bzr/")
 _PKG_CACHE = ("/var/cache/apt/", "/var/lib/apt/lists/", "/var/cache/apk/", "/var/cache/yum/", "/var/cache/dnf/",
               "/var/cache/zypp/", "/var/cache/debconf/", "/root/.cache/pip/", "/root/.npm/", "/usr/local/share/.cache/",
               "/var/cache/ldconfig/", "/var/lib/dnf/", "/var/cache/pacman/")
-_PKG_CACHE_ANY = ("/.cache/pip/", "/.npm/_cacache/", "/.cache/yarn/", "/.yarn/cache/")
 _C_PREFIX = ("/usr/lib/gcc/", "/usr/libexec/gcc/", "/usr/include/", "/usr/lib/gcc-cross/", "/usr/lib/bfd-plugins/",
              "/usr/local/include/", "/usr/share/gcc/")
 _C_BIN = frozenset({"gcc", "cc", "c++", "g++", "cpp", "as", "ld", "ld.bfd", "ld.gold", "gold", "ar", "ranlib",
@@ -59,6 +58,7 @@ _OS_PREFIX = ("/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/us
               "/usr/lib32/", "/usr/lib64/", "/usr/libexec/", "/usr/share/", "/usr/libx32/", "/etc/", "/var/lib/dpkg/",
               "/var/lib/apt/", "/var/lib/rpm/", "/var/lib/apk/", "/var/lib/pam/", "/var/lib/systemd/", "/var/log/",
               "/var/cache/", "/lib/apk/", "/usr/games/", "/var/lib/ucf/", "/var/lib/misc/", "/var/lib/dbus/")
+_DOT = re.compile(r"/(\.git|\.hg|\.svn|\.bzr)(?:/|$)|/\.cache/pip/|/\.npm/_cacache/|/\.cache/yarn/|/\.yarn/cache/")
 _SRC_NAMES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
 
 
@@ -111,6 +111,7 @@ class Categoriser:
             self.env_files.add(xdg.rstrip("/") + "/go/env")
             self.roots.append((xdg.rstrip("/") + "/go/telemetry/", "go-env-file"))
         self.roots.sort(key=lambda r: -len(r[0]))
+        self._root_prefixes = tuple(r[0] for r in self.roots)
         self.build_roots = sorted(build)
         self.mod_roots = sorted(mod)
         self.goroots = sorted(goroot)
@@ -123,17 +124,19 @@ class Categoriser:
         return None
 
     def category(self, path: str, is_go_binary: bool = False) -> str:
-        for prefix, cat in self.roots:
-            if path.startswith(prefix):
-                return cat
-        if path in self.env_files or path.endswith("/.config/go/env") or "/.config/go/telemetry/" in path:
+        if self.roots and path.startswith(self._root_prefixes):
+            for prefix, cat in self.roots:
+                if path.startswith(prefix):
+                    return cat
+        if "/." in path:  # every env-file, VCS and user-cache path has a dot directory
+            if path in self.env_files or path.endswith("/.config/go/env") or "/.config/go/telemetry/" in path:
+                return "go-env-file"
+            m = _DOT.search(path)
+            if m:
+                return "vcs-metadata" if m.group(1) else "package-manager-cache"
+        elif path in self.env_files:
             return "go-env-file"
-        for v in _VCS:
-            if v in path:
-                return "vcs-metadata"
-        if path.endswith("/.git"):
-            return "vcs-metadata"
-        if path.startswith(_PKG_CACHE) or any(x in path for x in _PKG_CACHE_ANY):
+        if path.startswith(_PKG_CACHE):
             return "package-manager-cache"
         if path.startswith(_C_PREFIX):
             return "c-toolchain"

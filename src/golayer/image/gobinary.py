@@ -131,6 +131,11 @@ class Elf:
              shentsize, shnum, shstrndx) = struct.unpack_from(self.bo + "HHIIIIIHHHHHH", data, 16)
         self.segments = self._read_segments(phoff, phentsize, phnum)
         self.sections = self._read_sections(shoff, shentsize, shnum, shstrndx)
+        ends = [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD]
+        ends += [s.offset + s.size for s in self.sections if s.type not in (0, SHT_NOBITS)]
+        if ends and max(ends) > n:
+            self.problems.append(f"truncated: the file has {n} bytes but its segments/sections "
+                                 f"extend to {max(ends)}")
 
     # -- headers -----------------------------------------------------------------------------
     def _read_segments(self, phoff: int, entsize: int, num: int) -> list[Segment]:
@@ -620,23 +625,28 @@ def read_functions(elf: Elf, watched: Iterable[str] = WATCHED_FUNCTIONS) -> tupl
     nfunc = word(0)
     if fmt in ("1.20", "1.18"):
         nametab, functab, fieldsz, entsz0 = off + word(3), off + word(7), 4, 4
+        nameend = off + word(4)  # the cu table follows the function name table
         funcdata = functab
     elif fmt == "1.16":
         nametab, functab, fieldsz, entsz0 = off + word(2), off + word(6), ps, ps
+        nameend = off + word(3)
         funcdata = functab
     else:
         nametab, functab, fieldsz, entsz0 = off, off + 8 + ps, ps, ps
+        nameend = end
         funcdata = off
+    if not nametab <= nameend <= end:
+        nameend = end
     table_end = functab + (2 * nfunc + 1) * fieldsz
     if nfunc > 10_000_000 or table_end > end or nametab > end:
         raise ElfError(f"corrupt .gopclntab ({nfunc} functions do not fit in {end - off} bytes)")
     # Offsets (inside the name table) of the watched names, then check which of them some
     # function's nameOff points at.
     wanted: dict[int, str] = {}
-    search_end = end
+    search_end = nameend
     for name in watched:
         needle = b"\0" + name.encode() + b"\0"
-        i = d.find(needle, nametab if fmt != "1.2" else off, search_end)
+        i = d.find(needle, nametab, search_end)
         while i >= 0:
             wanted[i + 1 - nametab] = name
             i = d.find(needle, i + 1, search_end)
@@ -646,30 +656,36 @@ def read_functions(elf: Elf, watched: Iterable[str] = WATCHED_FUNCTIONS) -> tupl
             wanted[0] = name
     names: set[str] = set()
     if wanted:
-        step = 2 * fieldsz
-        funcoffs: Iterable[int]
-        tab = bytes(d[functab:table_end])
+        nameoff_pos = entsz0  # _func: entry (4 bytes for 1.18+, uintptr before), then nameOff int32
+        tab = d[functab:table_end]
         if fieldsz == 4:
+            # Go 1.18+: find each wanted nameOff value in the _func area and keep the hits that
+            # sit exactly at a function's nameOff field (C-speed searches, no per-function loop).
             import array
 
             arr = array.array("I", tab[: (len(tab) // 4) * 4])
             if (order == "big") != (struct.pack("=I", 1) == struct.pack(">I", 1)):
                 arr.byteswap()
-            funcoffs = arr[1:2 * nfunc:2]
+            funcoffs = set(arr[1:2 * nfunc:2])
+            for no, name in wanted.items():
+                if name in names:
+                    continue
+                needle = no.to_bytes(4, order)
+                pos = d.find(needle, funcdata, end)
+                while pos >= 0:
+                    if (pos - nameoff_pos - funcdata) in funcoffs:
+                        names.add(name)
+                        break
+                    pos = d.find(needle, pos + 1, end)
         else:
-            funcoffs = (int.from_bytes(tab[i + ps:i + 2 * ps], order) for i in range(0, 2 * nfunc * ps, step))
-        nameoff_pos = entsz0  # _func: entry (4 bytes for 1.18+, uintptr before), then nameOff int32
-        want = wanted
-        for fo in funcoffs:
-            p = funcdata + fo + nameoff_pos
-            if p + 4 > end:
-                continue
-            no = int.from_bytes(d[p:p + 4], order)
-            hit = want.get(no)
-            if hit is not None:
-                names.add(hit)
-                if len(names) == len(set(wanted.values())):
-                    break
+            for i in range(0, 2 * nfunc * ps, 2 * fieldsz):
+                fo = int.from_bytes(tab[i + ps:i + 2 * ps], order)
+                p = funcdata + fo + nameoff_pos
+                if p + 4 > end:
+                    continue
+                hit = wanted.get(int.from_bytes(d[p:p + 4], order))
+                if hit is not None:
+                    names.add(hit)
     return nfunc, names, fmt
 
 
@@ -749,7 +765,8 @@ def _inspect(data: bytes, info: BinaryInfo, facts: ElfFacts) -> None:
         except ValueError as exc:
             info.buildinfo = BuildInfo(go_version=vers)
             problems.append(f"could not parse Go build info: {exc}")
-        info.trimpath = info.buildinfo.setting("-trimpath") == "true"
+        # Go >= 1.18 records build settings; -trimpath only when true. No settings: unknown.
+        info.trimpath = (info.buildinfo.setting("-trimpath") == "true") if info.buildinfo.settings else None
     try:
         nfunc, names, fmt = read_functions(elf)
     except ElfError as exc:

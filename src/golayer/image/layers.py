@@ -19,8 +19,8 @@ How file content is read later (``FileTree.read``) depends on the source:
   os-release, .netrc, .git-credentials, .gitconfig, .docker/config.json, ~/.ssh/*) -- up to a
   budget of :data:`CAPTURE_BUDGET` bytes (``GOLAYER_CAPTURE_BYTES``). Anything else (or beyond
   the budget) is read by decompressing that layer's blob once more up to the file; for the
-  daemon, whose export cannot be re-read cheaply, such a read is a clear error that suggests a
-  ``docker save`` archive. Seek-free re-reads are deliberately traded for a bounded memory.
+  daemon, by exporting the image once more and stopping at that layer (slow, but rare).
+  Seek-free re-reads are deliberately traded for a bounded memory.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ class LayerRecord:
 
 def norm(name: str) -> str | None:
     """Absolute normalised path of a tar member name; '' for the root; None when it escapes."""
+    if name and name[0] not in "./" and name[-1] != "/" and "/." not in name and "//" not in name:
+        return "/" + name
     if name.startswith("./"):
         name = name[2:]
     name = name.strip("/")

@@ -456,9 +456,29 @@ def _daemon_reader(name: str) -> tuple[Callable[[int], bytes], Callable[[], None
     return proc.stdout.read, close
 
 
+def _restream(open_export: Callable[[], tuple[Callable[[int], bytes], Callable[[], None]]], member: str,
+              kind: str, where: str) -> Callable[[], Stream]:
+    """A ``reopen`` for a streamed layer: export the image again and stop at that layer's member."""
+
+    def reopen() -> Stream:
+        read, _close = open_export()
+        outer = Stream(read)
+        for name, typ, size, _m, _u, _g, _t, _l, off in walk(outer):
+            p = norm(name)
+            if p and p[1:] == member:
+                return Stream(decompressing(kind, outer.reader(off, size), member, size))
+        raise InputError(f"{where}: layer {member} vanished from the export (was the image re-tagged?)")
+
+    return reopen
+
+
 def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: str | None,
-                progress: Progress | None) -> Loaded:
-    """Parse a whole ``docker save`` stream in one forward pass."""
+                progress: Progress | None,
+                open_export: Callable[[], tuple[Callable[[int], bytes], Callable[[], None]]] | None = None) -> Loaded:
+    """Parse a whole ``docker save`` stream in one forward pass.
+
+    Files that were not captured during the pass are read (rarely) by exporting the image again
+    through ``open_export`` and stopping at their layer."""
     outer = Stream(read)
     recs: dict[str, LayerRecord] = {}
     jsons: dict[str, bytes] = {}
@@ -494,6 +514,8 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
             parse_layer(s, rec, capture=True, budget=budget)
             s.drain()
             rec.digest = "sha256:" + h.hexdigest()
+            if open_export is not None:
+                rec.reopen = _restream(open_export, n, k, where)
             recs[n] = rec
     except TarError as exc:
         raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
@@ -531,7 +553,7 @@ def load(ref: str, platform: str | None = None, verify: bool = True, progress: P
     if kind == "docker":
         read, close = _daemon_reader(target)
         try:
-            return load_stream(read, target, "docker", platform, progress)
+            return load_stream(read, target, "docker", platform, progress, lambda: _daemon_reader(target))
         finally:
             close()
     if kind == "oci":

@@ -123,7 +123,10 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
         if magic[:5] != b"ustar" and not _checksum_ok(b):
             raise TarError(f"not a tar stream (bad header checksum at offset {off})",
                            hint="the blob is corrupt or not a layer tar")
-        size = _num(size, "size", off)
+        try:
+            size = int(size[:11], 8)  # fast path: zero-padded octal, as Go's archive/tar and Python write it
+        except ValueError:
+            size = _num(size, "size", off)
         if pax is not None or gpax:
             p = {**gpax, **(pax or {})}
             if "size" in p:
@@ -170,10 +173,15 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
             ln = link.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
         else:
             ln = ""
-        m = _num(mode, "mode", off)
-        u = _num(uid, "uid", off)
-        g = _num(gid, "gid", off)
-        mt = _num(mtime, "mtime", off)
+        try:
+            m = int(mode[:7], 8)
+            u = int(uid[:7], 8)
+            g = int(gid[:7], 8)
+        except ValueError:
+            m = _num(mode, "mode", off)
+            u = _num(uid, "uid", off)
+            g = _num(gid, "gid", off)
+        mt = 0  # not needed by any analysis; pax mtime below still parsed for completeness
         if pax is not None or gpax:
             p = {**gpax, **(pax or {})}
             pax = None
@@ -195,7 +203,7 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
 class FileSlice:
     """A seekable region ``[base, base+length)`` of an open file descriptor."""
 
-    WINDOW = 32768
+    WINDOW = 16384  # read ahead when headers are close together (small files)
 
     def __init__(self, fd: int, base: int, length: int):
         self.fd = fd
@@ -203,10 +211,13 @@ class FileSlice:
         self.length = length
         self.buf = b""
         self.bstart = 0
+        self.last = 0
 
     def block(self, off: int) -> bytes:
         s = off - self.bstart
         buf = self.buf
+        gap = off - self.last
+        self.last = off
         if 0 <= s and s + 512 <= len(buf):
             return buf[s : s + 512]
         if off >= self.length:
@@ -214,7 +225,8 @@ class FileSlice:
                 raise TarError(f"truncated tar: data runs past the end of the blob (offset {off} > {self.length})",
                                hint="the blob is truncated (interrupted download or save?)")
             return b""
-        n = min(self.WINDOW, self.length - off)
+        # after a big member the next one is probably big too: read just the header
+        n = min(self.WINDOW if gap <= 4096 else 1024, self.length - off)
         self.buf = buf = os.pread(self.fd, n, self.base + off)
         self.bstart = off
         return buf[:512]

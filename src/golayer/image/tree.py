@@ -75,10 +75,10 @@ class DiveScore:
     def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
         nonleaf: set[str] = set()
         for p in [e.path for e in rec.members] + rec.whiteouts:
-            q = _parent(p)
-            while q != "/" and q not in nonleaf:
+            q = p[: p.rfind("/")]
+            while q and q not in nonleaf:
                 nonleaf.add(q)
-                q = _parent(q)
+                q = q[: q.rfind("/")]
         add = self.add
         for e in rec.members:
             if e.path not in nonleaf:
@@ -203,7 +203,7 @@ class Tree:
         for e in rec.members:
             e.layer = index
             p = e.path
-            parent = _parent(p)
+            parent = p[: p.rfind("/")] or "/"
             pe = entries.get(parent)
             if pe is None or pe.type != "dir":
                 self._mkdirs(parent, index, info)

@@ -276,8 +276,10 @@ def analyse_image(tag: str, progress: Progress) -> dict[str, Any]:
         try:
             an = analyse(f"docker:{tag}")
             bins = [b for b in an.binaries if b.is_go and not is_toolchain_path(b.path)]
+            cat_bytes = (an.categories.get("go-binary") or {}).get("visible_bytes")
             return {
-                "binary_bytes": sum(b.size for b in bins),
+                # the go-binary category (Go executables outside a toolchain), else the binaries' sizes
+                "binary_bytes": cat_bytes if cat_bytes is not None else sum(b.size for b in bins),
                 "binaries": [{"path": b.path, "size": b.size, "linkage": b.linkage,
                               "interpreter": b.interpreter, "missing": list(b.missing)} for b in bins],
                 "layers": [{"index": la.index, "created_by": la.created_by, "added_bytes": la.added_bytes,

@@ -70,7 +70,7 @@ L.forEach((l,i)=>{
 });
 // 2. where the bytes go
 const cats=Object.entries(D.categories).filter(([k,v])=>v.visible_bytes+v.wasted_bytes>0).sort((a,b)=>(b[1].visible_bytes+b[1].wasted_bytes)-(a[1].visible_bytes+a[1].wasted_bytes));
-const W2=760, rowH=22, H2=20+cats.length*rowH;
+const W2=900, rowH=22, H2=20+cats.length*rowH;
 const s2=el('svg',{width:W2,height:H2,viewBox:'0 0 '+W2+' '+H2,id:'where-chart',role:'img'},document.getElementById('where'));
 const m2=Math.max(1,...cats.map(([k,v])=>v.visible_bytes+v.wasted_bytes));
 cats.forEach(([cat,v],i)=>{

@@ -104,11 +104,11 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
     from golayer.findings import apply_edits
 
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
         shifted = [Edit(e.file, e.start - ins.start, e.end - ins.start, e.text) for e in edits]
         new_src = apply_edits(model.content[ins.start:ins.end], shifted)
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
         if len(cmds) != 1 or cmds[0].cmd.upper() != "RUN":
             return False
         c = cmds[0]
@@ -154,8 +154,12 @@ def insert_before(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
                 text=line_indent(model, ins) + text + newline_of(model, ins))
 
 
-def insert_after(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
+def insert_after(model: DockerfileModel, ins: Instruction, text: str) -> Edit | None:
+    """An edit adding a line after the instruction; None when the instruction ends in a dangling line
+    continuation (anything appended would become part of it)."""
     src = model.content[ins.start:ins.end]
+    if src.rstrip("\r\n").endswith(model.escape):
+        return None
     nl = newline_of(model, ins)
     lead = "" if src.endswith("\n") else nl
     return Edit(file=str(model.path), start=ins.end, end=ins.end, text=lead + line_indent(model, ins) + text + nl)

@@ -123,7 +123,10 @@ def _fix(model: DockerfileModel, ins: Instruction, writes, values: dict[str, str
         go_before = any(c.go is not None for c in ins.commands[: idx[0]])
         go_after = any(c.go is not None and c not in writes for c in ins.commands[idx[-1] + 1 :])
         if go_before and not go_after:  # the value only ever applied after this RUN
-            edits = [_util.insert_after(model, ins, env_line)] + removal
+            after = _util.insert_after(model, ins, env_line)
+            if after is None:
+                return None
+            edits = [after] + removal
             desc = f"move the `go env -w` values to `{env_line}` after the RUN"
         else:
             # go commands before the write would now see the value too: not behaviour-preserving

@@ -122,13 +122,15 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             if not missing:
                 continue
             what = ", ".join(f"{k} {p}" for k, (p, _) in missing.items())
-            does = " and ".join(dict.fromkeys(w for _, w in missing.values()))
+            does = "`, `".join(dict.fromkeys(w for _, w in missing.values()))
             line = next((c.line for c in ins.commands if c.go is not None), ins.start_line)
             flags = " ".join(_util.cache_mount_flag(p) for p, _ in missing.values())
             edit = _util.run_flag_insert(model, ins, flags + " ")
             yield RULE.finding(
-                f"`{does}` in builder stage {stage.label} runs without a cache mount on {what}: "
-                f"every rebuild starts cold (12.6–17.2 s vs 0.5 s for an edit-one-file rebuild, measured)",
+                f"`{does}` in builder stage {stage.label} runs without a cache mount on {what}: " + (
+                    "every rebuild compiles from a cold cache (12.6–17.2 s vs 0.5 s for an edit-one-file "
+                    "rebuild, measured)" if "GOCACHE" in missing else
+                    "every time this step re-runs, all modules are downloaded again"),
                 line=line, end_line=ins.end_line, stage=stage.label,
                 hint=f"add `{flags}` to the RUN",
                 fix=RULE.fixed(f"add `{flags}` to the RUN", [edit]) if edit else None,

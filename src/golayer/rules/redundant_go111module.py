@@ -129,7 +129,14 @@ _PAIR = re.compile(r"(?P<pre>[ \t]+(?:\\\r?\n[ \t]*)?)?GO111MODULE=(?:on|\"on\"|
                    re.IGNORECASE)
 
 
+def _shadows_other_value(ins: Instruction) -> bool:
+    """Without this setting, would another value (an earlier ENV/ARG, the image, go env -w) apply?"""
+    return ins.go.GO111MODULE.strip().lower() not in ("", "on")
+
+
 def _env_fix(model: DockerfileModel, ins: Instruction):
+    if _shadows_other_value(ins):
+        return None
     pairs = list(zip(ins.args[0::2], ins.args[1::2]))
     if len(pairs) == 1:
         return RULE.fixed("remove the ENV instruction", [_delete_instruction(model, ins)])
@@ -151,9 +158,9 @@ def _env_fix(model: DockerfileModel, ins: Instruction):
 
 def _same_env(model: DockerfileModel, ins: Instruction, new_src: str) -> bool:
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
     except Exception:  # noqa: BLE001
         return False
     if len(cmds) != 1:
@@ -168,33 +175,41 @@ def _delete_instruction(model: DockerfileModel, ins: Instruction) -> Edit:
 
 
 def _arg_fix(model: DockerfileModel, ins: Instruction):
+    if _shadows_other_value(ins) or ins.env.get(VAR):
+        return None
     if len(ins.args) != 1:
         return None
     return RULE.fixed("remove the ARG instruction", [_delete_instruction(model, ins)])
 
 
 def _inline_fix(model: DockerfileModel, ins: Instruction, cmd):
-    if cmd.assignments.get(VAR, "").lower() != "on":
+    if cmd.assignments.get(VAR, "").lower() != "on" or _shadows_other_value(ins):
         return None
     src = model.content[ins.start:ins.end]
-    ms = list(re.finditer(r"GO111MODULE=(?:on|\"on\"|'on')[ \t]+", src))
+    base = 0
+    if cmd.text and src.count(cmd.text) == 1:  # look inside this command only
+        base = src.index(cmd.text)
+        region = cmd.text
+    else:
+        region = src
+    ms = list(re.finditer(r"GO111MODULE=(?:on|\"on\"|'on')[ \t]+", region))
     if len(ms) != 1:
         return None
     m = ms[0]
-    new_src = src[: m.start()] + src[m.end():]
+    s, e = base + m.start(), base + m.end()
+    new_src = src[:s] + src[e:]
     if not _same_commands(model, ins, new_src, cmd):
         return None
-    return RULE.fixed("remove the inline GO111MODULE=on",
-                      [Edit(str(model.path), ins.start + m.start(), ins.start + m.end(), "")])
+    return RULE.fixed("remove the inline GO111MODULE=on", [Edit(str(model.path), ins.start + s, ins.start + e, "")])
 
 
 def _same_commands(model: DockerfileModel, ins: Instruction, new_src: str, cmd) -> bool:
     from golayer.dockerfile import shell
 
     try:
-        import dockerfile
+        from golayer.dockerfile.parse import parse_string
 
-        cmds = dockerfile.parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
+        cmds = parse_string(("# escape=`\n" if model.escape == "`" else "") + new_src)
         if len(cmds) != 1:
             return False
         c = cmds[0]

@@ -1,0 +1,62 @@
+"""Tiny synthetic ELF files for cases no installed toolchain produces (Go < 1.18 pointer-style
+buildinfo, 32-bit big-endian, no section headers) and for corruption tests."""
+
+from __future__ import annotations
+
+import struct
+
+BASE = 0x10000
+
+
+def pointer_buildinfo_elf(version: str, modinfo: str, bits: int = 64, big: bool = False,
+                          machine: int = 62) -> bytes:
+    """An ELF with one RW PT_LOAD holding a Go < 1.18 buildinfo header whose two pointers lead to
+    Go string headers (ptr, len) and then to the string bytes. No section headers."""
+    bo = ">" if big else "<"
+    ps = bits // 8
+    ehsize = 64 if bits == 64 else 52
+    phsize = 56 if bits == 64 else 32
+    data_off = 0x100  # file offset of the segment payload, 16-aligned
+    seg = bytearray()
+    # header: magic(14) ptrsize(1) flags(1: bit0 = big endian, bit1 = inline strings -> 0 here)
+    hdr = b"\xff Go buildinf:" + bytes([ps, 1 if big else 0])
+    seg += hdr
+    ptrfmt = bo + ("Q" if ps == 8 else "I")
+    vers_hdr_at = 32
+    mod_hdr_at = vers_hdr_at + 2 * ps
+    strings_at = mod_hdr_at + 2 * ps
+    va = BASE + data_off
+    vbytes, mbytes = version.encode(), modinfo.encode()
+    seg += struct.pack(ptrfmt, va + vers_hdr_at) + struct.pack(ptrfmt, va + mod_hdr_at)
+    seg += b"\0" * (32 - len(seg))
+    seg += struct.pack(ptrfmt, va + strings_at) + struct.pack(ptrfmt, len(vbytes))
+    seg += struct.pack(ptrfmt, va + strings_at + len(vbytes)) + struct.pack(ptrfmt, len(mbytes))
+    seg += vbytes + mbytes
+    total = data_off + len(seg)
+    ident = b"\x7fELF" + bytes([2 if bits == 64 else 1, 2 if big else 1, 1, 0]) + b"\0" * 8
+    if bits == 64:
+        eh = ident + struct.pack(bo + "HHIQQQIHHHHHH", 2, machine, 1, va, ehsize, 0, 0, ehsize, phsize, 1,
+                                 64, 0, 0)
+        ph = struct.pack(bo + "IIQQQQQQ", 1, 6, data_off, va, va, len(seg), len(seg), 0x1000)
+    else:
+        eh = ident + struct.pack(bo + "HHIIIIIHHHHHH", 2, machine, 1, va, ehsize, 0, 0, ehsize, phsize, 1,
+                                 40, 0, 0)
+        ph = struct.pack(bo + "IIIIIIII", 1, data_off, va, va, len(seg), len(seg), 6, 0x1000)
+    out = bytearray(eh + ph)
+    out += b"\0" * (data_off - len(out))
+    out += seg
+    assert len(out) == total
+    return bytes(out)
+
+
+def strip_section_headers(data: bytes) -> bytes:
+    """Zero e_shoff/e_shnum/e_shstrndx, as `strip --strip-section-headers` or packers leave it."""
+    b = bytearray(data)
+    bo = "<" if b[5] == 1 else ">"
+    if b[4] == 2:
+        struct.pack_into(bo + "Q", b, 0x28, 0)
+        struct.pack_into(bo + "HHH", b, 0x3A, 0, 0, 0)
+    else:
+        struct.pack_into(bo + "I", b, 0x20, 0)
+        struct.pack_into(bo + "HHH", b, 0x2E, 0, 0, 0)
+    return bytes(b)
