@@ -50,6 +50,8 @@ also the decimal reading). There is no automatic edit: which unit was meant is a
 - Go runtime, `parseByteCount` and `readGOMEMLIMIT` (src/runtime/string.go, mgcpacer.go)
 - https://pkg.go.dev/runtime/debug#SetMemoryLimit
 - https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
+- Proof: `tests/lab/test_proof_cgo.py::test_gomemlimit_kubernetes_syntax_exits_2`
+- Proof: `tests/lab/test_proof_cgo.py::test_gomemlimit_runtime_rule_agrees_with_container`
 """
 
 from __future__ import annotations
