@@ -110,8 +110,9 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             fix = (f"write an integer with an optional B, KiB, MiB, GiB or TiB suffix, e.g. GOMEMLIMIT={rec}"
                    if rec else "write an integer with an optional B, KiB, MiB, GiB or TiB suffix, e.g. 768MiB")
         where = " (from the image's ENV)" if ev.source == "image" else ""
+        shown = ev.value if ev.value and not any(ch.isspace() for ch in ev.value) else f'"{ev.value}"'
         yield finding(
             RULE, w, c,
-            f"GOMEMLIMIT={ev.value!r}{where} is not Go syntax: the container crashes at start with "
+            f"GOMEMLIMIT={shown}{where} is not Go syntax: the container crashes at start with "
             f"\"fatal error: malformed GOMEMLIMIT\" (exit 2); {fix}",
             ev.line, "value", hint=fix, value=ev.value, suggestion=sugg[0] if sugg else None)
