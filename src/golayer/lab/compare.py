@@ -239,12 +239,14 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
                 if not ws.go_file:
                     break
                 with ws.go_file.open("a") as fh:
-                    fh.write(f"\n// golayer lab edit {run_id} {r}\n")
+                    fh.write(f"\n// golayer lab edit {run_id} {_slug(variant.name)} {r}\n")
             elif scen == "gomod":
                 if not ws.go_mod:
                     break
                 with ws.go_mod.open("a") as fh:
-                    fh.write(f"\n// edit {r}\n")
+                    # unique per run and variant: a cache entry from an earlier run or from the
+                    # other variant must not answer for this edit
+                    fh.write(f"\n// edit {run_id} {_slug(variant.name)} {r}\n")
             last = build(f"rebuild after {scen}" + (f" #{r + 1}" if repeat > 1 else ""), token, False)
             times.append(last.seconds)
         rebuild[scen] = _stats(times)["median"]
