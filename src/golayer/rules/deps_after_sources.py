@@ -40,7 +40,11 @@ RUN go build -o /app .
 Safe fix: `COPY go.mod go.sum <dest>` (only `go.mod` when the context has no `go.sum`) and
 `RUN go mod download` are inserted before the whole-context copy, with the same `--chown`/`--chmod` and
 destination, and with the stage's module-cache and secret/ssh mounts when the downloading `RUN` uses
-them. When only the download is missing, only the `RUN` is inserted. No fix is offered when the context
+them. When only the download is missing, only the `RUN` is inserted. The fix is safe only when the moved
+download sees what the original one saw: no `RUN`, `USER` or `WORKDIR` between the copy and the
+download, the same effective module settings (GOPROXY, GOPRIVATE, GONOSUMDB, GOFLAGS, GOMODCACHE, …),
+proxy and git variables, and no inline `VAR=x`/`export` before the go command; otherwise it is offered
+as an unsafe fix. No fix is offered when the context
 has no `go.mod` (or `.dockerignore` excludes it), when `go.mod` has local `replace` directives (`=> ./…`,
 which need the sources), or for a `go.work` workspace.
 
