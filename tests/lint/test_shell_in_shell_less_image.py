@@ -166,3 +166,18 @@ def test_no_fix_for_variables_or_multiline(tmp_path):
             --port 80
     """)
     assert len(fs) == 1 and fs[0].fix is None
+
+
+def test_copying_the_binary_into_a_bin_directory_is_not_a_shell(tmp_path):
+    fs = found(tmp_path, BUILD + """
+    FROM gcr.io/distroless/static-debian12:nonroot
+    COPY --from=build /out/app /usr/bin/
+    COPY --from=build /out/app /bin/app
+    CMD app
+    """)
+    assert len(fs) == 1
+    assert found(tmp_path, """
+        FROM scratch
+        COPY --from=busybox:1.36-musl /bin /bin
+        CMD app
+    """) == []

@@ -89,8 +89,11 @@ def _copies_a_shell(stage: Stage, before: Instruction | None) -> bool:
         if ins.cmd in ("COPY", "ADD"):
             dest = (ins.copy_dest or "").rstrip("/")
             srcs = [s.rstrip("/") for s in ins.copy_sources]
-            if dest in ("/bin/sh", "/bin", "/busybox", "/usr/bin") or any(
-                s.endswith(("/sh", "/busybox", "/bash")) or s in ("/bin", "") for s in srcs
+            # a shell binary, a whole bin directory of another image, or anything written to /bin/sh
+            if dest in ("/bin/sh", "/busybox") or any(
+                s.rsplit("/", 1)[-1] in ("sh", "busybox", "bash", "dash", "ash")
+                or s in ("/bin", "/usr/bin", "/busybox", "")
+                for s in srcs
             ):
                 return True
     return False
