@@ -112,7 +112,16 @@ def has_shell(stage: Stage, before: Instruction | None = None) -> bool | None:
         return False
     if not base.known:
         return None
+    if base.family == "distroless":
+        # no distroless variant has /bin/sh: the :debug shell is /busybox/sh (distroless#419)
+        return False
     return base.has_shell
+
+
+def busybox_debug_shell(stage: Stage) -> bool:
+    """A distroless :debug base: a shell exists, but at /busybox/sh, not /bin/sh."""
+    base = root_base(stage)
+    return base.known and base.family == "distroless" and "debug" in base.ref.rsplit(":", 1)[-1]
 
 
 def shell_kind(stage: Stage) -> str | None:
