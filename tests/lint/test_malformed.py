@@ -69,3 +69,17 @@ def test_devices_fifos_and_directories_are_input_errors(cli, tmp_path):
         fh.truncate(17 << 20)
     r = cli(["lint", str(big)])
     assert r.code == 2 and "larger than 16 MiB" in r.err
+
+
+def test_worker_processes_give_the_same_report_as_one_process():
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env.pop("GOLAYER_STRICT", None)
+    files = [*map(str, FILES), str(ROOT / "examples" / "naive-service" / "Dockerfile")]
+    out = {}
+    for jobs in ("1", "2"):
+        r = subprocess.run([sys.executable, "-m", "golayer", "lint", "--format", "json", *files],
+                           capture_output=True, text=True, timeout=120, env=dict(env, GOLAYER_JOBS=jobs))
+        assert r.returncode in (0, 1), r.stderr[-2000:]
+        doc = json.loads(r.stdout)
+        out[jobs] = (doc["findings"], doc["dockerfiles"], r.returncode)
+    assert out["1"] == out["2"]

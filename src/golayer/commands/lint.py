@@ -87,7 +87,7 @@ def _read(path: Path) -> str:
         return data.decode("utf-8", errors="surrogateescape")
     from golayer.dockerfile.build import read_dockerfile
 
-    return read_dockerfile(path)
+    return read_dockerfile(path)  # refuses devices, FIFOs and oversized files
 
 
 def _write(path: Path, content: str) -> None:
@@ -129,12 +129,24 @@ def _lint_one(path: Path, content: str | None, cfg: Any, target: str | None, bui
     return str(path), findings, _stage_data(model), None
 
 
+FORK_MIN_FILES = 48  # forked workers start in milliseconds: worth it from a few dozen files
+
+
+def _can_fork() -> bool:
+    """Forking is safe while the Go runtime inside the parser is not loaded in this process (a CLI run
+    has not parsed anything yet; an in-process caller may have)."""
+    import multiprocessing
+
+    return "dockerfile" not in sys.modules and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _lint_many(jobs: list[tuple], workers: int) -> list[tuple]:
-    """Lint files in worker processes (spawned: the Go runtime inside the parser is not fork-safe)."""
+    """Lint files in worker processes: forked when that is safe (see _can_fork), else spawned (the Go
+    runtime inside the parser is not fork-safe once loaded)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         return list(pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
 
@@ -152,13 +164,18 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     report = Report(command="lint")
     several = len(paths) > 1
     jobs = [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several) for p in paths]
-    try:  # on fewer than 4 CPUs the workers' start-up eats most of the gain: only when asked
-        cpus = os.cpu_count() or 1
-        workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (min(4, cpus) if cpus >= 4 else 1)
+    fork = _can_fork()
+    try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (
+            min(4, cpus) if cpus >= 4 or (fork and cpus >= 2) else 1)
     except ValueError:
         workers = 1
     results = None
-    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES and not any(str(p) == "-" for p in paths):
+    least = FORK_MIN_FILES if fork else PARALLEL_MIN_FILES
+    if os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0"):
+        least = 2
+    if workers > 1 and len(jobs) >= least and not any(str(p) == "-" for p in paths):
         try:
             results = _lint_many(jobs, workers)
         except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially

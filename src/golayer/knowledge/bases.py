@@ -64,7 +64,6 @@ def entries() -> list[dict[str, Any]]:
     return list(data.get("image", []))
 
 
-@lru_cache(maxsize=512)
 def entry_for(ref: str) -> dict[str, Any] | None:
     r = parse_ref(ref)
     if not r.repo or UNKNOWN in r.repo or "$" in r.repo:
