@@ -554,7 +554,9 @@ def _finish_stage(stage: Stage, state: _State) -> None:
     stage.user_end = state.user
     stage.workdir_end = state.workdir
     stage.goenv_files = {k: dict(v) for k, v in state.goenv_files.items()}
-    stage.go_end = _settings(stage, state)
+    pe = state.process_env(stage.base_image)
+    stage.go_end = go_settings(pe, _origins(state), state.user, stage.base_image, state.goenv_files,
+                               state.cc_installed, stage._platform)  # type: ignore[attr-defined]
 
 
 def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction, raw, lines: list[str],
