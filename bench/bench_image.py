@@ -162,6 +162,39 @@ def gen_b(work: Path) -> Path:
     return out
 
 
+def gen_scaled(work: Path, files: int) -> Path:
+    """``files`` files in ``files // 100`` directories, and a layer deleting 2% of them."""
+    out = work / f"scale-{files}.tar"
+    if out.exists():
+        return out
+    w = LayerWriter(work / "s0.tar")
+    ndirs = max(1, files // 100)
+    for i in range(files):
+        w.file(f"data/d{i % ndirs}/f{i}", 100)
+    l0 = (w.path, w.close(), "COPY data /data")
+    w = LayerWriter(work / "s1.tar")
+    for i in range(0, files, 50):
+        w.whiteout(f"data/d{i % ndirs}/f{i}")
+    l1 = (w.path, w.close(), "RUN rm")
+    write_archive(out, [l0, l1])
+    for p, _, _ in (l0, l1):
+        p.unlink()
+    return out
+
+
+def scaling(work: Path, sizes: list[int], runs: int) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    lines = ["| files (+2% deleted) | tar entries | golayer CPU (median) | CPU per 1k entries |", "|---:|---:|---:|---:|"]
+    for n in sizes:
+        a = gen_scaled(work, n)
+        gl = [sys.executable, "-m", "golayer", "image", str(a), "-f", "json", "--no-progress"]
+        doc = json.loads(subprocess.run(gl, env=env, capture_output=True, text=True).stdout)
+        entries = sum(li["entries"] for li in doc["layers"])
+        cpu = statistics.median(measure(gl + ["-o", os.devnull], env)[2] for _ in range(runs))
+        lines.append(f"| {n:,} | {entries:,} | {cpu:.3f} s | {1000 * cpu / entries * 1000:.1f} ms |")
+    return "\n".join(lines)
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[float, int, float]:
     """(wall seconds, peak RSS in KiB, CPU seconds user+sys) of one run."""
     t0 = time.perf_counter()
@@ -235,7 +268,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dive-runs-a", type=int, default=5)
     ap.add_argument("--dive-runs-b", type=int, default=1, help="dive takes ~90 s on (b)")
-    ap.add_argument("--only", choices=["a", "b"], default=None)
+    ap.add_argument("--only", choices=["a", "b", "scaling"], default=None)
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="golayer-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -244,7 +277,10 @@ def main() -> None:
         results.append(bench("(a) 250 MB, 5 layers", gen_a(work), args.runs, args.dive_runs_a, work))
     if args.only in (None, "b"):
         results.append(bench("(b) 50k files, 1k deletions", gen_b(work), args.runs, args.dive_runs_b, work))
-    print(report(results))
+    if results:
+        print(report(results))
+    if args.only in (None, "scaling"):
+        print("\n" + scaling(work, [12_500, 25_000, 50_000, 100_000, 200_000], args.runs))
     print(f"\n(archives in {work}; machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]})")
 
 

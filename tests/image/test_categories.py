@@ -26,5 +26,6 @@ def test_signatures_not_default_paths():
     assert c("/usr/bin/gcc") == "c-toolchain" and c("/usr/bin/ls") == "os-base"
     assert c("/app/server", True) == "go-binary" and c("/src/app/main.go") == "go-source"
     assert c("/src/app/go.sum") == "go-source" and c("/srv/data.bin") == "other"
+    assert c("/usr/share/doc/git/contrib/persistent-https/main.go") == "os-base"
     assert set(CATEGORIES) == {"go-build-cache", "go-module-cache", "go-toolchain", "go-source", "vcs-metadata",
                                "go-env-file", "c-toolchain", "package-manager-cache", "go-binary", "os-base", "other"}

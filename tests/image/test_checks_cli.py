@@ -154,7 +154,7 @@ def test_check_command_combines_image_findings(tmp_path, cli):
     r = cli(["check", str(tmp_path / "proj"), "--image", str(p), "-f", "json"])
     assert r.code in (0, 1), r.err
     doc = json.loads(r.out)
-    assert doc["image"][0]["summary"]["total_bytes"] == 3000 + 44
+    assert doc["image"][0]["summary"]["total_bytes"] == 3000 + len(b"nonroot:x:65532:65532::/home:/sbin/nologin\n")
 
 
 def _chromium() -> str | None:

@@ -80,3 +80,15 @@ COPY --from=build /out/app /app
 ENTRYPOINT ["/app"]
 """)
     assert len(fs) == 1 and fs[0].line == 5
+
+
+def test_untraced_cgo_build_in_a_copied_stage_gets_the_glibc_recommendation(tmp_path):
+    fs = found(tmp_path, BUILD + """FROM golang:1.22 AS tools
+WORKDIR /t
+RUN git clone https://example.com/tool.git && cd tool && go build
+FROM debian:bookworm-slim
+COPY --from=build /out/app /app
+COPY --from=tools /t/tool/tool /usr/local/bin/tool
+CMD ["/app"]
+""")
+    assert len(fs) == 1 and "gcr.io/distroless/base-debian12:nonroot" in fs[0].message

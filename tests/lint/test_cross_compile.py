@@ -131,3 +131,67 @@ RUN CGO_ENABLED=0 go build -o /out/app .
                           "ARG TARGETOS TARGETARCH\nENV GOOS=$TARGETOS GOARCH=$TARGETARCH\n"
                           "RUN CGO_ENABLED=0 go build")
     assert of_rule(relint(tmp_path, new), WRONG) == []
+
+
+def test_relative_copy_source_and_build_tools_run_during_the_build(tmp_path):
+    # kind-style: a host tool installed for the build, the shipped binary cross-compiled,
+    # copied with a source path relative to the stage root
+    assert of_rule(lint(tmp_path, """
+FROM --platform=$BUILDPLATFORM golang:1.22
+WORKDIR /go/src
+RUN GOBIN=/usr/local/bin go install github.com/google/go-licenses@v1.6.0
+COPY . .
+ARG TARGETARCH
+RUN CGO_ENABLED=0 GOARCH=$TARGETARCH go build -o ./app ./cmd/app && go-licenses save --save_path=/L ./cmd/app
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=0 ./go/src/app /bin/app
+COPY --from=0 /L/* /LICENSES/
+"""), WRONG) == []
+    # a stage that only builds a build tool (copied into another builder) is not flagged
+    assert of_rule(lint(tmp_path, """
+FROM --platform=$BUILDPLATFORM golang:1.22 AS tool
+RUN GOBIN=/out go install github.com/josephspurrier/goversioninfo/cmd/goversioninfo@v1.4.0
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+ARG TARGETARCH
+COPY --from=tool /out/goversioninfo /usr/local/bin/
+RUN GOARCH=$TARGETARCH go build -o /out/app .
+FROM scratch
+COPY --from=build /out/app /app
+"""), WRONG) == []
+
+
+def test_go_install_in_the_image_stage_itself_is_not_a_builder(tmp_path):
+    # a tools image: its stage must be for the target platform; --platform=$BUILDPLATFORM would be wrong
+    assert of_rule(lint(tmp_path, """
+FROM golang:1.22-alpine
+ARG TARGETOS TARGETARCH
+RUN GOBIN=/usr/local/bin go install github.com/bufbuild/buf/cmd/buf@v1.63.0
+ENTRYPOINT ["buf"]
+"""), EMU) == []
+
+
+def test_goarch_from_undeclared_platform_arg(tmp_path):
+    # ENV with an undeclared $TARGETARCH: GOARCH is empty, go builds for the host
+    fs = of_rule(lint(tmp_path, """
+ARG TARGETARCH
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+ENV GOARCH=$TARGETARCH
+RUN go build -o /out/app .
+""" + RUNTIME), WRONG)
+    assert len(fs) == 1 and "empty GOARCH" in fs[0].message and "$TARGETARCH is not declared" in fs[0].message
+    # inline, undeclared
+    df = """
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .
+""" + RUNTIME
+    fs = of_rule(lint(tmp_path, df), WRONG)
+    assert len(fs) == 1 and "$TARGETARCH, which is not declared" in fs[0].message
+    new = fixed_text(tmp_path, df, WRONG)
+    assert new.startswith("FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nARG TARGETOS TARGETARCH\nRUN GOOS")
+    assert of_rule(relint(tmp_path, new), WRONG) == []
+    # GOARCH computed from a declared TARGETPLATFORM is fine
+    assert of_rule(lint(tmp_path, """
+FROM --platform=$BUILDPLATFORM golang:1.22 AS build
+ARG TARGETPLATFORM
+RUN GOARCH=$(echo $TARGETPLATFORM | cut -d/ -f2) go build -o /out/app .
+""" + RUNTIME), WRONG) == []

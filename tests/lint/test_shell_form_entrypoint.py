@@ -127,3 +127,30 @@ def test_no_fix_for_shell_syntax(tmp_path):
         CMD /app --port ${PORT:-8080}
     """)
     assert len(fs) == 1 and fs[0].fix is None
+
+
+def test_explicit_sh_c_in_exec_form(tmp_path):
+    df = """
+        FROM debian:bookworm
+        CMD ["sh", "-c", "/app --port 8080"]
+    """
+    fs = found(tmp_path, df)
+    assert len(fs) == 1 and "sh -c" in fs[0].message and "dash stays PID 1" in fs[0].message
+    assert fixed_text(tmp_path, df, RULE) == dedent(df).replace('["sh", "-c", "/app --port 8080"]',
+                                                                '["/app", "--port", "8080"]')
+    # busybox sh execs a single simple command; a compound one keeps sh as PID 1
+    assert found(tmp_path, 'FROM alpine:3.20\nENTRYPOINT ["/bin/sh", "-c", "/app"]\n') == []
+    fs = found(tmp_path, 'FROM alpine:3.20\nENTRYPOINT ["/bin/sh", "-c", "/app migrate && /app"]\n')
+    assert len(fs) == 1 and fs[0].fix is None
+    assert found(tmp_path, 'FROM debian:bookworm\nCMD ["sh", "-c", "exec /app --port \\"$PORT\\""]\n') == []
+
+
+def test_script_that_traps_term_handles_the_signal(tmp_path):
+    assert found(tmp_path, """
+        FROM alpine:3.20
+        CMD ["sh", "-c", "trap exit INT HUP TERM; sleep infinity & wait"]
+    """) == []
+    assert found(tmp_path, """
+        FROM debian:bookworm
+        CMD trap 'kill $PID' TERM; /app & PID=$!; wait
+    """) == []

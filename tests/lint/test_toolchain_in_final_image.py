@@ -9,7 +9,7 @@ import pytest
 from golayer.dockerfile.build import build_model
 from golayer.findings import apply_edits
 from golayer.rules import toolchain_in_final_image as rule_mod
-from tests.lint.final_helpers import dedent, fixed_text, relint
+from tests.lint.final_helpers import fixed_text, relint
 from tests.lint.helpers import lint, of_rule
 
 RULE = "toolchain-in-final-image"
@@ -73,6 +73,8 @@ def test_installing_go_in_the_final_stage(tmp_path):
             "download of go1.22.5.linux-amd64.tar.gz",
         "ADD https://go.dev/dl/go1.22.5.linux-amd64.tar.gz /tmp/": "ADD of go1.22.5.linux-amd64.tar.gz",
         "COPY --from=golang:1.22 /usr/local/go /usr/local/go": "COPY of /usr/local/go from golang:1.22",
+        "RUN wget -qO- https://dl.google.com/go/go${GO_VERSION}.linux-${ARCH}.tar.gz | tar -xz -C /usr/local":
+            "download of go${GO_VERSION}.linux-${ARCH}.tar.gz",
     }
     for line, how in cases.items():
         fs = found(tmp_path, f"FROM debian:bookworm\n{line}\n")
@@ -225,7 +227,18 @@ def test_configured_scratch(tmp_path):
     m = build_model(tmp_path / "Dockerfile")
     rw = rule_mod.rewrite(m, runtime_base="scratch")
     new = apply_edits(df, rw.fix.edits)
-    assert "\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n" in new
+    assert new.endswith("\nFROM scratch\nCOPY --from=build /app /app\n"
+                        "COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
+                        "ENTRYPOINT [\"/app\"]\n")
+    # sources that load time zones get Go's zone database on scratch
+    (tmp_path / "main.go").write_text('package main\n\nimport "time"\n\nfunc main() { time.LoadLocation("UTC") }\n')
+    m = build_model(tmp_path / "Dockerfile")
+    new = apply_edits(df, rule_mod.rewrite(m, runtime_base="scratch").fix.edits)
+    assert "\nFROM scratch\nENV ZONEINFO=/zoneinfo.zip\n" in new
+    assert "COPY --from=build /usr/local/go/lib/time/zoneinfo.zip /zoneinfo.zip\n" in new
+    (tmp_path / "Dockerfile").write_text(new)
+    after = lint(tmp_path, new)
+    assert of_rule(after, "runtime-missing-zoneinfo") == [] and of_rule(after, RULE) == []
 
 
 def test_no_rewrite_when_undecidable(tmp_path):
@@ -298,3 +311,34 @@ def test_rewritten_example_builds_and_starts(tmp_path, docker):
             subprocess.run([docker, "rm", "-f", cid], capture_output=True)
     finally:
         subprocess.run([docker, "rmi", "-f", tag], capture_output=True)
+
+
+def test_no_rewrite_of_a_dev_image_without_cmd(tmp_path):
+    fs = found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n")
+    assert len(fs) == 1 and fs[0].fix is None and "no CMD/ENTRYPOINT" in fs[0].hint
+
+
+def test_runtime_base_setting_from_config(tmp_path, cli):
+    (tmp_path / "Dockerfile").write_text('FROM golang:1.22\nRUN CGO_ENABLED=0 go build -o /app .\nENTRYPOINT ["/app"]\n')
+    (tmp_path / ".golayer.toml").write_text('select = ["toolchain-in-final-image"]\n[lint]\nruntime-base = "scratch"\n')
+    r = cli(["lint", "--diff", "--unsafe-fixes", str(tmp_path / "Dockerfile")], cwd=tmp_path)
+    assert "+FROM scratch\n" in r.out and "+COPY --from=build /app /app\n" in r.out, r.out + r.err
+
+
+def test_configured_libc_less_base_turns_default_cgo_off(tmp_path):
+    df = 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nENTRYPOINT ["/app"]\n'
+    (tmp_path / "Dockerfile").write_text(df)
+    m = build_model(tmp_path / "Dockerfile")
+    rw = rule_mod.rewrite(m, runtime_base="gcr.io/distroless/static-debian12:nonroot")
+    new = apply_edits(df, rw.fix.edits)
+    assert new.startswith("FROM golang:1.22 AS build\nENV CGO_ENABLED=0\nWORKDIR /src\n")
+    assert "\nFROM gcr.io/distroless/static-debian12:nonroot\n" in new
+    assert any("CGO_ENABLED=0" in n for n in rw.notes)
+    (tmp_path / "Dockerfile").write_text(new)
+    after = lint(tmp_path, new)
+    assert of_rule(after, "cgo-libc-mismatch") == [] and of_rule(after, RULE) == []
+    # an explicit CGO_ENABLED=1 is not overridden: no rewrite onto a libc-less base
+    df2 = 'FROM golang:1.22\nRUN CGO_ENABLED=1 go build -o /app .\nENTRYPOINT ["/app"]\n'
+    (tmp_path / "Dockerfile").write_text(df2)
+    rw = rule_mod.rewrite(build_model(tmp_path / "Dockerfile"), runtime_base="scratch")
+    assert rw.fix is None and "explicitly" in rw.reason

@@ -107,3 +107,12 @@ COPY --from=build /root /root
 """)
     assert [f.line for f in fs] == [7]
     assert "/cache/go" in fs[0].message
+
+
+def test_squash_of_a_stage_that_built_nothing_is_fine(tmp_path):
+    assert found(tmp_path, """
+FROM debian:bookworm AS rootfs
+RUN apt-get update && apt-get install -y systemd
+FROM scratch
+COPY --from=rootfs / /
+""") == []

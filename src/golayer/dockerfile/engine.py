@@ -57,6 +57,8 @@ def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
         findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
                                       hint="the Dockerfile cannot be built as written; fix this first"))
     fatal = bool(model.errors) and not model.stages
+    # per-analysis settings ([tool.golayer.lint]) for rules that have options (e.g. runtime-base)
+    model.settings = dict(cfg.section("lint")) if cfg is not None and hasattr(cfg, "section") else {}
     enabled: set[str] = set()
     if not fatal:
         for rule in catalogue.rules("dockerfile"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Iterator
 
@@ -387,11 +387,19 @@ def _abs(path: str, workdir: str) -> str:
     return posixpath.normpath(path if path.startswith("/") else posixpath.join(workdir or "/", path))
 
 
-def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command) -> list[BuiltBinary]:
+def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command,
+                        cwd: str | None = "") -> list[BuiltBinary]:
+    """Outputs of one go build/install; ``cwd`` is the directory after ``cd`` s earlier in the
+    same RUN ("" = the WORKDIR, None = unknown: relative outputs are then not guessed)."""
     go = cmd.go
     if go is None or go.sub not in ("build", "install"):
         return []
-    workdir = ins.workdir or "/"
+    if cwd is None:
+        o = go.flags.get("-o")
+        if go.sub == "install" or not o or not o.startswith("/"):
+            return [] if go.sub != "install" else [
+                BuiltBinary(ins.stage, ins, cmd, posixpath.join(_gopath_bin(cmd, ins), "*"), False)]
+    workdir = cwd or ins.workdir or "/"
     stage = ins.stage
     pkgs = [p for p in go.packages if p]
     if go.sub == "install":
@@ -428,12 +436,22 @@ def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = Tr
         for ins in s.instructions:
             if ins.cmd != "RUN":
                 continue
+            cwd: str | None = ""
             for cmd in ins.commands:
-                out.extend(binaries_of_command(model, ins, cmd))
+                if cmd.name == "cd":
+                    dest = cmd.argv[1] if len(cmd.argv) > 1 else None
+                    if dest is None or is_unknown(dest) or dest.startswith("-"):
+                        cwd = None
+                    elif cwd is not None:
+                        cwd = _abs(dest, cwd or ins.workdir or "/")
+                    continue
+                out.extend(binaries_of_command(model, ins, cmd, cwd))
     return out
 
 
 def _covers(source: str, binary: BuiltBinary) -> bool:
+    # COPY --from sources are paths from the root of the source stage, whatever its WORKDIR
+    source = source if source.startswith("/") else "/" + source
     src = posixpath.normpath(source) if source not in ("", "/") else "/"
     path = binary.path
     if src == "/":
@@ -559,7 +577,10 @@ def runtime_base_for(dynamic: bool | None, scratch: bool = False) -> str:
 # --------------------------------------------------------------------------- toolchains
 
 _GO_PACKAGES = re.compile(r"^(golang|golang-go|golang-\d+(\.\d+)*(-go)?|go|go\d+(\.\d+)*|golang-bin)$")
-_GO_TARBALL = re.compile(r"(^|/)go\d+(\.\d+)*(rc\d+|beta\d+)?\.[a-z]+-[a-z0-9]+\.tar\.gz\b")
+_GO_TARBALL = re.compile(
+    r"(^|/)go\d+(\.\d+)*(rc\d+|beta\d+)?\.[a-z]+-[a-z0-9]+\.tar\.gz\b"
+    # Go's download hosts, also with unresolved ${GO_VERSION}/${ARCH} in the file name
+    r"|(go\.dev/dl|dl\.google\.com/go|golang\.org/dl|storage\.googleapis\.com/golang)/go[^/\s]*\.tar\.gz")
 
 
 def go_installs(ins: Instruction) -> list[str]:
@@ -613,3 +634,110 @@ def multi_platform_intent(model: DockerfileModel) -> str | None:
 def on_build_platform(stage: Stage) -> bool:
     p = stage_platform(stage)
     return bool(p) and "BUILDPLATFORM" in p
+
+
+# --------------------------------------------------------------------------- Go sources in the context
+
+# substring tests (memchr-fast), not regexes: a scan must stay cheap on big contexts
+_LOADLOC = (b"LoadLocation(",)
+_TZDATA_IMPORT = (b'"time/tzdata"',)
+# outbound TLS: a TLS dial, a gRPC TLS credential, a cloud SDK, or an HTTP client call in a file
+# that also has an https:// literal
+_TLS_DIAL = (b"tls.Dial(", b"tls.DialWithDialer(", b"tls.Client(", b"credentials.NewClientTLSFromCert(",
+             b"credentials.NewTLS(", b'"cloud.google.com/go/', b'"github.com/aws/aws-sdk-go',
+             b'"github.com/Azure/azure-sdk-for-go/')
+_HTTP_CLIENT = (b"http.Get(", b"http.Post(", b"http.PostForm(", b"http.Head(", b"http.NewRequest(",
+                b"http.NewRequestWithContext(", b"http.DefaultClient", b"http.Client{")
+_HTTPS_LITERAL = (b'"https://', b"`https://")
+
+
+def _has(data: bytes, needles: tuple[bytes, ...]) -> bool:
+    return any(n in data for n in needles)
+
+
+_SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
+_MAX_GO_FILES = 2000
+_MAX_GO_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class GoSourceFacts:
+    """What the Go sources of the build context do (non-test files, vendor/testdata skipped)."""
+
+    files: int
+    load_location: list[str]  # context-relative paths of files calling LoadLocation(
+    imports_tzdata: bool  # some file imports "time/tzdata" (embeds the zone database)
+    outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
+
+
+def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
+    """Scan the context's Go sources once per model; None when there is no readable context
+    or it is too large to scan quickly (rules then stay silent)."""
+    import os
+
+    d = getattr(model.context, "dir", None)
+    if d is None:
+        return None
+    cached = model.__dict__.get("_go_source_facts", False)
+    if cached is not False:
+        return cached
+    facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
+    total = 0
+    try:
+        if not d.is_dir():
+            facts = None
+        else:
+            for root, dirs, names in os.walk(d):
+                dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
+                for n in names:
+                    if not n.endswith(".go") or n.endswith("_test.go"):
+                        continue
+                    p = os.path.join(root, n)
+                    if os.path.islink(p):
+                        continue
+                    facts.files += 1
+                    if facts.files > _MAX_GO_FILES:
+                        raise StopIteration
+                    with open(p, "rb") as fh:
+                        data = fh.read(4 * 1024 * 1024)
+                    total += len(data)
+                    if total > _MAX_GO_BYTES:
+                        raise StopIteration
+                    if _has(data, _LOADLOC):
+                        facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    if _has(data, _TZDATA_IMPORT):
+                        facts.imports_tzdata = True
+                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
+                        facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+    except StopIteration:
+        facts = None
+    except OSError:
+        facts = None
+    model.__dict__["_go_source_facts"] = facts  # once per model: rules share one scan
+    return facts
+
+
+def stage_provides(stage: Stage, what: str) -> bool | None:
+    """Does the stage chain provide "tzdata" or "ca" (base knowledge, packages, copies, ENV)?
+
+    True/False, or None when the base is unknown to golayer."""
+    base = root_base(stage)
+    have = base.has_tzdata if what == "tzdata" else base.has_ca
+    pkgs = {"tzdata"} if what == "tzdata" else {"ca-certificates", "ca-certificates-bundle"}
+    marks = ("zoneinfo",) if what == "tzdata" else ("ca-certificates", "/etc/ssl", "/etc/pki", "cacert")
+    envs = ("ZONEINFO",) if what == "tzdata" else ("SSL_CERT_FILE", "SSL_CERT_DIR")
+    for ins in chain_instructions(stage):
+        for c in ins.commands:
+            if c.package_install and set(p.split("=", 1)[0] for p in c.package_install[1]) & pkgs:
+                return True
+        if ins.cmd in ("COPY", "ADD") and any(
+            any(m in s for m in marks) for s in [*ins.copy_sources, ins.copy_dest or ""]
+        ):
+            return True
+        if ins.cmd == "ENV" and any(e in ins.args for e in envs):
+            return True
+    if is_scratch(base):
+        return False
+    if not base.known or have is None:
+        return None
+    return bool(have)

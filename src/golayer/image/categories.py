@@ -26,7 +26,8 @@ appears in any layer (so a cache deleted later is still recognised in the layer 
   ``/usr/libexec/gcc``, ``/usr/include``, ``/usr/bin/{gcc,cc,c++,g++,cpp,as,ld,...}``).
 * ``go-binary``: a Go ELF executable (from :mod:`golayer.image.binaries` when it is available,
   otherwise: ELF magic, an exec bit, and the Go build-ID note ``Go\\0\\0`` in the first 4 KiB).
-* ``go-source``: ``*.go``, ``go.mod``, ``go.sum``, ``go.work`` outside the above.
+* ``go-source``: ``*.go``, ``go.mod``, ``go.sum``, ``go.work`` outside the above (and outside
+  ``/usr/share`` and ``/usr/lib``, where distributions ship Go files as documentation).
 * ``os-base``: the distribution's own files (``/bin``, ``/sbin``, ``/lib*``, ``/usr`` except
   ``/usr/local``, ``/etc``, ``/var/lib/{dpkg,apt,rpm,apk}``, ...).
 * ``other``: everything else.
@@ -59,6 +60,7 @@ _OS_PREFIX = ("/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/us
               "/var/lib/apt/", "/var/lib/rpm/", "/var/lib/apk/", "/var/lib/pam/", "/var/lib/systemd/", "/var/log/",
               "/var/cache/", "/lib/apk/", "/usr/games/", "/var/lib/ucf/", "/var/lib/misc/", "/var/lib/dbus/")
 _DOT = re.compile(r"/(\.git|\.hg|\.svn|\.bzr)(?:/|$)|/\.cache/pip/|/\.npm/_cacache/|/\.cache/yarn/|/\.yarn/cache/")
+_DISTRO_DATA = ("/usr/share/", "/usr/lib/", "/usr/lib64/")
 _SRC_NAMES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
 
 
@@ -144,8 +146,8 @@ class Categoriser:
         base = path[i + 1 :]
         if is_go_binary:
             return "go-binary"
-        if base.endswith(".go") or base in _SRC_NAMES:
-            return "go-source"
+        if (base.endswith(".go") or base in _SRC_NAMES) and not path.startswith(_DISTRO_DATA):
+            return "go-source"  # (.go files a distribution ships as docs or data stay os-base)
         if (path.startswith(("/usr/bin/", "/bin/", "/usr/local/bin/")) and base in _C_BIN) or \
                 (path.startswith("/usr/lib/") and (base.endswith(".a") or base.endswith(".o"))):
             return "c-toolchain"

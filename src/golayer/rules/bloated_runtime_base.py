@@ -51,6 +51,7 @@ distribution. The message names the base golayer recommends for the binary's lin
 ## References
 - distroless images: https://github.com/GoogleContainerTools/distroless
 - Multi-stage builds: https://docs.docker.com/build/building/multi-stage/
+- Proof: `tests/lab/test_proof_layers.py::test_multi_stage_final_image_has_none_of_it`
 """
 
 from __future__ import annotations
@@ -130,7 +131,16 @@ def check(model):
         argv = final.exec_argv(proc.healthcheck)
         if not argv or argv[0].rsplit("/", 1)[-1] not in {b.path.rsplit("/", 1)[-1] for _, b in copied}:
             return  # a shell-form probe, or one that runs a tool of the distribution (curl, wget)
-    dynamic = any(final.linkage(b.command, b.instruction).dynamic for _, b in copied)
+    # linkage of everything the stages we copy from build (a binary golayer could not trace from
+    # its COPY still needs its libc): any cgo-on or undecidable build -> the glibc base
+    dynamic = False
+    for ins in final.chain_instructions(target):
+        src = final.source_stage(model, ins)
+        for s in final.chain(src) if src is not None else []:
+            for r in s.instructions:
+                for c in r.go_commands() if r.cmd == "RUN" else []:
+                    if c.go.sub in ("build", "install") and final.linkage(c, r).dynamic is not False:
+                        dynamic = True
     want = final.runtime_base_for(dynamic)
     fi = final.chain(target)[0].from_instruction
     line = fi.start_line if fi else 1

@@ -10,7 +10,9 @@ that runs `go build` or `go install` is not on the build machine's platform: its
 Not flagged: builder stages on `--platform=$BUILDPLATFORM` (that they then need
 `GOOS`/`GOARCH` from the target is `cross-compile-wrong-arch`); a builder pinned to a literal
 platform (`--platform=linux/amd64`: an explicit choice); Dockerfiles that never mention a
-target platform; stages the target does not need.
+target platform; stages the target does not need; stages that are part of the image itself
+(the target and its `FROM` ancestors must run on the target platform — moving them to
+`$BUILDPLATFORM` would ship the build machine's architecture).
 
 ## Why it is bad
 With `docker buildx build --platform linux/amd64,linux/arm64`, every stage without
@@ -76,8 +78,8 @@ def check(model):
     from golayer.rules.cross_compile_wrong_arch import takes_target_arch
 
     for stage in model.stages:
-        if not (stage.needed or stage.is_target):
-            continue
+        if not stage.needed or stage.in_final_image:
+            continue  # the image's own stages must be built for the target platform
         builds = _compiles(stage)
         if not builds:
             continue

@@ -3,10 +3,17 @@
 ## What it finds
 A stage on `--platform=$BUILDPLATFORM` (itself or through the stage it derives from) runs
 `go build` or `go install` with no `GOARCH` in effect: not from `ENV`, `ARG`, an inline
-`GOARCH=... go build`, an `export`, or `go env -w`, and the binary ends up in a stage that is
-in the image (or the stage is needed and golayer cannot tell which of its binaries are copied).
+`GOARCH=... go build`, an `export`, or `go env -w`, and the binary ends up in the image: the
+stage itself is in the image, or a `COPY --from` of a stage in the image brings that binary.
 
-Not flagged: a `GOARCH` set any way, including literal values (`GOARCH=arm64` is an explicit
+Also flagged: a `GOARCH` that comes out empty or from an undeclared platform variable —
+`ENV GOARCH=$TARGETARCH` or `GOARCH=$TARGETARCH go build` without `ARG TARGETARCH` in the stage
+(a global `ARG TARGETARCH` before the first `FROM` does not count: platform ARGs are only
+visible in a stage that declares them, so the variable is empty and Go uses the host's arch).
+
+Not flagged: binaries golayer cannot trace into the image (a code generator or license tool
+built for the build machine and run during the build is right to use the host's `GOARCH`); a
+`GOARCH` set any way, including literal values (`GOARCH=arm64` is an explicit
 choice); builds through `xx-go` (tonistiigi/xx sets the target for you); builds hidden in
 scripts or Makefiles (golayer does not see their environment); builder stages without
 `--platform=$BUILDPLATFORM` (they run on the target platform, see `cross-compile-emulation`).
@@ -16,7 +23,8 @@ scripts or Makefiles (golayer does not see their environment); builder stages wi
 `--platform=$BUILDPLATFORM` makes the builder run natively on the build machine, so `go build`
 defaults to the build machine's `GOARCH`. For `--platform linux/arm64` on an amd64 host the
 "arm64" image then ships an amd64 binary: it fails to start with `exec format error`, or runs
-slowly under emulation on hosts with binfmt handlers — and `docker buildx` reports success.
+slowly under emulation on hosts with binfmt handlers — and `docker buildx` reports success
+*(documented; not measured here: the test machine has one architecture)*.
 
 ## Example
 Bad:
@@ -37,7 +45,8 @@ RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .
 
 ## Fix
 Unsafe fix: insert `ARG TARGETOS TARGETARCH` and `ENV GOOS=$TARGETOS GOARCH=$TARGETARCH` right
-after the builder's `FROM`. Unsafe because cross-compiling with cgo needs a C cross-compiler
+after the builder's `FROM` (only the missing `ARG` when `GOARCH` already names an undeclared
+platform variable). Unsafe because cross-compiling with cgo needs a C cross-compiler
 (Go turns cgo off by default when cross-compiling unless `CC` is set), and because a tool the
 stage builds and then runs during the build would now be built for the target.
 
@@ -49,9 +58,10 @@ stage builds and then runs during the build would now be built for the target.
 
 from __future__ import annotations
 
+import re
+
 from golayer.catalogue import Rule
 from golayer.dockerfile import final
-from golayer.dockerfile.model import is_unknown
 from golayer.findings import Applicability, Edit, Severity
 
 RULE = Rule(
@@ -63,13 +73,49 @@ RULE = Rule(
 )
 
 
+_PLATFORM_REF = re.compile(r"\$\{?(TARGETARCH|TARGETPLATFORM|TARGETOS|TARGETVARIANT)\b")
+
+
+def goarch_problem(model, ins, cmd) -> tuple[str, list[str]] | None:
+    """Why this go command builds for the build machine: (reason, ARGs to declare), or None."""
+    if "GOARCH" in cmd.assignments:
+        val = cmd.assignments["GOARCH"]
+    elif "GOARCH" in cmd.env:
+        val = cmd.env["GOARCH"]
+    elif ins.go.origin.get("GOARCH") in ("env", "go-env-w"):
+        val = ins.go.GOARCH
+    else:
+        return "sets no GOARCH", []
+    stage = ins.stage
+    if val == "":
+        src = None
+        for i in final.chain_instructions(stage):
+            if i is ins:
+                break
+            if i.cmd in ("ENV", "ARG") and any(a.split("=", 1)[0] == "GOARCH" for a in i.args):
+                src = i
+        where = f" by `{model.content[src.start:src.end].strip()}` (line {src.start_line})" if src else ""
+        names = sorted(set(_PLATFORM_REF.findall(model.content[src.start:src.end]))) if src else []
+        return (f"gets an empty GOARCH{where}: "
+                + (f"{', '.join('$' + n for n in names)} is not declared in this stage" if names
+                   else "the variable it comes from is empty"), names)
+    def undeclared(value: str) -> list[str]:
+        return [n for n in dict.fromkeys(_PLATFORM_REF.findall(value or ""))
+                if n not in ins.args_in_scope and n not in cmd.env]
+
+    missing = undeclared(val)
+    if missing:
+        goos = cmd.assignments.get("GOOS") or cmd.env.get("GOOS") or ""
+        also = [n for n in undeclared(goos) if n not in missing]
+        return (f"takes GOARCH from {', '.join('$' + n for n in missing)}, which is not declared in stage "
+                f"'{stage.label if stage else '?'}' (platform ARGs need an `ARG {missing[0]}` after FROM)",
+                [*also, *missing])
+    return None
+
+
 def takes_target_arch(model, ins, cmd) -> bool:
-    """True when GOARCH is set for this go command (any source): the build is not for the host."""
-    if "GOARCH" in cmd.assignments or "GOARCH" in cmd.env:
-        return True
-    if ins.go.origin.get("GOARCH") in ("env", "go-env-w"):
-        return True
-    return False
+    """True when GOARCH is set (from any source, to a value that is not empty or undeclared)."""
+    return goarch_problem(model, ins, cmd) is None
 
 
 def _uses_xx(stage) -> bool:
@@ -92,7 +138,7 @@ def check(model):
             continue
         if _uses_xx(stage):
             continue
-        mine = shipped.get(stage.index)
+        mine = shipped.get(stage.index, set())
         bad = []
         for ins in stage.instructions:
             if ins.cmd != "RUN":
@@ -100,28 +146,35 @@ def check(model):
             for c in ins.go_commands():
                 if c.go.sub not in ("build", "install") or c.name != "go":
                     continue
-                if mine is not None and (ins.index, id(c)) not in mine:
+                if (ins.index, id(c)) not in mine and not stage.in_final_image:
+                    continue  # not traced into the image: a tool for the build may well be for the host
+                problem = goarch_problem(model, ins, c)
+                if problem is None:
                     continue
-                if mine is None and not stage.in_final_image and not stage.needed:
-                    continue
-                if takes_target_arch(model, ins, c):
-                    continue
-                bad.append((ins, c))
-        for ins, c in bad:
+                bad.append((ins, c, problem))
+        # one fix per FROM chain root covering every problem of the stage
+        need_env = any(not missing for _, _, (_, missing) in bad)
+        names: list[str] = []
+        for _, _, (_, missing) in bad:
+            names += [n for n in missing if n not in names]
+        if need_env:
+            names = [*names, *(n for n in ("TARGETOS", "TARGETARCH") if n not in names)]
+        for ins, c, (reason, missing) in bad:
             fix = None
             root = final.chain(stage)[0]
             if root.index not in done and root.from_instruction is not None:
                 done.add(root.index)
                 fi = root.from_instruction
                 pre = "" if model.content[: fi.end].endswith("\n") else "\n"
-                fix = RULE.fixed(
-                    f"declare ARG TARGETOS TARGETARCH and ENV GOOS=$TARGETOS GOARCH=$TARGETARCH in stage '{root.label}'",
-                    [Edit(str(model.path), fi.end, fi.end,
-                          pre + "ARG TARGETOS TARGETARCH\nENV GOOS=$TARGETOS GOARCH=$TARGETARCH\n")],
-                    unsafe=True,
-                )
+                text = f"ARG {' '.join(names)}\n"
+                desc = f"declare ARG {' '.join(names)}"
+                if need_env:
+                    text += "ENV GOOS=$TARGETOS GOARCH=$TARGETARCH\n"
+                    desc += " and ENV GOOS=$TARGETOS GOARCH=$TARGETARCH"
+                fix = RULE.fixed(desc + f" in stage '{root.label}'",
+                                 [Edit(str(model.path), fi.end, fi.end, pre + text)], unsafe=True)
             yield RULE.finding(
-                f"stage '{stage.label}' is on {final.stage_platform(stage)} but `{c.text.strip()}` sets no GOARCH: "
+                f"stage '{stage.label}' is on {final.stage_platform(stage)} but `{c.text.strip()}` {reason}: "
                 f"it builds for the build machine, not the target platform",
                 file=str(model.path), line=c.line or ins.start_line, end_line=ins.end_line, stage=stage.label,
                 hint="ARG TARGETOS TARGETARCH, then GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...",

@@ -13,7 +13,11 @@ The effective `ENTRYPOINT` or `CMD` of the **target stage** in shell form
 - on images whose shell golayer does not know: the same as busybox (only what is wrong on
   every shell).
 
-Not flagged: exec (JSON) forms; `CMD exec /app ...` (the shell replaces itself with the
+The same applies to an exec-form `["sh", "-c", "<script>"]` (or `bash -c`): the shell is
+started explicitly, with the same PID-1 behaviour (no "ignores CMD" problem there).
+
+Not flagged: exec (JSON) forms that start the program itself; scripts that `trap` TERM
+(the shell then handles the signal itself); `CMD exec /app ...` (the shell replaces itself with the
 program); a shell-form `CMD` under an exec-form `ENTRYPOINT`; stages that are not the target;
 images without a shell (that is `shell-in-shell-less-image`, an error).
 
@@ -46,7 +50,7 @@ If you need the shell (variables, `&&`), end the script with `exec`: `CMD exec a
 ## Fix
 Safe fix for a one-line command made of plain words (no variables, quotes with `$`,
 operators, redirections, globs or shell builtins): rewrite it in exec form with the same
-words; a leading `exec` is dropped. Exec form looks the program up in the image's `PATH` as the
+words; a leading `exec` is dropped; `["sh", "-c", "/app --flag"]` becomes `["/app", "--flag"]`. Exec form looks the program up in the image's `PATH` as the
 shell did. A shell-form `ENTRYPOINT` is only rewritten when the stage sets no `CMD` (otherwise
 the rewrite would start appending that `CMD` as arguments). Anything else has no automatic fix.
 
@@ -54,9 +58,13 @@ the rewrite would start appending that `CMD` as arguments). Anything else has no
 - Dockerfile reference, ENTRYPOINT (shell form and signals): https://docs.docker.com/reference/dockerfile/#entrypoint
 - `docker stop`: https://docs.docker.com/reference/cli/docker/container/stop/
 - Go `os/signal`: https://pkg.go.dev/os/signal
+- Proof (`docker stop -t 3`: ≥3 s with dash as PID 1, <2 s after the fix): `tests/lint/test_final_proofs.py::test_shell_form_on_dash_delays_stop_and_the_fix_does_not`
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 from golayer.catalogue import Rule
 from golayer.dockerfile import final
@@ -93,6 +101,38 @@ def _fix(model, ins):
     return RULE.fixed(f"rewrite {ins.cmd} in exec form: {edit.text}", [edit])
 
 
+_SHELLS = {"sh", "bash", "dash", "ash"}
+_TRAPS_TERM = re.compile(r"\btrap\b[^;&|\n]*\b(TERM|SIGTERM|15)\b")
+
+
+def _sh_c_script(ins) -> str | None:
+    """The script of an exec-form ``["sh", "-c", "<script>"]`` (nothing after it), else None."""
+    argv = final.exec_argv(ins)
+    if argv and len(argv) == 3 and argv[0].rsplit("/", 1)[-1] in _SHELLS and argv[1] == "-c":
+        return argv[2]
+    return None
+
+
+def _sh_c_fix(model, ins, script: str):
+    from golayer.findings import Edit
+
+    words = final.plain_words(script.strip())
+    if words is None and final.starts_with_exec(script):
+        rest = script.strip().split(None, 1)
+        words = final.plain_words(rest[1]) if len(rest) > 1 else None
+    if not words or not final.single_line(model, ins):
+        return None
+    if ins.cmd == "ENTRYPOINT" and _stage_sets_cmd(ins):
+        return None
+    raw = model.content[ins.start:ins.end].rstrip("\r\n").rstrip()
+    i, j = raw.find("["), raw.rfind("]")
+    if i < 0 or j < i:
+        return None
+    new = json.dumps(words)
+    return RULE.fixed(f"run the program directly: {ins.cmd} {new}",
+                      [Edit(str(model.path), ins.start + i, ins.start + j + 1, new)])
+
+
 def check(model):
     target = model.target
     if target is None:
@@ -102,16 +142,24 @@ def check(model):
     kind = final.shell_kind(target)
     proc = final.effective_process(target)
     todo = []
-    if proc.entrypoint is not None and not proc.entrypoint.json_form:
+    if proc.entrypoint is not None:
         todo.append(proc.entrypoint)
-    if proc.cmd is not None and not proc.cmd.json_form and proc.entrypoint is None:
+    if proc.cmd is not None and proc.entrypoint is None:
         todo.append(proc.cmd)
+    shell = {"dash": "dash", "busybox": "busybox sh", "bash": "bash"}.get(kind or "", "/bin/sh")
     for ins in todo:
-        text = final.command_text(ins).strip()
+        script = None
+        if ins.json_form:
+            script = _sh_c_script(ins)
+            if script is None:
+                continue
+            text = script.strip()
+        else:
+            text = final.command_text(ins).strip()
         simple = final.simple_command(text)
-        execs = final.starts_with_exec(text) and simple
-        shell = {"dash": "dash", "busybox": "busybox sh", "bash": "bash"}.get(kind or "", "/bin/sh")
-        if ins.cmd == "ENTRYPOINT":
+        # `exec prog` replaces the shell; a script that traps TERM handles the signal itself
+        execs = (final.starts_with_exec(text) and simple) or bool(_TRAPS_TERM.search(text))
+        if ins.cmd == "ENTRYPOINT" and script is None:
             if kind == "dash" and not execs:
                 why = f"{shell} stays PID 1 and the program never gets SIGTERM; CMD and `docker run` arguments are ignored"
             else:
@@ -127,9 +175,14 @@ def check(model):
                 why = f"{shell} stays PID 1 for a compound command and the program never gets SIGTERM"
             else:
                 continue
-        fix = _fix(model, ins)
+        if script is not None:
+            fix = _sh_c_fix(model, ins, script)
+            what = f"{ins.cmd} runs `sh -c '{text}'`"
+        else:
+            fix = _fix(model, ins)
+            what = f"shell-form {ins.cmd} `{text}`"
         yield RULE.finding(
-            f"shell-form {ins.cmd} `{text}` in stage '{target.label}': {why}",
+            f"{what} in stage '{target.label}': {why}",
             file=str(model.path), line=ins.start_line, end_line=ins.end_line,
             stage=ins.stage.label if ins.stage else target.label,
             hint="use exec form, e.g. " + (fix.edits[0].text if fix else '["/app", "--flag"]')

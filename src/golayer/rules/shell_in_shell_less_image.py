@@ -48,6 +48,7 @@ reads `os.Getenv` at start-up) or use a base with a shell.
 ## References
 - Dockerfile reference, shell and exec form: https://docs.docker.com/reference/dockerfile/#shell-and-exec-form
 - distroless images (no shell): https://github.com/GoogleContainerTools/distroless
+- Proof (real containers, and the fix starting the program): `tests/lint/test_final_proofs.py::test_shell_form_on_scratch_exits_127_and_the_fix_starts`
 """
 
 from __future__ import annotations

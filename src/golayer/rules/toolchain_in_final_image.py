@@ -54,7 +54,12 @@ runtime stage is appended:
   `-extldflags -static`) → `gcr.io/distroless/static-debian12:nonroot`; cgo on with glibc →
   `gcr.io/distroless/base-debian12:nonroot`; cgo undecidable → the glibc base (runs static
   binaries too). `scratch` instead of the static base with `[tool.golayer.lint]
-  runtime-base = "scratch"`. A cgo build against musl (alpine + gcc) gets no fix.
+  runtime-base = "scratch"` (or any image) in the config. When that base has no libc
+  (`scratch`, distroless static) and cgo is on only because a C compiler is present, the
+  builder also gets `ENV CGO_ENABLED=0` right after its `FROM` (an explicit
+  `CGO_ENABLED=1` gets no rewrite). On `scratch` the builder's CA bundle is copied too, and,
+  when the sources call `time.LoadLocation`, Go's `zoneinfo.zip` with
+  `ENV ZONEINFO=/zoneinfo.zip` (scratch has neither). A cgo build against musl (alpine + gcc) gets no fix.
 - **Binaries**: every `go build -o X` (relative to its WORKDIR), `go build` without `-o`
   (named after the package or go.mod's module) and `go install` (`$GOBIN` or `$GOPATH/bin`)
   is copied to the same path.
@@ -70,14 +75,19 @@ runtime stage is appended:
   built binary, `ENTRYPOINT`, `CMD`. A shell-form `CMD`/`ENTRYPOINT` of one built binary with
   plain arguments becomes exec form with the binary's absolute path (distroless has no shell).
 The fix description lists every decision and what it could not decide. No fix when a
-`CMD`/`ENTRYPOINT` needs a shell or a tool that is not a built binary, when no `go build`
-output can be found, or for multi-stage files. Unsafe because the new image has no shell,
+`CMD`/`ENTRYPOINT` needs a shell or a tool that is not a built binary, when there is no
+`CMD`/`ENTRYPOINT` at all (a development or tools image), when no `go build` output can be
+found, or for multi-stage files; the finding's hint then says why. Unsafe because the new image has no shell,
 no package manager, and (with `:nonroot`) runs as uid 65532 unless the original set `USER`.
 
 ## References
 - Multi-stage builds: https://docs.docker.com/build/building/multi-stage/
 - distroless images: https://github.com/GoogleContainerTools/distroless
 - `go help build` (`-o`), `go help install` (`GOBIN`): https://pkg.go.dev/cmd/go
+- Proof (the rewritten example builds, is ~20 MB instead of ~650 MB, and starts): `tests/lint/test_toolchain_in_final_image.py::test_rewritten_example_builds_and_starts`
+- Proof: `tests/lab/test_proof_layers.py::test_single_stage_carries_toolchain_gcc_and_gocache`
+- Proof: `tests/lab/test_proof_layers.py::test_multi_stage_final_image_has_none_of_it`
+- Proof: `tests/lab/test_proof_naive_fixed.py::test_fixed_image_still_starts`
 """
 
 from __future__ import annotations
@@ -346,10 +356,29 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
     dynamic = [lk.dynamic for lk in links]
     builder_libc = final.effective_libc(st)
     configured = (runtime_base or _settings(model).get("runtime-base") or "").strip()
+    force_static = False
+    if configured:
+        from golayer.knowledge.bases import lookup
+
+        cfg_base = lookup(configured)
+        no_libc = configured == "scratch" or (cfg_base.known and cfg_base.libc == "none")
+        if no_libc and any(d is not False for d in dynamic):
+            explicit = [b for b in binaries if final.cgo_explicit(b.command, b.instruction)
+                        and final.linkage(b.command, b.instruction).cgo]
+            if explicit:
+                return Rewrite(None, reason=f"the runtime-base setting asks for {configured} (no libc) but "
+                                            f"`{explicit[0].command.text.strip()}` sets cgo on explicitly")
+            force_static = True
+            dynamic = [False for _ in dynamic]
+            notes.append(f"set ENV CGO_ENABLED=0 in the builder so the binary runs on {configured} (no libc): cgo "
+                         "was only on because a C compiler is present; check the program needs no cgo")
     if any(d is True for d in dynamic) and builder_libc == "musl":
         return Rewrite(None, reason="cgo links against musl here (alpine + C compiler): no distroless base has musl; "
                                     "build with CGO_ENABLED=0 or pick an alpine runtime yourself")
-    if any(d is True for d in dynamic):
+    if configured:
+        base = configured
+        notes.append(f"runtime base {base}: from the runtime-base setting")
+    elif any(d is True for d in dynamic):
         base = final.runtime_base_for(True)
         notes.append(f"runtime base {base}: cgo is on ({links[dynamic.index(True)].reason}), "
                      "so the binary may be linked against glibc")
@@ -357,11 +386,8 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         base = final.runtime_base_for(True)
         notes.append(f"runtime base {base}: could not tell whether cgo is on; the glibc base runs static binaries too")
     else:
-        base = final.runtime_base_for(False, scratch=configured == "scratch")
+        base = final.runtime_base_for(False)
         notes.append(f"runtime base {base}: the build is static ({links[0].reason})")
-    if configured and configured != "scratch":
-        base = configured
-        notes.append(f"runtime base {base}: from the runtime-base setting")
     scratch = base == "scratch"
 
     name = st.name
@@ -370,6 +396,9 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         name = "build"
         line_end = fi.start + len(_raw(model, fi).rstrip())
         edits.append(Edit(str(model.path), line_end, line_end, " AS build"))
+    if force_static:
+        pre = "" if model.content[: fi.end].endswith("\n") else "\n"
+        edits.append(Edit(str(model.path), fi.end, fi.end, pre + "ENV CGO_ENABLED=0\n"))
     workdir = st.workdir_end or "/"
     workdirs = {i.workdir for i in st.instructions} | {workdir}
     for i in st.instructions:
@@ -413,6 +442,21 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         if p in bins or p == "/":
             continue
         body.append(f"COPY --from={name} {p} {p}")
+    if scratch:
+        builder = final.root_base(st)
+        if builder.known and builder.has_ca:
+            body.append(f"COPY --from={name} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt")
+            notes.append("scratch has no CA bundle: copied the builder's /etc/ssl/certs/ca-certificates.crt")
+        src = final.go_source_facts(model)
+        if src is not None and src.load_location and not src.imports_tzdata:
+            if builder.known and builder.family == "golang":
+                body.append(f"COPY --from={name} /usr/local/go/lib/time/zoneinfo.zip /zoneinfo.zip")
+                body.insert(0, "ENV ZONEINFO=/zoneinfo.zip")
+                notes.append(f"{src.load_location[0]} calls time.LoadLocation and scratch has no zone database: "
+                             "copied Go's zoneinfo.zip and set ZONEINFO")
+            else:
+                notes.append(f"{src.load_location[0]} calls time.LoadLocation and scratch has no zone database: "
+                             "add tzdata yourself (-tags timetzdata)")
     for i in st.instructions:
         if i.cmd in ("EXPOSE", "LABEL", "VOLUME", "STOPSIGNAL"):
             body.append(_raw(model, i))
@@ -440,7 +484,8 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
             notes.append(f"left out HEALTHCHECK at line {proc.healthcheck.start_line}: it needs a shell or a tool "
                          "the runtime base does not have")
     if proc.entrypoint is None and proc.cmd is None:
-        notes.append("the original sets no CMD/ENTRYPOINT: neither does the runtime stage")
+        return Rewrite(None, notes, "the stage sets no CMD/ENTRYPOINT, so golayer cannot tell which program the "
+                                    "image runs (a development or tools image needs its toolchain)")
     if proc.entrypoint is not None:
         line, why = _entry(model, proc.entrypoint, binaries, workdir, is_args=False)
         if line is None:

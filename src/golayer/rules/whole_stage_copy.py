@@ -2,8 +2,10 @@
 
 ## What it finds
 In a stage that ends up in the image (the target and the stages it derives from):
-- `COPY --from=<stage> / <dest>`: the whole file system of a builder stage (unless that stage
-  is itself `FROM scratch`, the usual "export" stage holding only artefacts);
+- `COPY --from=<stage> / <dest>`: the whole file system of a builder stage — one that runs go
+  commands or is based on a Go toolchain image. Copying `/` of a stage that built nothing (a
+  `FROM scratch` "export" stage holding only artefacts, or the `FROM scratch` +
+  `COPY --from=rootfs / /` squash idiom) is not flagged;
 - `COPY --from=<stage> <path>` where `<path>` is, or contains, a Go cache that stage filled:
   its effective `GOMODCACHE` (`/go/pkg/mod`), `GOCACHE` (`/root/.cache/go-build`), or a
   directory above them — `GOPATH` (`/go`), `HOME` (`/root`), `/root/.cache`;
@@ -99,6 +101,10 @@ def filled_caches(stage) -> dict[str, str]:
     return out
 
 
+def _ran_go(stage) -> bool:
+    return any(ins.cmd == "RUN" and any(True for _ in ins.go_commands()) for ins in final.chain_instructions(stage))
+
+
 def _contains(src: str, path: str) -> bool:
     s = posixpath.normpath(src) if src not in ("", "/") else "/"
     return s == "/" or path == s or path.startswith(s.rstrip("/") + "/")
@@ -128,8 +134,8 @@ def check(model):
             for src in ins.copy_sources:
                 norm = posixpath.normpath(src) if src not in ("", "/") else "/"
                 if norm in ("/", "/.") or src.strip() in ("/*", "/."):
-                    if final.is_scratch(final.root_base(src_stage)):
-                        continue
+                    if not caches and not _ran_go(src_stage) and not final.is_toolchain_base(src_stage):
+                        continue  # squashing or exporting a stage that built nothing: no builder leftovers
                     msg = f"COPY --from={ins.copy_from} / copies the whole file system of stage '{src_stage.label}'"
                     if caches:
                         msg += " (" + ", ".join(sorted(set(caches.values()))) + " included)"

@@ -1,0 +1,63 @@
+"""runtime-missing-zoneinfo (GLD019)."""
+
+from tests.lint.helpers import lint, of_rule
+
+RULE = "runtime-missing-zoneinfo"
+MAIN = 'package main\n\nimport "time"\n\nfunc main() { time.LoadLocation("Europe/Berlin") }\n'
+PLAIN = 'package main\n\nfunc main() {}\n'
+
+
+def df(runtime="scratch", build="CGO_ENABLED=0 go build -o /out/app .", extra=""):
+    return f"""
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY . .
+RUN {build}
+FROM {runtime}
+{extra}COPY --from=build /out/app /app
+ENTRYPOINT ["/app"]
+"""
+
+
+def found(tmp_path, text, files):
+    return of_rule(lint(tmp_path, text, files=files), RULE)
+
+
+def test_loadlocation_on_scratch_and_alpine(tmp_path):
+    for rt in ("scratch", "alpine:3.20"):
+        fs = found(tmp_path, df(rt), {"main.go": MAIN, "go.mod": "module x\n"})
+        assert len(fs) == 1, rt
+        assert "main.go calls time.LoadLocation" in fs[0].message and fs[0].line == 5
+
+
+def test_no_loadlocation_or_test_only_use(tmp_path):
+    assert found(tmp_path, df(), {"main.go": PLAIN}) == []
+    assert found(tmp_path, df(), {"main.go": PLAIN, "zone_test.go": MAIN, "vendor/x/x.go": MAIN}) == []
+
+
+def test_bases_with_tzdata_and_unknown_bases(tmp_path):
+    for rt in ("gcr.io/distroless/static-debian12:nonroot", "golang:1.22", "example.com/base:1", "debian:bookworm-slim"):
+        assert found(tmp_path, df(rt), {"main.go": MAIN}) == [], rt
+
+
+def test_embedded_or_copied_or_installed_tzdata(tmp_path):
+    files = {"main.go": MAIN}
+    assert found(tmp_path, df(build="CGO_ENABLED=0 go build -tags timetzdata -o /out/app ."), files) == []
+    assert found(tmp_path, df(extra="COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo\n"), files) == []
+    assert found(tmp_path, df("alpine:3.20", extra="RUN apk add --no-cache tzdata\n"), files) == []
+    assert found(tmp_path, df(extra="ENV ZONEINFO=/zoneinfo.zip\n"), files) == []
+    assert found(tmp_path, df(), {"main.go": MAIN, "tz.go": 'package main\n\nimport _ "time/tzdata"\n'}) == []
+
+
+def test_heredoc_build_into_final_stage_chain(tmp_path):
+    fs = found(tmp_path, """
+FROM golang:1.22 AS build
+RUN <<EOF
+CGO_ENABLED=0 go build -o /out/app .
+EOF
+FROM scratch AS base
+COPY --from=build /out/app /app
+FROM base AS final
+ENTRYPOINT ["/app"]
+""", {"cmd/main.go": MAIN})
+    assert len(fs) == 1 and fs[0].stage == "final"
