@@ -164,8 +164,8 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 
     settings = dict(cfg.section("image"))
     platform = platform or settings.get("platform")
-    if verify is None:
-        verify = bool(settings.get("verify", True))
+    if verify is None and "verify" in settings:
+        verify = bool(settings["verify"])
     prog = stderr_progress(force=bool(progress)) if progress is not False else None
     ana = analyse(ref, platform=platform, progress=prog, verify=verify)
     if prog:
@@ -201,7 +201,8 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 @click.option("--forbid-category", multiple=True, metavar="NAME", help="Gate: fail when this category is present (repeatable).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr [default: when stderr is a terminal].")
 @click.option("--verify/--no-verify", default=None,
-              help="Check every layer's sha256 against its diff_id [default: on; off reads only tar headers of plain layers].")
+              help="Check the sha256 of every layer against its diff_id, also of uncompressed layers in local"
+                   " files (read header by header by default) [default: only layers that are streamed anyway].")
 @report_options
 def image(ref: str, platform: str | None, html: str | None, max_size: str | None, max_wasted: str | None,
           min_efficiency: str | None, min_dive_efficiency: str | None, forbid_category: tuple[str, ...],

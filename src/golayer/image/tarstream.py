@@ -112,7 +112,12 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
     while True:
         b = block(off)
         if len(b) < 512:
-            if not b:  # clean end without the two zero blocks: accepted (some writers omit them)
+            if not b:
+                # A file region of known length may end without the end-of-archive blocks (sizes
+                # already prove it complete); a stream that stops there was cut short.
+                if isinstance(src, Stream):
+                    raise TarError(f"truncated tar: the stream ends at offset {off} without the"
+                                   " end-of-archive marker", hint="the blob is truncated (interrupted download or save?)")
                 return
             raise TarError(f"truncated tar: header at offset {off} is cut short",
                            hint="the blob is truncated (interrupted download or save?)")
