@@ -17,7 +17,7 @@ from golayer.image.model import BinaryInfo, ImageAnalysis, LayerInfo
 # Executables without the Go build-ID note are read in full (looking for Go buildinfo) only up to
 # this many bytes in total: on a Debian + gcc image the 359 non-Go ELF programs cost 1.3 s of
 # scanning for nothing. Go binaries with their note (every normal `go build`) are always found.
-SCAN_BYTES = 8 << 20
+SCAN_BYTES = 2 << 20
 
 
 @dataclass
@@ -125,7 +125,7 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
 
     # categories by path and content signature first (the binary finder skips toolchains and caches)
     env = ana.env
-    all_paths = [e.path for rec in loaded.layers for e in rec.members]
+    all_paths = {e.path for rec in loaded.layers for e in rec.members}
     cz = Categoriser(all_paths, env)
     go_mod_dirs = {p[:-7] for p in all_paths if p.endswith("/go.mod")}
     for e in tree.entries.values():
