@@ -9,7 +9,7 @@ BASE = 0x10000
 
 
 def pointer_buildinfo_elf(version: str, modinfo: str, bits: int = 64, big: bool = False,
-                          machine: int = 62) -> bytes:
+                          machine: int = 62, extra: bytes = b"") -> bytes:
     """An ELF with one RW PT_LOAD holding a Go < 1.18 buildinfo header whose two pointers lead to
     Go string headers (ptr, len) and then to the string bytes. No section headers."""
     bo = ">" if big else "<"
@@ -32,6 +32,8 @@ def pointer_buildinfo_elf(version: str, modinfo: str, bits: int = 64, big: bool 
     seg += struct.pack(ptrfmt, va + strings_at) + struct.pack(ptrfmt, len(vbytes))
     seg += struct.pack(ptrfmt, va + strings_at + len(vbytes)) + struct.pack(ptrfmt, len(mbytes))
     seg += vbytes + mbytes
+    if extra:  # e.g. a pcln table, 16-aligned after the strings
+        seg += b"\0" * (-len(seg) % 16) + extra
     total = data_off + len(seg)
     ident = b"\x7fELF" + bytes([2 if bits == 64 else 1, 2 if big else 1, 1, 0]) + b"\0" * 8
     if bits == 64:
@@ -60,3 +62,61 @@ def strip_section_headers(data: bytes) -> bytes:
         struct.pack_into(bo + "I", b, 0x20, 0)
         struct.pack_into(bo + "HHH", b, 0x2E, 0, 0, 0)
     return bytes(b)
+
+
+MAGICS = {"1.20": 0xFFFFFFF1, "1.18": 0xFFFFFFF0, "1.16": 0xFFFFFFFA, "1.2": 0xFFFFFFFB}
+
+
+def pclntab(fmt: str, funcs: list[str], decoys: list[str] = (), ps: int = 8, big: bool = False) -> bytes:
+    """A pcln table of the given format whose function table names ``funcs``; ``decoys`` are
+    extra strings in the name table that no function points at (like inlined-only names)."""
+    bo = ">" if big else "<"
+    word = bo + ("Q" if ps == 8 else "I")
+    names = bytearray()
+    offs = []
+    for n in list(decoys) + list(funcs):
+        offs.append(len(names))
+        names += n.encode() + b"\0"
+    func_offs = offs[len(decoys):]
+    nfunc = len(funcs)
+    magic = struct.pack(bo + "I", MAGICS[fmt]) + bytes([0, 0, 1, ps])
+    if fmt in ("1.20", "1.18", "1.16"):
+        nwords = 8 if fmt != "1.16" else 7
+        hdr_len = 8 + nwords * ps
+        nametab_off = hdr_len
+        cu_off = nametab_off + len(names)
+        functab_off = cu_off + (-cu_off % 8)
+        field = 4 if fmt != "1.16" else ps
+        ffmt = bo + ("I" if field == 4 else ("Q" if ps == 8 else "I"))
+        table = bytearray()
+        funcs_area = bytearray()
+        fstart = (2 * nfunc + 1) * field
+        fstart += -fstart % 8
+        for i, no in enumerate(func_offs):
+            table += struct.pack(ffmt, 0x1000 * i) + struct.pack(ffmt, fstart + len(funcs_area))
+            entry = struct.pack(bo + "I", 0x1000 * i) if fmt != "1.16" else struct.pack(word, 0x1000 * i)
+            funcs_area += entry + struct.pack(bo + "i", no) + b"\0" * 32
+        table += struct.pack(ffmt, 0x1000 * nfunc)
+        table += b"\0" * (fstart - len(table))
+        if fmt == "1.16":
+            words = [nfunc, 0, nametab_off, cu_off, cu_off, cu_off, functab_off]
+        else:
+            words = [nfunc, 0, 0x400000, nametab_off, cu_off, cu_off, cu_off, functab_off]
+        hdr = magic + b"".join(struct.pack(word, w) for w in words)
+        body = hdr + bytes(names) + b"\0" * (functab_off - cu_off)
+        return bytes(body + table + funcs_area)
+    # Go 1.2-1.15: names and _func records live in the table itself, offsets from its start
+    hdr = magic + struct.pack(word, nfunc)
+    table_len = (2 * nfunc + 1) * ps + 4
+    funcs_start = len(hdr) + table_len
+    funcs_start += -funcs_start % 8
+    names_start = funcs_start + nfunc * (ps + 4 + 32)
+    table = bytearray()
+    funcs_area = bytearray()
+    for i, no in enumerate(func_offs):
+        table += struct.pack(word, 0x1000 * i) + struct.pack(word, funcs_start + len(funcs_area))
+        funcs_area += struct.pack(word, 0x1000 * i) + struct.pack(bo + "i", names_start + no) + b"\0" * 32
+    table += struct.pack(word, 0x1000 * nfunc) + struct.pack(bo + "I", 0)
+    body = hdr + table
+    body += b"\0" * (funcs_start - len(body))
+    return bytes(body + funcs_area + names)

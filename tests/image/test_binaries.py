@@ -134,3 +134,18 @@ def test_entrypoint_resolution_via_path_and_workdir(go):
     assert entrypoint_path(t, config(["/bin/app"]))[1].path == "/usr/local/bin/app"
     assert entrypoint_path(t, config(cmd=["nope"]))[1] is None
     assert entrypoint_path(t, {"config": {}}) == (None, None)
+
+
+def test_binary_json_contract_fields(go):
+    import json
+
+    from golayer.image.binaries import binary_json
+
+    t = FakeTree().file("/app", gobin("cgo-dynamic"))
+    [b] = find_binaries(t, config(["/app"]))
+    j = binary_json(b)
+    assert list(j)[:5] == ["path", "go_version", "linkage", "interpreter", "missing"]
+    assert j["go_version"] == "go1.27.3" and j["linkage"] == "dynamic"
+    assert j["missing"] == ["/lib64/ld-linux-x86-64.so.2", "libc.so.6"]
+    assert j["buildinfo"] == gobuild.go_version_json(gobuild.build("cgo-dynamic"))
+    json.dumps(j)

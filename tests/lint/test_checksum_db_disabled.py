@@ -88,7 +88,7 @@ def test_go_env_w_inline_and_export_in_chains_and_heredocs(tmp_path):
         COPY --from=deps /go/bin /bin
     """), R)
     got = sorted((f.line, f.stage) for f in fs)
-    assert got == [(2, "deps"), (4, "other"), (8, "other")]
+    assert got == [(2, "deps"), (4, "other"), (7, "other")]
     assert "go env -w GOSUMDB=off" in fs[0].message
     assert any("plain HTTP" in f.message for f in fs)
 

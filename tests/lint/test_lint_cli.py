@@ -172,3 +172,19 @@ def test_pragma_scope_is_the_parsed_instruction(tmp_path):
     """)
     got = [(f.rule, f.line) for f in fs if f.rule in ("go-env-write", "golayer-unused-pragma")]
     assert got == [("go-env-write", 11)]
+
+
+def test_many_files_in_parallel_give_the_same_report(tmp_path, monkeypatch):
+    from golayer.commands import lint as lint_cmd
+    from golayer.config import Config
+
+    for i in range(12):
+        write(tmp_path, f"s{i:02}/Dockerfile", BAD if i % 2 else "FROM scratch\nCOPY app /app\n")
+    files = lint_cmd.discover([tmp_path])
+    monkeypatch.setattr(lint_cmd, "PARALLEL_MIN_FILES", 4)
+    monkeypatch.setenv("GOLAYER_JOBS", "2")
+    par = lint_cmd.run_lint(files, Config())
+    monkeypatch.setenv("GOLAYER_JOBS", "1")
+    ser = lint_cmd.run_lint(files, Config())
+    assert [f.to_json() for f in par.findings] == [f.to_json() for f in ser.findings]
+    assert par.inputs == ser.inputs and par.data == ser.data and len(par.inputs) == 12

@@ -21,7 +21,7 @@ def test_every_origin(tmp_path):
         EOF
     """), R)
     got = sorted((f.line, f.stage) for f in fs)
-    assert got == [(2, "a"), (5, "b"), (6, "b"), (6, "b"), (8, "c"), (11, "c")]
+    assert got == [(2, "a"), (5, "b"), (6, "b"), (6, "b"), (8, "c"), (10, "c")]
     assert any("`go build -mod=mod`" in f.message for f in fs)
     assert any("ENV GOFLAGS=-trimpath -mod=mod" in f.message for f in fs)
 

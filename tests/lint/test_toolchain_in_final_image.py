@@ -73,6 +73,8 @@ def test_installing_go_in_the_final_stage(tmp_path):
             "download of go1.22.5.linux-amd64.tar.gz",
         "ADD https://go.dev/dl/go1.22.5.linux-amd64.tar.gz /tmp/": "ADD of go1.22.5.linux-amd64.tar.gz",
         "COPY --from=golang:1.22 /usr/local/go /usr/local/go": "COPY of /usr/local/go from golang:1.22",
+        "RUN wget -qO- https://dl.google.com/go/go${GO_VERSION}.linux-${ARCH}.tar.gz | tar -xz -C /usr/local":
+            "download of go${GO_VERSION}.linux-${ARCH}.tar.gz",
     }
     for line, how in cases.items():
         fs = found(tmp_path, f"FROM debian:bookworm\n{line}\n")

@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,15 @@ def _gomemlimit_cases() -> list[str]:
     cases = {n + s for n, s in itertools.product(nums, sufs)}
     cases |= {"off", "OFF", "Off", " off", "off ", "none", "max", "B", "KiB", "MiB", "768Mi", "1G", "768MB",
               "768M", "0.75GiB", "768mib", "768 MiB", "768MiB", "805306368B", "1GiB", "\t1", "１MiB", "1\u0660"}
+    # every recommendation golayer prints must be accepted, with the exact byte count
+    for limit in (1, 1000, 2**20, 10**9, 2**30, 3 * 2**30 + 12345, 2**40, 2**50, 2**62):
+        for ratio in (Fraction(9, 10), Fraction(3, 4), Fraction(1, 2), Fraction(99, 100)):
+            cases.add(q.recommend_gomemlimit(limit, ratio))
+    for text in ("768Mi", "1G", "768MB", "768M", "0.75GiB", "768mib", "768 MiB", "1.5Gi", "1e9", "512m"):
+        good, alt = q.suggest_go_byte_count(text)
+        cases.add(good)
+        if alt:
+            cases.add(alt)
     rnd = random.Random(1234)
     alphabet = "0123456789BKMGTiPE+-. _bkmgx"
     while len(cases) < 1100:

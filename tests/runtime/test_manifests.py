@@ -432,3 +432,21 @@ def test_both_yaml_backends_agree(tmp_path, monkeypatch, libyaml):
     c = k8s.workloads[0].containers[0]
     assert c.env["GOGC"].value == "off" and c.env["GOMAXPROCS"].value == "0x10"
     assert any("GOMAXPROCS value 0x10 is not a string" in n for n in k8s.notes)
+
+
+def test_pod_level_limits_bound_containers():
+    got = load("""
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          resources:
+            limits: {memory: 1Gi, cpu: "2"}
+          containers:
+          - name: a
+          - name: b
+            resources: {limits: {memory: 256Mi}}
+        """)
+    a, b = got.workloads[0].containers
+    assert a.memory_limit == 2**30 and a.memory_limit_line == 5 and a.cpu_limit == 2
+    assert "pod-level" in a.memory_limit_source
+    assert b.memory_limit == 256 * 2**20

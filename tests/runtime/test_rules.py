@@ -355,3 +355,20 @@ def test_config_select_and_ignore(tmp_path):
     text = deployment("resources: {limits: {memory: 1Gi}}")
     assert rules_of({"findings": findings(tmp_path, text, "--ignore", "probes-missing")}) == ["gomemlimit-missing"]
     assert rules_of({"findings": findings(tmp_path, text, "--select", "GLR008")}) == ["probes-missing"]
+
+
+def test_gomemlimit_off_with_limit_is_missing(tmp_path):
+    fs = findings(tmp_path, deployment(PROBES + """
+        resources: {limits: {memory: 1Gi}}
+        env: [{name: GOMEMLIMIT, value: "off"}]
+        """))
+    [f] = only(fs, "gomemlimit-missing")
+    assert "GOMEMLIMIT=off" in f["message"] and f["line"] == 14
+
+
+def test_invalid_value_with_space_is_quoted(tmp_path):
+    fs = findings(tmp_path, deployment(PROBES + """
+        env: [{name: GOMEMLIMIT, value: "768 MiB"}]
+        """))
+    [f] = only(fs, "gomemlimit-invalid")
+    assert f['message'].startswith('GOMEMLIMIT="768 MiB" is not Go syntax') and "GOMEMLIMIT=768MiB" in f["message"]

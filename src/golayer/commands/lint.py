@@ -85,14 +85,9 @@ def _read(path: Path) -> str:
     if str(path) == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         return data.decode("utf-8", errors="surrogateescape")
-    try:
-        return path.read_bytes().decode("utf-8", errors="surrogateescape")
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    from golayer.dockerfile.build import read_dockerfile
+
+    return read_dockerfile(path)  # refuses devices, FIFOs and oversized files
 
 
 def _write(path: Path, content: str) -> None:
@@ -113,33 +108,88 @@ def _stage_data(model: Any) -> dict[str, Any]:
     }
 
 
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
+
+
+def _lint_one(path: Path, content: str | None, cfg: Any, target: str | None, build_args: dict[str, str] | None,
+              context_dir: str | None, several: bool) -> tuple[str, list, dict[str, Any] | None, str | None]:
+    """Lint one file: (path, findings, stage data, skip note). Runs in worker processes too."""
+    from golayer.dockerfile.engine import lint_path
+    from golayer.errors import UsageError
+
+    if content is None:
+        content = _read(path)
+    try:
+        model, findings = lint_path(path, content=content, target=target, build_args=build_args,
+                                    context_dir=context_dir, cfg=cfg)
+    except UsageError as exc:
+        if several and target:
+            return str(path), [], None, f"golayer: skipping {path}: {exc.message}"
+        raise
+    return str(path), findings, _stage_data(model), None
+
+
+FORK_MIN_FILES = 48  # forked workers start in milliseconds: worth it from a few dozen files
+
+
+def _can_fork() -> bool:
+    """Forking is safe while the Go runtime inside the parser is not loaded in this process (a CLI run
+    has not parsed anything yet; an in-process caller may have)."""
+    import multiprocessing
+
+    return "dockerfile" not in sys.modules and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _lint_many(jobs: list[tuple], workers: int) -> list[tuple]:
+    """Lint files in worker processes: forked when that is safe (see _can_fork), else spawned (the Go
+    runtime inside the parser is not fork-safe once loaded)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def _lint_star(job: tuple) -> tuple:
+    return _lint_one(*job)
+
+
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
              contents: dict[str, str] | None = None) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
-    file does not define skips that file (it is a usage error for a single file)."""
-    from golayer.dockerfile.engine import lint_path
-    from golayer.errors import UsageError
-
+    file does not define skips that file (it is a usage error for a single file). Many files are
+    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off)."""
     report = Report(command="lint")
-    files: list[dict[str, Any]] = []
     several = len(paths) > 1
-    for p in paths:
-        path = Path(p)
-        content = (contents or {}).get(str(path))
-        if content is None:
-            content = _read(path)
+    jobs = [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several) for p in paths]
+    fork = _can_fork()
+    try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (
+            min(4, cpus) if cpus >= 4 or (fork and cpus >= 2) else 1)
+    except ValueError:
+        workers = 1
+    results = None
+    least = FORK_MIN_FILES if fork else PARALLEL_MIN_FILES
+    if os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0"):
+        least = 2
+    if workers > 1 and len(jobs) >= least and not any(str(p) == "-" for p in paths):
         try:
-            model, findings = lint_path(path, content=content, target=target, build_args=build_args,
-                                        context_dir=context_dir, cfg=cfg)
-        except UsageError as exc:
-            if several and target:
-                click.echo(f"golayer: skipping {path}: {exc.message}", err=True)
-                continue
-            raise
-        report.inputs.append(str(path))
+            results = _lint_many(jobs, workers)
+        except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially
+            results = None
+    if results is None:
+        results = [_lint_one(*job) for job in jobs]
+    files: list[dict[str, Any]] = []
+    for name, findings, data, note in results:
+        if note:
+            click.echo(note, err=True)
+            continue
+        report.inputs.append(name)
         report.findings.extend(findings)
-        files.append(_stage_data(model))
+        files.append(data)
     report.data["dockerfiles"] = files
     return report
 

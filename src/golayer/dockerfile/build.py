@@ -32,6 +32,7 @@ from golayer.dockerfile.model import (
 )
 
 DEFAULT_PLATFORM = "linux/amd64"
+MAX_BYTES = 16 << 20  # larger inputs are not Dockerfiles (BuildKit caps a line at 64 KiB)
 PLATFORM_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
                  "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
 ROOT_USERS = {"", "root", "0", "root:root", "0:0", "root:0", "0:root"}
@@ -399,19 +400,36 @@ def _is_compiler_install(cmd: Command) -> str | None:
     return None
 
 
+def read_dockerfile(path: Path) -> str:
+    """The text of a Dockerfile; devices, FIFOs and files over MAX_BYTES are input errors (never a hang or
+    a memory blow-up); undecodable bytes survive as surrogates."""
+    import stat
+
+    from golayer.errors import InputError
+
+    try:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{path} is a directory, not a Dockerfile")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path} is not a regular file (a device, FIFO or socket): not a Dockerfile")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{path} is larger than {MAX_BYTES >> 20} MiB: not a Dockerfile")
+    return data.decode("utf-8", errors="surrogateescape")
+
+
 def build_model(path: str | Path, content: str | None = None, *, target: str | None = None,
                 build_args: dict[str, str] | None = None, context_dir: str | Path | None = None
                 ) -> DockerfileModel:
     path = Path(path)
     if content is None:
-        from golayer.errors import InputError
-
-        try:
-            content = path.read_bytes().decode("utf-8", errors="surrogateescape")
-        except IsADirectoryError:
-            raise InputError(f"{path} is a directory, not a Dockerfile") from None
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        content = read_dockerfile(path)
     build_args = dict(build_args or {})
     is_stdin = str(path) == "-"
     ctx = ctx_mod.load_context(None if is_stdin else path, Path(context_dir) if context_dir else None)

@@ -577,7 +577,10 @@ def runtime_base_for(dynamic: bool | None, scratch: bool = False) -> str:
 # --------------------------------------------------------------------------- toolchains
 
 _GO_PACKAGES = re.compile(r"^(golang|golang-go|golang-\d+(\.\d+)*(-go)?|go|go\d+(\.\d+)*|golang-bin)$")
-_GO_TARBALL = re.compile(r"(^|/)go\d+(\.\d+)*(rc\d+|beta\d+)?\.[a-z]+-[a-z0-9]+\.tar\.gz\b")
+_GO_TARBALL = re.compile(
+    r"(^|/)go\d+(\.\d+)*(rc\d+|beta\d+)?\.[a-z]+-[a-z0-9]+\.tar\.gz\b"
+    # Go's download hosts, also with unresolved ${GO_VERSION}/${ARCH} in the file name
+    r"|(go\.dev/dl|dl\.google\.com/go|golang\.org/dl|storage\.googleapis\.com/golang)/go[^/\s]*\.tar\.gz")
 
 
 def go_installs(ins: Instruction) -> list[str]:

@@ -101,10 +101,10 @@ def setting_sources(model: DockerfileModel, names: tuple[str, ...] | set[str]) -
             before, now = ins.go, settings_after(ins)
             for name in names:
                 new = getattr(now, name, None)
-                if new is None or new == getattr(before, name, None):
+                if new is None or now.origin.get(name) not in ("env", "arg"):
                     continue
-                if now.origin.get(name) not in ("env", "arg"):
-                    continue
+                if new == getattr(before, name, None) and before.origin.get(name) in ("env", "arg"):
+                    continue  # re-set to the value the process environment already had
                 yield SettingSource(ins, name, str(new), ins.cmd)
         elif ins.cmd == "RUN" and ins.commands:
             start = _process_env(ins)
@@ -120,8 +120,10 @@ def setting_sources(model: DockerfileModel, names: tuple[str, ...] | set[str]) -
                     val = c.env.get(name)
                     if val is None or val == start.get(name) or (name, val) in seen:
                         continue
-                    if c.go is None and name not in c.assignments:
-                        continue  # exported but no go command saw it yet: report where a go command does
+                    exported_here = c.name in ("export", "declare", "typeset", "readonly") and any(
+                        a.startswith(name + "=") for a in c.argv[1:])
+                    if c.go is None and name not in c.assignments and not exported_here:
+                        continue  # changed without a visible export: report where a go command sees it
                     seen.add((name, val))
                     yield SettingSource(ins, name, val, "inline" if name in c.assignments else "export", c)
 

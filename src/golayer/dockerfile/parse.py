@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from golayer.dockerfile.model import ParseError
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
 _PRAGMA = re.compile(r"^\s*#\s*golayer\s*:?\s+(global\s+)?(ignore|noqa)\s*[=:]\s*(.*?)\s*$", re.IGNORECASE)
 
@@ -149,6 +150,10 @@ def parse(content: str) -> Parsed:
     if "\x00" in content:
         out.errors.append(ParseError(1, "file contains NUL bytes: not a Dockerfile"))
         return out
+    # Undecodable bytes arrive as lone surrogates (surrogateescape); the Go parser segfaults on them
+    # (the process dies with SIGSEGV). Give it U+FFFD instead: one character each, so offsets hold.
+    if _SURROGATE.search(content):
+        content = _SURROGATE.sub("\ufffd", content)
     try:
         cmds = parse_string(content)
     except Exception as exc:  # GoParseError, GoIOError, ...

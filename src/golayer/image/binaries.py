@@ -333,3 +333,33 @@ def missing_for(tree: FileTree, info: BinaryInfo, facts: Any, ldconf: list[str],
                 continue
             missing.append(lib)
     return missing
+
+
+def binary_json(b: BinaryInfo) -> dict[str, Any]:
+    """The JSON entry of one binary in `golayer image --format json` (``binaries`` list): the
+    contract fields ``path``, ``go_version``, ``linkage``, ``interpreter``, ``missing`` first, then
+    the details. ``buildinfo`` is exactly what ``go version -m -json`` prints."""
+    from golayer.image.gobinary import buildinfo_json
+
+    bi = b.buildinfo
+    return {
+        "path": b.path,
+        "go_version": bi.go_version if bi else None,
+        "linkage": b.linkage,
+        "interpreter": b.interpreter,
+        "missing": list(b.missing),
+        "size": b.size,
+        "is_go": b.is_go,
+        "needed": list(b.needed),
+        "stripped": b.stripped,
+        "debug_bytes": b.debug_bytes,
+        "symtab_bytes": b.symtab_bytes,
+        "trimpath": b.trimpath,
+        "main_module": (bi.main or {}).get("Path") if bi else None,
+        "cgo_enabled": bi.setting("CGO_ENABLED") if bi else None,
+        "uses_system_roots": b.uses_system_roots,
+        "uses_load_location": b.uses_load_location,
+        "embeds_tzdata": b.embeds_tzdata,
+        "buildinfo": buildinfo_json(bi) if bi else None,
+        "error": b.error,
+    }

@@ -187,6 +187,7 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
     def build(label: str, token: str, no_cache: bool) -> BuildResult:
         rw = rewrite(variant.text, mapper, cache_token=token, goproxy=goproxy, is_go_image=mapper.is_go_image)
         ws.dockerfile.write_text(rw.text)
+        out["built_dockerfile"] = rw.text
         for n in rw.notes:
             if n not in out["notes"]:
                 out["notes"].append(n)
@@ -216,6 +217,9 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
     info = dockercli.image_inspect(tag) or {}
     out["image_size_bytes"] = int(info.get("Size", 0))
     out.update(analyse_image(tag, progress))
+    # the binary-only floor: an image holding nothing but the Go binaries
+    out["size_over_binary"] = (round(out["image_size_bytes"] / out["binary_bytes"], 3)
+                               if out.get("binary_bytes") else None)
     if smoke:
         out["smoke"] = smoke_test(tag, run_id, variant.name)
 
@@ -501,6 +505,7 @@ def write_text(doc: dict[str, Any], out: TextIO, color: bool = False) -> None:
     rows = [
         ["image size", *[_mb(v["image_size_bytes"]) for v in vs]],
         ["Go binaries", *[_mb(v.get("binary_bytes")) for v in vs]],
+        ["size / binary", *[f"{v['size_over_binary']:.2f}x" if v.get("size_over_binary") else "-" for v in vs]],
         ["cold build", *[_s(v["cold_s"]) + _spread(v["cold"]) for v in vs]],
     ]
     for scen, label in (("nochange", "rebuild: no change"), ("touch", "rebuild: touch .go"),

@@ -51,6 +51,7 @@ distribution. The message names the base golayer recommends for the binary's lin
 ## References
 - distroless images: https://github.com/GoogleContainerTools/distroless
 - Multi-stage builds: https://docs.docker.com/build/building/multi-stage/
+- Proof: `tests/lab/test_proof_layers.py::test_multi_stage_final_image_has_none_of_it`
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ sources in their own directory (`WORKDIR /src`) outside GOPATH, GOMODCACHE and G
 - https://go.dev/ref/mod#mod-commands (module-aware mode and GOPATH)
 - https://pkg.go.dev/cmd/go#hdr-GOPATH_environment_variable
 - https://docs.docker.com/reference/dockerfile/#copy
+- Proof: `tests/lab/test_proof_gopath.py::test_go_mod_at_gopath_is_ignored_with_warning`
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ NSS). Changing the runtime base instead is left to you.
 - `cgo` and `CGO_ENABLED`: https://pkg.go.dev/cmd/cgo
 - Go `net` name resolution (netgo/cgo): https://pkg.go.dev/net#hdr-Name_Resolution
 - distroless images and their libc: https://github.com/GoogleContainerTools/distroless
+- Proof: `tests/lab/test_proof_cgo.py::test_cgo_binary_without_glibc_fails_with_no_such_file`
+- Proof: `tests/lab/test_proof_cgo.py::test_cgo_disabled_binary_starts_on_scratch`
 """
 
 from __future__ import annotations

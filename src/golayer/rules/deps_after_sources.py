@@ -85,14 +85,22 @@ def is_whole_context(ins: Instruction) -> bool:
     return False
 
 
+def _matches(name: str, pattern: str) -> bool:
+    if not any(ch in pattern for ch in "*?["):
+        return name == pattern
+    if pattern[:1] not in ("g", "*", "?", "["):  # cannot match go.*: skip compiling the pattern
+        return False
+    return fnmatch.fnmatchcase(name, pattern)
+
+
 def is_mod_only(ins: Instruction) -> bool:
     if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_sources:
         return False
     names = [posixpath.basename(s.rstrip("/")) for s in ins.copy_sources]
-    if not any(fnmatch.fnmatchcase("go.mod", n) for n in names):
+    if not any(_matches("go.mod", n) for n in names):
         return False
     for n in names:
-        if not any(fnmatch.fnmatchcase(f, n) for f in MOD_FILES):
+        if not any(_matches(f, n) for f in MOD_FILES):
             return False
     return True
 

@@ -51,6 +51,8 @@ fix is unsafe).
 - `go help environment`, `go help env` (GOENV file, precedence of the process environment)
 - golayer FACTS: "`go env -w`" (measured image sizes, telemetry counters)
 - https://docs.docker.com/reference/dockerfile/#env
+- Proof: `tests/lab/test_proof_goenv.py::test_go_env_w_is_a_file_invisible_to_inspect`
+- Proof: `tests/lab/test_proof_goenv.py::test_golayer_fix_moves_it_to_env`
 """
 
 from __future__ import annotations

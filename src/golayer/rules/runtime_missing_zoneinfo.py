@@ -51,6 +51,7 @@ reasonable and golayer does not choose for you.
 ## References
 - `time.LoadLocation`: https://pkg.go.dev/time#LoadLocation
 - `time/tzdata`: https://pkg.go.dev/time/tzdata
+- Proof: `tests/lab/test_proof_cgo.py::test_static_binary_on_scratch_fails_load_location`
 """
 
 from __future__ import annotations

@@ -90,6 +90,7 @@ _TOKENS = [
     (re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), "an AWS access key id"),
     (re.compile(r"\b(npm_[A-Za-z0-9]{36})\b"), "an npm token"),
 ]
+_TOKEN_HINT = re.compile(r"gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA|npm_")  # cheap prefilter
 _USERINFO = re.compile(r"://([^/@\s:]+):(\$\([^)]*\)|\$\{[^}]*\}|[^/@\s]+)@|://(\$\([^)]*\)|\$\{[^}]*\}|[^/@\s:]{8,})@")
 _CRED_FILES = (".netrc", "_netrc", ".git-credentials")
 _KEY_FILES = ("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")
@@ -224,6 +225,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         texts = [ins.original] + [body for _, body in ins.heredocs]
         found: set[str] = set()
         for text in texts:
+            if not _TOKEN_HINT.search(text):
+                continue
             for rx, what in _TOKENS:
                 for m in rx.finditer(text):
                     tok = m.group(1)

@@ -85,6 +85,9 @@ no package manager, and (with `:nonroot`) runs as uid 65532 unless the original 
 - distroless images: https://github.com/GoogleContainerTools/distroless
 - `go help build` (`-o`), `go help install` (`GOBIN`): https://pkg.go.dev/cmd/go
 - Proof (the rewritten example builds, is ~20 MB instead of ~650 MB, and starts): `tests/lint/test_toolchain_in_final_image.py::test_rewritten_example_builds_and_starts`
+- Proof: `tests/lab/test_proof_layers.py::test_single_stage_carries_toolchain_gcc_and_gocache`
+- Proof: `tests/lab/test_proof_layers.py::test_multi_stage_final_image_has_none_of_it`
+- Proof: `tests/lab/test_proof_naive_fixed.py::test_fixed_image_still_starts`
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ use it.
 ## References
 - https://docs.docker.com/build/cache/invalidation/#build-arguments-and-environment-variables
 - https://docs.docker.com/reference/dockerfile/#impact-on-build-caching
+- Proof: `tests/lab/test_proof_cache.py::test_changed_env_or_build_arg_reruns_later_runs`
 """
 
 from __future__ import annotations

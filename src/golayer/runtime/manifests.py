@@ -605,10 +605,34 @@ def _k8s_workload(obj: dict, ctx: _Ctx) -> Workload | None:
                 ctx.note(ctx.line_of(seq, i), f"{w.ref}: skipped a {key} entry that is not a mapping")
                 continue
             w.containers.append(_k8s_container(c, ctx, init, ctx.line_of(c, "name") or ctx.line_of(seq, i)))
+    _pod_level_limits(spec, w, ctx)
     _resolve_resource_refs(w.containers, ctx)
     if not w.containers:
         ctx.note(w.line, f"{w.ref}: no containers")
     return w
+
+
+def _pod_level_limits(spec: dict, w: Workload, ctx: _Ctx) -> None:
+    """Pod-level ``spec.resources.limits`` (Kubernetes >= 1.32) bound containers that set none."""
+    limits = _map(_map(spec, "resources"), "limits")
+    if not limits:
+        return
+    for ct in w.containers:
+        if ct.memory_limit is None and "memory" in limits:
+            try:
+                ct.memory_limit = math.ceil(_quantity(limits["memory"]))
+                ct.memory_limit_text = str(limits["memory"])
+                ct.memory_limit_line = ctx.line_of(limits, "memory")
+                ct.memory_limit_source = "pod-level resources.limits.memory (shared by the pod's containers)"
+            except q.QuantityError:
+                pass
+        if ct.cpu_limit is None and "cpu" in limits:
+            try:
+                ct.cpu_limit = Fraction(math.ceil(_quantity(limits["cpu"]) * 1000), 1000)
+                ct.cpu_limit_text = str(limits["cpu"])
+                ct.cpu_limit_line = ctx.line_of(limits, "cpu")
+            except q.QuantityError:
+                pass
 
 
 def _limit_range(obj: dict) -> dict[str, tuple[str, Any, str]]:

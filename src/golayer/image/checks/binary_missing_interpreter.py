@@ -50,6 +50,8 @@ ship a base image that has the loader and libraries the binary names (a glibc ba
 - ELF `PT_INTERP`: https://refspecs.linuxfoundation.org/elf/gabi4+/ch5.dynamic.html#interpreter
 - cgo default: https://go.dev/doc/go1.20#cgo
 - `docs/go-binaries.md` (how golayer reads and resolves it)
+- Proof: `tests/lab/test_proof_cgo.py::test_image_analysis_predicts_missing_interpreter`
+- Proof: `tests/lab/test_proof_cgo.py::test_cgo_binary_without_glibc_fails_with_no_such_file`
 """
 
 from __future__ import annotations

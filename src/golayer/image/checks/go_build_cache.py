@@ -39,6 +39,7 @@ Docker 20.10's built-in BuildKit; edit-one-file rebuilds drop from 12.6-17.2 s t
 ## References
 - `go help cache`
 - https://docs.docker.com/build/cache/optimize/#use-cache-mounts
+- Proof: `tests/lab/test_proof_layers.py::test_image_analysis_attributes_within_one_percent`
 """
 
 from golayer.catalogue import Rule

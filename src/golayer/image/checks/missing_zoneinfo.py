@@ -34,6 +34,8 @@ No automatic fix. Embed `time/tzdata`, build with `-tags timetzdata`, or ship a 
 ## References
 - https://pkg.go.dev/time#LoadLocation
 - https://pkg.go.dev/time/tzdata
+- Proof: `tests/lab/test_proof_cgo.py::test_missing_zoneinfo_flagged`
+- Proof: `tests/lab/test_proof_cgo.py::test_static_binary_on_scratch_fails_load_location`
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ also the decimal reading). There is no automatic edit: which unit was meant is a
 - Go runtime, `parseByteCount` and `readGOMEMLIMIT` (src/runtime/string.go, mgcpacer.go)
 - https://pkg.go.dev/runtime/debug#SetMemoryLimit
 - https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
+- Proof: `tests/lab/test_proof_cgo.py::test_gomemlimit_kubernetes_syntax_exits_2`
+- Proof: `tests/lab/test_proof_cgo.py::test_gomemlimit_runtime_rule_agrees_with_container`
 """
 
 from __future__ import annotations
@@ -108,8 +110,9 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             fix = (f"write an integer with an optional B, KiB, MiB, GiB or TiB suffix, e.g. GOMEMLIMIT={rec}"
                    if rec else "write an integer with an optional B, KiB, MiB, GiB or TiB suffix, e.g. 768MiB")
         where = " (from the image's ENV)" if ev.source == "image" else ""
+        shown = ev.value if ev.value and not any(ch.isspace() for ch in ev.value) else f'"{ev.value}"'
         yield finding(
             RULE, w, c,
-            f"GOMEMLIMIT={ev.value!r}{where} is not Go syntax: the container crashes at start with "
+            f"GOMEMLIMIT={shown}{where} is not Go syntax: the container crashes at start with "
             f"\"fatal error: malformed GOMEMLIMIT\" (exit 2); {fix}",
             ev.line, "value", hint=fix, value=ev.value, suggestion=sugg[0] if sugg else None)

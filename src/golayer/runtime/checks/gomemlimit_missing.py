@@ -1,7 +1,8 @@
 """A Go container with a memory limit and no `GOMEMLIMIT`.
 
 ## What it finds
-A Go container whose memory is limited (`resources.limits.memory`, a namespace `LimitRange` default,
+A Go container whose memory is limited (`resources.limits.memory`, pod-level `spec.resources.limits`,
+a namespace `LimitRange` default in the same input,
 compose `mem_limit` or `deploy.resources.limits.memory`) but whose environment sets no `GOMEMLIMIT`
 (or sets it to `off`), and whose binary does not link `github.com/KimMachineGun/automemlimit`
 (known only when the image is analysed with `--image NAME=REF`).
@@ -66,7 +67,8 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
         rec = recommended(model, c)
         if rec is None:
             continue
-        what = "GOMEMLIMIT=off" if ev is not None else "no GOMEMLIMIT"
+        what = ("GOMEMLIMIT=off" if ev.value == "off" else 'an empty GOMEMLIMIT (no limit)') if ev is not None \
+            else "no GOMEMLIMIT"
         extra = ""
         if ev is None and c.env_unknown:
             extra = f" (unless {', '.join(c.env_unknown)} provides it: golayer cannot see that)"

@@ -1,7 +1,7 @@
 """A Go container with no memory limit.
 
 ## What it finds
-A Go container with no memory limit: no `resources.limits.memory` (and no `LimitRange` default in
+A Go container with no memory limit: no `resources.limits.memory` (and no pod-level limit or `LimitRange` default in
 the same input), no compose `mem_limit` / `deploy.resources.limits.memory` (or `-1`/`0`, which
 mean unlimited). Containers that set a numeric `GOMEMLIMIT` are reported by
 `gomemlimit-without-limit` instead.

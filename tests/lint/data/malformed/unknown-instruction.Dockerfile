@@ -1,0 +1,3 @@
+FROM golang:1.22
+FROBNICATE all the things
+RUN go build ./...
