@@ -284,8 +284,8 @@ def search_dirs(info: BinaryInfo, facts: Any, ldconf: list[str], env: dict[str, 
         if machine == 21 and getattr(facts, "big_endian", False):
             triplet = "powerpc64-linux-gnu"
         dirs += ldconf
-        if triplet:
-            dirs += [f"/lib/{triplet}", f"/usr/lib/{triplet}"]
+        for t in triplet.split(":") if triplet else ():
+            dirs += [f"/lib/{t}", f"/usr/lib/{t}"]
         if bits == 64:
             dirs += ["/lib64", "/usr/lib64"]
         dirs += ["/lib", "/usr/lib"]
