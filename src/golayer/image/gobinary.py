@@ -565,7 +565,9 @@ def _find_pclntab(elf: Elf) -> tuple[int, int] | None:
         sec = elf.section(name)
         if sec is not None and sec.type != SHT_NOBITS and sec.offset < elf.size:
             return sec.offset, min(elf.size, sec.offset + sec.size)
-    # No section: look for a plausible header in the read-only loaded segments.
+    if elf.sections and not elf.problems:
+        return None  # intact section headers without a pcln table: not a Go program
+    # No (readable) sections: look for a plausible header in the loaded segments, read-only first.
     loads = sorted(elf.segments_of(PT_LOAD), key=lambda p: bool(p.flags & PF_W))
     order = "little" if elf.bo == "<" else "big"
     for p in loads:
