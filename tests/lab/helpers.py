@@ -44,6 +44,11 @@ class LabBuilder:
         self.bases = bases
         self.tags: list[str] = []
         self.mapper = BaseMapper({})
+        # tags unique to this session: test runs in other checkouts may share the daemon
+        self.token = uuid.uuid4().hex[:8]
+
+    def tag(self, name: str) -> str:
+        return f"golayer-test-lab-{name}:{self.token}"
 
     def context(self, files: dict[str, str]) -> Path:
         ctx = self.root / uuid.uuid4().hex[:8]
@@ -57,11 +62,11 @@ class LabBuilder:
     def build(self, dockerfile: str, ctx: Path, name: str, *, builder: str = "buildkit", target: str | None = None,
               build_args: dict[str, str] | None = None, no_cache: bool = False, network_host: bool = False,
               map_bases: bool = True, check: bool = True) -> BuildResult:
-        """Build ``dockerfile`` (text; official bases mapped to the stand-ins) as golayer-test-lab-NAME."""
+        """Build ``dockerfile`` (text; official bases mapped to the stand-ins) as ``self.tag(name)``."""
         text = rewrite(dockerfile, self.mapper).text if map_bases else dockerfile
         df = ctx.parent / f"{ctx.name}-{name}.Dockerfile"
         df.write_text(text)
-        tag = f"golayer-test-lab-{name}:latest"
+        tag = self.tag(name)
         res = docker_build(ctx, df, tag, builder=builder, target=target, build_args=build_args, no_cache=no_cache,
                            network_host=network_host)
         if tag not in self.tags:

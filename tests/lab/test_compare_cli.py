@@ -54,7 +54,8 @@ def test_compare_json_html_and_smoke(cli, lab_bases, tmp_path):
     assert ok["image_size_bytes"] > 50e6 and broken["image_size_bytes"] < 1000
     assert any("golayer-lab/debian:bookworm" in n for n in doc["notes"])  # the stand-in is named
     assert any("noisy" in n for n in doc["notes"])
-    assert "<html" in html.read_text() and "ok.Dockerfile" in html.read_text()
+    page = html.read_text()
+    assert "<html" in page and "ok.Dockerfile" in page and "Layer sizes by category" in page and "<svg" in page
     # the user's context is untouched
     assert (ctx / "main.go").read_text() == "package main\n\nfunc main() {}\n"
     assert (ctx / "go.mod").read_text() == "module example.com/x\n\ngo 1.22\n"

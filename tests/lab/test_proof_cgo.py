@@ -41,7 +41,7 @@ def cgo_images(lab):
     out = {}
     for t in TARGETS:
         lab.build(DOCKERFILE, ctx, f"cgo-{t}", target=t)
-        out[t] = f"golayer-test-lab-cgo-{t}:latest"
+        out[t] = lab.tag(f"cgo-{t}")
     return out
 
 

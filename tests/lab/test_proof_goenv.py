@@ -17,7 +17,7 @@ RUN go env -w GOPROXY=https://goproxy.example.test,direct GOFLAGS=-mod=readonly
 def test_go_env_w_is_a_file_invisible_to_inspect(lab):
     ctx = lab.context({})
     lab.build(DOCKERFILE, ctx, "goenv-w")
-    tag = "golayer-test-lab-goenv-w:latest"
+    tag = lab.tag("goenv-w")
     cp = lab.run(tag, "-c", "go env GOENV; cat $(go env GOENV); wc -c < $(go env GOENV); go env GOPROXY",
                  entrypoint="/bin/sh")
     out = cp.stdout.splitlines()
@@ -37,7 +37,7 @@ def test_golayer_fix_moves_it_to_env(lab, cli, tmp_path):
     assert "go env -w" not in fixed and "ENV " in fixed, (res.out, res.err, fixed)
     ctx = lab.context({})
     lab.build(fixed, ctx, "goenv-fixed")
-    tag = "golayer-test-lab-goenv-fixed:latest"
+    tag = lab.tag("goenv-fixed")
     env = env_of(lab.inspect(tag))
     assert env.get("GOPROXY") == "https://goproxy.example.test,direct"
     assert env.get("GOFLAGS") == "-mod=readonly"

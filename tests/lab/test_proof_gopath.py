@@ -24,7 +24,7 @@ def test_go_mod_at_gopath_is_ignored_with_warning(lab, goproxy_server, cli, tmp_
     ctx = lab.context({n: (app / n).read_text() for n in ("go.mod", "go.sum", "main.go")})
     df = DOCKERFILE.format(proxy=srv.url)
     lab.build(df, ctx, "gopath-overlap", network_host=True)
-    tag = "golayer-test-lab-gopath-overlap:latest"
+    tag = lab.tag("gopath-overlap")
     cp = lab.run(tag, "-c", "cat /download.log /build.log; ls -d /workspace/pkg/mod/lab.golayer.test/dep00@v1.0.0",
                  entrypoint="/bin/sh")
     assert cp.returncode == 0, cp.stderr

@@ -31,7 +31,7 @@ def single_and_multi(lab, tmp_path_factory):
     # CGO off in the final binary is not what this proves; the runtime base only needs to hold the binary
     res = lab.build(multi, ctx, "multi-stage")
     assert all(s.cached for s in res.steps if "go build" in s.name), "the build stage must come from the cache"
-    return "golayer-test-lab-single-stage:latest", "golayer-test-lab-multi-stage:latest"
+    return lab.tag("single-stage"), lab.tag("multi-stage")
 
 
 def test_single_stage_carries_toolchain_gcc_and_gocache(lab, single_and_multi):

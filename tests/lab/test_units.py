@@ -150,3 +150,12 @@ def test_lab_compare_usage_errors(cli, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     res = cli(["lab", "compare", str(tmp_path / "Dockerfile"), "--base-map", "golang"])
     assert res.code == 2 and "OFFICIAL=LOCAL" in res.err
+
+
+def test_step_names_hide_the_injected_cache_ids():
+    from golayer.lab.compare import clean_step
+
+    rw = rewrite(DF, lambda r: None, cache_token="golayer-lab-0a1b2c3d-fixed-0")
+    run = next(ln for ln in rw.text.splitlines() if "--mount" in ln)
+    assert "golayer-lab-" in run
+    assert clean_step(rw.text) == rewrite(DF, lambda r: None).text

@@ -156,12 +156,17 @@ def docker_build(context: Path, dockerfile: Path, tag: str, *, builder: str = "b
         raise InputError("no docker client found", hint=dockercli.START_HINT) from None
     assert proc.stdout is not None
     deadline = t0 + timeout
-    for line in proc.stdout:
-        timed.append((time.monotonic() - t0, line.rstrip("\n")))
-        if time.monotonic() > deadline:
-            proc.kill()
-            break
-    rc = proc.wait()
+    try:
+        for line in proc.stdout:
+            timed.append((time.monotonic() - t0, line.rstrip("\n")))
+            if time.monotonic() > deadline:
+                proc.kill()
+                break
+        rc = proc.wait()
+    except BaseException:  # interrupted: do not leave the build running behind us
+        proc.kill()
+        proc.wait()
+        raise
     seconds = time.monotonic() - t0
     lines = [ln for _, ln in timed]
     if builder == "buildkit":

@@ -192,8 +192,8 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
             if n not in out["notes"]:
                 out["notes"].append(n)
         progress(f"[{variant.name}] {label} build ({builder})")
-        res = docker_build(ws.ctx, ws.dockerfile, tag, builder=builder, no_cache=no_cache,
-                           network_host=goproxy is not None)
+        res = _clean_result(docker_build(ws.ctx, ws.dockerfile, tag, builder=builder, no_cache=no_cache,
+                                         network_host=goproxy is not None))
         if not res.ok:
             raise InputError(f"variant {variant.name}: {label} build failed\n{res.error}",
                              hint=f"the Dockerfile built was {variant.dockerfile}")
@@ -239,12 +239,14 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
                 if not ws.go_file:
                     break
                 with ws.go_file.open("a") as fh:
-                    fh.write(f"\n// golayer lab edit {run_id} {r}\n")
+                    fh.write(f"\n// golayer lab edit {run_id} {_slug(variant.name)} {r}\n")
             elif scen == "gomod":
                 if not ws.go_mod:
                     break
                 with ws.go_mod.open("a") as fh:
-                    fh.write(f"\n// edit {r}\n")
+                    # unique per run and variant: a cache entry from an earlier run or from the
+                    # other variant must not answer for this edit
+                    fh.write(f"\n// edit {run_id} {_slug(variant.name)} {r}\n")
             last = build(f"rebuild after {scen}" + (f" #{r + 1}" if repeat > 1 else ""), token, False)
             times.append(last.seconds)
         rebuild[scen] = _stats(times)["median"]
@@ -264,6 +266,25 @@ def measure_variant(variant: Variant, context: Path, tmp: Path, *, builder: str,
 def _steps_json(res: BuildResult) -> list[dict[str, Any]]:
     return [{"step": s.label, "cached": s.cached, "seconds": s.seconds} for s in res.steps
             if not s.name.upper().startswith("FROM ")]
+
+
+_LAB_ID = re.compile(r"(,?)id=golayer-lab-[0-9a-f]{8}-[a-z0-9-]*?-\d+-([^,\s]*)")
+
+
+def clean_step(text: str) -> str:
+    """A step as the user wrote it: without the cache-mount ids the lab injected."""
+    def rep(m: re.Match) -> str:
+        orig = m.group(2)
+        # an appended id repeats the target (",id=<token>-/root/.cache/go-build"): drop it
+        return "" if orig.startswith("/") and m.group(1) else f"{m.group(1)}id={orig}"
+
+    return _LAB_ID.sub(rep, text)
+
+
+def _clean_result(res: BuildResult) -> BuildResult:
+    for st in res.steps:
+        st.name = clean_step(st.name)
+    return res
 
 
 # --------------------------------------------------------------------------- image facts

@@ -38,7 +38,7 @@ def run(args: Sequence[str], *, input: bytes | None = None, env: dict[str, str] 
     if env:
         full_env.update(env)
     try:
-        cp = subprocess.run([docker_path(), *args], input=input if not text or input is None else input,
+        cp = subprocess.run([docker_path(), *args], input=input,
                             capture_output=True, env=full_env, timeout=timeout, text=text, cwd=cwd)
     except FileNotFoundError:
         raise InputError("no docker client found", hint="install docker (Debian: apt-get install docker.io); "
