@@ -6,8 +6,8 @@ Generates
   (a) a ~250 MB image in 5 layers (~19.6k tar entries: an OS-like base, a toolchain-like tree, a
       build-cache-like tree, a 40 MB binary, a small top layer with deletions and overwrites);
   (b) 50,000 files in 500 directories plus a layer with 1,000 deletions;
-and times ``golayer image ARCHIVE -f json`` (default settings: every layer's sha256 verified,
-and with ``--no-verify``) and ``dive --ci --source docker-archive ARCHIVE`` on each, reporting
+and times ``golayer image ARCHIVE -f json`` (default settings, and with ``--verify``: every
+layer's sha256 checked) and ``dive --ci --source docker-archive ARCHIVE`` on each, reporting
 median wall time and peak RSS (``wait4`` rusage of each child) and the ratios. Also checks that
 golayer's ``dive_efficiency``/``dive_wasted_bytes`` equal dive's own numbers (``dive -j``).
 """
@@ -215,7 +215,7 @@ def bench(name: str, archive: Path, runs: int, dive_runs: int, work: Path) -> di
         while fh.read(1 << 24):
             pass
     rows = {}
-    for label, cmd, n in (("golayer", gl, runs), ("golayer --no-verify", gl + ["--no-verify"], runs)):
+    for label, cmd, n in (("golayer", gl, runs), ("golayer --verify", gl + ["--verify"], runs)):
         m = [measure(cmd, env) for _ in range(n)]
         rows[label] = (statistics.median(x[0] for x in m), max(x[1] for x in m), statistics.median(x[2] for x in m))
     if dive:
@@ -268,7 +268,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dive-runs-a", type=int, default=5)
     ap.add_argument("--dive-runs-b", type=int, default=1, help="dive takes ~90 s on (b)")
-    ap.add_argument("--only", choices=["a", "b", "scaling"], default=None)
+    ap.add_argument("--only", choices=["a", "b", "scaling", "none"], default=None)
+    ap.add_argument("--archive", action="append", default=[],
+                    help="also compare on this existing docker-archive (e.g. a real `docker save`)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="golayer-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -277,9 +279,11 @@ def main() -> None:
         results.append(bench("(a) 250 MB, 5 layers", gen_a(work), args.runs, args.dive_runs_a, work))
     if args.only in (None, "b"):
         results.append(bench("(b) 50k files, 1k deletions", gen_b(work), args.runs, args.dive_runs_b, work))
+    for extra in args.archive:
+        results.append(bench(Path(extra).name, Path(extra), args.runs, args.dive_runs_a, work))
     if results:
         print(report(results))
-    if args.only in (None, "scaling"):
+    if args.only in (None, "scaling") and not (args.archive and args.only):
         print("\n" + scaling(work, [12_500, 25_000, 50_000, 100_000, 200_000], args.runs))
     print(f"\n(archives in {work}; machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]})")
 

@@ -149,3 +149,28 @@ def test_binary_json_contract_fields(go):
     assert j["missing"] == ["/lib64/ld-linux-x86-64.so.2", "libc.so.6"]
     assert j["buildinfo"] == gobuild.go_version_json(gobuild.build("cgo-dynamic"))
     json.dumps(j)
+
+
+def test_a_file_that_cannot_be_read_does_not_stop_the_others(go):
+    from golayer.errors import InputError
+
+    class Flaky(FakeTree):
+        def read(self, entry, limit=None):
+            if entry.path == "/bad" and limit is None:
+                raise InputError("truncated layer blob")
+            return super().read(entry, limit)
+
+    data = gobin("static")
+    t = Flaky().file("/bad", data).file("/good", data).hardlink("/dangling", "/nothing")
+    out = find_binaries(t, config(["/good"]))
+    by = {b.path: b for b in out}
+    assert by["/good"].error is None and by["/good"].buildinfo is not None
+    assert "could not read" in by["/bad"].error and "truncated layer blob" in by["/bad"].error
+    assert "/dangling" not in by
+
+
+def test_interpreter_behind_a_symlink_loop_is_missing_not_a_hang(go):
+    t = FakeTree().symlink("/lib64", "/lib64/x/..").file("/app", gobin("cgo-dynamic"))
+    t.symlink("/a", "/b").symlink("/b", "/a").symlink("/lib/x86_64-linux-gnu", "/a")
+    [b] = analyse(t).binaries
+    assert b.missing == ["/lib64/ld-linux-x86-64.so.2", "libc.so.6"]

@@ -190,3 +190,12 @@ def test_progress_on_stderr_only_when_asked(tmp_path, cli):
     assert "layer 1/1" in r.err and "done in" in r.err
     r = cli(["image", str(p)])
     assert r.err == ""
+
+
+def test_bad_gate_values_fail_before_reading_the_image(tmp_path, cli):
+    r = cli(["image", str(tmp_path / "missing.tar"), "--max-wasted", "5x"])
+    assert r.code == 2 and "max-wasted" in r.err and "no such file" not in r.err
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[tool.golayer.image]\nmax-sise = "1MB"\n')
+    r = cli(["image", str(tmp_path / "missing.tar"), "--config", str(cfg)])
+    assert r.code == 2 and "unknown setting(s): max-sise" in r.err

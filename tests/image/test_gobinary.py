@@ -198,3 +198,9 @@ def test_go_toolchain_binaries_match_go_version_m(go):
         info = inspect(p.read_bytes(), str(p))
         assert info.error is None
         assert buildinfo_json(info.buildinfo) == gobuild.go_version_json(p), p
+
+
+def test_embedded_tzdata_costs_about_412_kb(go):
+    """The size quoted in missing-zoneinfo's docs."""
+    delta = built(go, "tzdata").stat().st_size - built(go, "tz").stat().st_size
+    assert 380_000 < delta < 450_000, delta

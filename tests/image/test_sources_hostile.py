@@ -80,8 +80,20 @@ def test_diff_id_mismatch(tmp_path, where):
     else:
         desc, blobs = oci_image([Layer().file("x", 3)], diff_ids=[wrong])
         ref = "oci:" + str(write_oci(tmp_path, [desc], blobs))
-    with pytest.raises(InputError, match="diff_id mismatch"):
-        analyse(ref)
+    if where == "docker":  # plain local layers are hashed only on request (--verify)
+        assert analyse(ref).total_bytes == 3
+        with pytest.raises(InputError, match="diff_id mismatch"):
+            analyse(ref, verify=True)
+    else:  # streamed layers are always hashed
+        with pytest.raises(InputError, match="diff_id mismatch"):
+            analyse(ref)
+        assert analyse(ref, verify=False).total_bytes == 3
+
+
+def test_verify_flag_on_the_command_line(tmp_path, cli):
+    ref = str(docker_archive(tmp_path / "a.tar", [Layer().file("x", 3)], diff_ids=["sha256:" + "1" * 64]))
+    r = cli(["image", ref, "--verify"])
+    assert r.code == 2 and "diff_id mismatch" in r.err and "sha256:1111" in r.err
 
 
 def test_not_an_image_and_missing_file(tmp_path):

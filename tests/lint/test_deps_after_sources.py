@@ -102,3 +102,24 @@ def test_no_fix_with_local_replace_or_missing_gomod(tmp_path):
     """
     fs = of_rule(lint(tmp_path, text, files={"go.mod": "module x\nreplace example.com/y => ./y\n"}), R)
     assert len(fs) == 1 and fs[0].fix is None
+
+
+def test_fix_is_unsafe_when_the_download_depends_on_what_comes_between(tmp_path):
+    def fix_of(text):
+        return of_rule(lint(tmp_path, text, files=CTX), R)[0].fix
+
+    base = """
+        FROM golang:1.22 AS build
+        COPY . .
+        {between}
+        RUN {inline}go build -o /app .
+        FROM scratch
+        COPY --from=build /app /app
+    """
+    assert str(fix_of(base.format(between="LABEL x=y", inline="")).applicability) == "safe"
+    assert str(fix_of(base.format(between="ENV VERSION=1 GOPROXY=https://proxy.golang.org,direct",
+                                  inline="")).applicability) == "safe"  # same effective settings
+    for between, inline in [("ENV GOPRIVATE=example.com/*", ""), ("RUN apk add git", ""),
+                            ("USER 1000", ""), ("ARG HTTPS_PROXY=http://proxy:3128", ""),
+                            ("LABEL x=y", "GOFLAGS=-mod=mod ")]:
+        assert str(fix_of(base.format(between=between, inline=inline)).applicability) == "unsafe", between

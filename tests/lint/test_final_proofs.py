@@ -42,7 +42,7 @@ def static_app(tmp_path_factory, go):
     (d / "main.go").write_text(PROGRAM)
     (d / "go.mod").write_text("module proof\n\ngo 1.22\n")
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-trimpath", "GOTOOLCHAIN": "local",
-           "GOPROXY": "off", "GOCACHE": str(tmp_path_factory.mktemp("gocache"))}
+           "GOPROXY": "off", "GOCACHE": os.environ["GOLAYER_TEST_GOCACHE"]}
     r = subprocess.run([go, "build", "-ldflags=-s -w", "-o", str(d / "app"), "."], cwd=d, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr

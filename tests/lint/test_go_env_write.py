@@ -103,3 +103,12 @@ def test_pragma_suppresses_on_next_instruction_only(tmp_path):
         RUN go env -w GOFLAGS=-trimpath
     """)
     assert [(f.rule, f.line) for f in of_rule(fs, R)] == [(R, 4)]
+
+
+def test_fix_is_unsafe_when_scripts_before_and_after_may_run_go(tmp_path):
+    fs = of_rule(lint(tmp_path, """
+        FROM golang:1.22
+        RUN make deps && go env -w GOFLAGS=-mod=mod && make build
+        RUN apk add git && go env -w GOPRIVATE=x.io && make build
+    """), R)
+    assert [str(f.fix.applicability) for f in fs] == ["unsafe", "safe"]

@@ -57,3 +57,21 @@ def test_not_caught_final_stage_unneeded_stage_vendor_and_covered(tmp_path):
         RUN go build -o /c .
     """)
     assert R not in rules_of(fs)
+
+
+def test_fix_is_unsafe_when_the_cache_directories_are_used_later(tmp_path):
+    fs = of_rule(lint(tmp_path, """
+        FROM golang:1.22 AS deps
+        COPY go.mod go.sum ./
+        RUN go mod download
+        FROM golang:1.22 AS build
+        COPY --from=deps /go/pkg /go/pkg
+        COPY . .
+        RUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .
+        FROM scratch
+        COPY --from=build /app /app
+    """), R)
+    assert [(f.line, f.stage, str(f.fix.applicability)) for f in fs] == [
+        (3, "deps", "unsafe"), (7, "build", "unsafe")]
+    assert "line 5 copies /go/pkg from stage deps" in fs[0].fix.description
+    assert "line 5 copies into /go/pkg, which the mount would hide" in fs[1].fix.description

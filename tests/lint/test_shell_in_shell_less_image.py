@@ -47,7 +47,7 @@ def test_exec_form_and_shell_bases_pass(tmp_path):
         CMD ["--port", "8080"]
         HEALTHCHECK CMD ["/app", "health"]
     """) == []
-    for base in ("alpine:3.20", "debian:bookworm", "gcr.io/distroless/static-debian12:debug"):
+    for base in ("alpine:3.20", "debian:bookworm"):
         assert found(tmp_path, f"""
             FROM {base}
             COPY app /app
@@ -166,3 +166,34 @@ def test_no_fix_for_variables_or_multiline(tmp_path):
             --port 80
     """)
     assert len(fs) == 1 and fs[0].fix is None
+
+
+def test_copying_the_binary_into_a_bin_directory_is_not_a_shell(tmp_path):
+    fs = found(tmp_path, BUILD + """
+    FROM gcr.io/distroless/static-debian12:nonroot
+    COPY --from=build /out/app /usr/bin/
+    COPY --from=build /out/app /bin/app
+    CMD app
+    """)
+    assert len(fs) == 1
+    assert found(tmp_path, """
+        FROM scratch
+        COPY --from=busybox:1.36-musl /bin /bin
+        CMD app
+    """) == []
+
+
+def test_distroless_debug_has_no_bin_sh(tmp_path):
+    fs = found(tmp_path, """
+        FROM gcr.io/distroless/base-debian12:debug
+        RUN mkdir /opt/x
+        CMD /app
+    """)
+    assert [f.line for f in fs] == [2, 3]
+    assert "/busybox/sh" in fs[0].hint
+    # with SHELL pointing at busybox the shell form works
+    assert found(tmp_path, """
+        FROM gcr.io/distroless/base-debian12:debug
+        SHELL ["/busybox/sh", "-c"]
+        RUN mkdir /opt/x
+    """) == []

@@ -342,3 +342,37 @@ def test_configured_libc_less_base_turns_default_cgo_off(tmp_path):
     (tmp_path / "Dockerfile").write_text(df2)
     rw = rule_mod.rewrite(build_model(tmp_path / "Dockerfile"), runtime_base="scratch")
     assert rw.fix is None and "explicitly" in rw.reason
+
+
+def test_rewrite_carries_labels_args_healthcheck_and_drops_build_env(tmp_path):
+    df = """\
+FROM golang:1.22
+ARG VERSION=dev
+ENV CGO_ENABLED=0 GOFLAGS=-trimpath GOMEMLIMIT=512MiB APP_MODE=prod
+LABEL org.opencontainers.image.version=$VERSION
+WORKDIR /src
+COPY . .
+RUN go build -o /usr/local/bin/svc .
+HEALTHCHECK --interval=5s CMD ["svc", "health"]
+STOPSIGNAL SIGINT
+ENTRYPOINT ["svc"]
+CMD ["serve"]
+"""
+    new = fixed_text(tmp_path, df, RULE)
+    assert new[new.index("\n# runtime"):] == (
+        "\n# runtime stage added by golayer (toolchain-in-final-image)\n"
+        "FROM gcr.io/distroless/static-debian12:nonroot\n"
+        "ARG VERSION=dev\n"
+        "ENV GOMEMLIMIT=512MiB APP_MODE=prod\n"
+        "WORKDIR /src\n"
+        "COPY --from=build /usr/local/bin/svc /usr/local/bin/svc\n"
+        "LABEL org.opencontainers.image.version=$VERSION\n"
+        "STOPSIGNAL SIGINT\n"
+        'HEALTHCHECK --interval=5s CMD ["/usr/local/bin/svc", "health"]\n'
+        'ENTRYPOINT ["/usr/local/bin/svc"]\n'
+        'CMD ["serve"]\n'
+    )
+    shell_hc = df.replace('HEALTHCHECK --interval=5s CMD ["svc", "health"]', "HEALTHCHECK CMD curl -f localhost || exit 1")
+    fs = of_rule(lint(tmp_path, shell_hc), RULE)
+    assert "left out HEALTHCHECK" in fs[0].fix.description
+    assert "HEALTHCHECK" not in apply_edits(shell_hc, fs[0].fix.edits).split("# runtime stage")[1]

@@ -116,3 +116,12 @@ RUN apt-get update && apt-get install -y systemd
 FROM scratch
 COPY --from=rootfs / /
 """) == []
+
+
+def test_relative_sources_start_at_the_stage_root(tmp_path):
+    fs = found(tmp_path, BUILD + """
+FROM debian:bookworm
+COPY --from=build go/pkg /x
+COPY --from=build ./ /y
+""")
+    assert [f.line for f in fs] == [7, 8]

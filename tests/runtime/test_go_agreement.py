@@ -42,10 +42,10 @@ def probe(go: str, request) -> str:
         src = cache / "main.go"
         src.write_text(PROGRAM)
         env = dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN="local", GOTELEMETRY="off", GOFLAGS="",
-                   GO111MODULE="on", GOWORK="off")
+                   GO111MODULE="on", GOWORK="off", GOCACHE=os.environ["GOLAYER_TEST_GOCACHE"])
         tmp = cache / f"probe-{version}.tmp"
         r = subprocess.run([go, "build", "-o", str(tmp), str(src)], capture_output=True, text=True, env=env,
-                           cwd=cache, timeout=300)
+                           cwd=cache, timeout=900)
         assert r.returncode == 0, r.stderr
         tmp.replace(exe)
     return str(exe)

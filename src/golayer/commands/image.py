@@ -61,6 +61,31 @@ def _gates(ana: Any, gates: dict[str, Any]) -> list:
     return out
 
 
+def _validate(gates: dict[str, Any], settings: dict[str, Any]) -> None:
+    from golayer.errors import UsageError
+    from golayer.image.categories import CATEGORIES
+    from golayer.image.units import parse_fraction, parse_size, parse_size_or_percent
+
+    if gates.get("max-size") not in (None, ""):
+        parse_size(gates["max-size"], "max-size")
+    if gates.get("max-wasted") not in (None, ""):
+        parse_size_or_percent(gates["max-wasted"], "max-wasted")
+    for key in ("min-efficiency", "min-dive-efficiency"):
+        if gates.get(key) not in (None, ""):
+            parse_fraction(gates[key], key)
+    if settings.get("wasted-threshold") is not None:
+        parse_size(settings["wasted-threshold"], "wasted-threshold")
+    forbid = gates.get("forbid-category") or []
+    for name in [forbid] if isinstance(forbid, str) else forbid:
+        for n in [x.strip() for x in str(name).split(",") if x.strip()]:
+            if n not in CATEGORIES:
+                raise UsageError(f"forbid-category: unknown category {n!r}; use one of {', '.join(CATEGORIES)}")
+    unknown = set(settings) - set(GATE_KEYS) - {"wasted-threshold", "verify", "platform"}
+    if unknown:
+        raise UsageError(f"[tool.golayer.image]: unknown setting(s): {', '.join(sorted(unknown))}",
+                         hint=f"known: {', '.join(GATE_KEYS + ('wasted-threshold', 'verify', 'platform'))}")
+
+
 def data_of(ana: Any) -> dict[str, Any]:
     """The JSON contract (docs/image.md)."""
     from golayer.image.checks._util import created_by
@@ -164,17 +189,18 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 
     settings = dict(cfg.section("image"))
     platform = platform or settings.get("platform")
-    if verify is None:
-        verify = bool(settings.get("verify", True))
+    if verify is None and "verify" in settings:
+        verify = bool(settings["verify"])
+    merged = {k: settings.get(k) for k in GATE_KEYS}
+    for k, v in (gates or {}).items():
+        if v not in (None, (), []):
+            merged[k] = v
+    _validate(merged, settings)  # bad gate values fail before a long analysis, not after
     prog = stderr_progress(force=bool(progress)) if progress is not False else None
     ana = analyse(ref, platform=platform, progress=prog, verify=verify)
     if prog:
         prog(f"done in {ana.seconds:.2f}s")
     ana.settings = settings  # type: ignore[attr-defined]
-    merged = {k: settings.get(k) for k in GATE_KEYS}
-    for k, v in (gates or {}).items():
-        if v not in (None, (), []):
-            merged[k] = v
     ana.gate_findings = _gates(ana, merged)  # type: ignore[attr-defined]
     findings = []
     for rule in catalogue.rules("image"):
@@ -201,7 +227,8 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 @click.option("--forbid-category", multiple=True, metavar="NAME", help="Gate: fail when this category is present (repeatable).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr [default: when stderr is a terminal].")
 @click.option("--verify/--no-verify", default=None,
-              help="Check every layer's sha256 against its diff_id [default: on; off reads only tar headers of plain layers].")
+              help="Check the sha256 of every layer against its diff_id, also of uncompressed layers in local"
+                   " files (read header by header by default) [default: only layers that are streamed anyway].")
 @report_options
 def image(ref: str, platform: str | None, html: str | None, max_size: str | None, max_wasted: str | None,
           min_efficiency: str | None, min_dive_efficiency: str | None, forbid_category: tuple[str, ...],

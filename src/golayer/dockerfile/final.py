@@ -89,8 +89,11 @@ def _copies_a_shell(stage: Stage, before: Instruction | None) -> bool:
         if ins.cmd in ("COPY", "ADD"):
             dest = (ins.copy_dest or "").rstrip("/")
             srcs = [s.rstrip("/") for s in ins.copy_sources]
-            if dest in ("/bin/sh", "/bin", "/busybox", "/usr/bin") or any(
-                s.endswith(("/sh", "/busybox", "/bash")) or s in ("/bin", "") for s in srcs
+            # a shell binary, a whole bin directory of another image, or anything written to /bin/sh
+            if dest in ("/bin/sh", "/busybox") or any(
+                s.rsplit("/", 1)[-1] in ("sh", "busybox", "bash", "dash", "ash")
+                or s in ("/bin", "/usr/bin", "/busybox", "")
+                for s in srcs
             ):
                 return True
     return False
@@ -109,7 +112,16 @@ def has_shell(stage: Stage, before: Instruction | None = None) -> bool | None:
         return False
     if not base.known:
         return None
+    if base.family == "distroless":
+        # no distroless variant has /bin/sh: the :debug shell is /busybox/sh (distroless#419)
+        return False
     return base.has_shell
+
+
+def busybox_debug_shell(stage: Stage) -> bool:
+    """A distroless :debug base: a shell exists, but at /busybox/sh, not /bin/sh."""
+    base = root_base(stage)
+    return base.known and base.family == "distroless" and "debug" in base.ref.rsplit(":", 1)[-1]
 
 
 def shell_kind(stage: Stage) -> str | None:

@@ -85,7 +85,27 @@ def _process_env(ins: Instruction) -> dict[str, str]:
     return env
 
 
+# every Go variable a rule asks about; sources are computed once per model for all of them
+TRACKED = ("GOFLAGS", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GONOSUMCHECK", "GOPRIVATE", "GONOPROXY", "GOINSECURE",
+           "GOTOOLCHAIN", "GO111MODULE", "CGO_ENABLED", "GOOS", "GOARCH", "GOPATH", "GOMODCACHE", "GOCACHE")
+
+
 def setting_sources(model: DockerfileModel, names: tuple[str, ...] | set[str]) -> Iterator[SettingSource]:
+    """Every place that gives one of ``names`` a (new) value, in file order (see :func:`_sources`)."""
+    want = set(names)
+    if not want <= set(TRACKED):
+        yield from _sources(model, want)
+        return
+    cached = model.__dict__.get("_gofacts_sources")
+    if cached is None:
+        cached = list(_sources(model, TRACKED))
+        model.__dict__["_gofacts_sources"] = cached
+    for src in cached:
+        if src.name in want:
+            yield src
+
+
+def _sources(model: DockerfileModel, names: tuple[str, ...] | set[str]) -> Iterator[SettingSource]:
     """Every place that gives one of ``names`` a (new) value, in file order.
 
     ENV/ARG: the value the go command sees changes across the instruction and its origin is the

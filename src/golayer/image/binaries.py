@@ -27,10 +27,14 @@ import posixpath
 import re
 from typing import Any, Iterable
 
+from golayer.errors import GolayerError
 from golayer.image.gobinary import MACHINES, go_note, inspect_elf
 from golayer.image.model import BinaryInfo, Entry, FileTree
 
 ELF_MAGIC = b"\x7fELF"
+# what a FileTree read may raise for one bad member (truncated blob, dangling hardlink, ...):
+# that file is skipped, the others are still inspected
+_READ_ERRORS = (OSError, ValueError, EOFError, GolayerError)
 HEAD_BYTES = 16 * 1024
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SKIP_CATEGORIES = frozenset({"go-toolchain", "go-build-cache", "go-module-cache", "c-toolchain"})
@@ -91,7 +95,7 @@ def entrypoint_path(tree: FileTree, config: dict[str, Any] | None) -> tuple[str 
 def _resolve_file(tree: FileTree, path: str) -> Entry | None:
     try:
         e = tree.resolve(path)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, RecursionError, GolayerError):
         return None
     if e is None or e.type not in ("file", "hardlink"):
         return None
@@ -138,7 +142,7 @@ def find_binaries(
             if tree.read(e, 4) != ELF_MAGIC:
                 continue
             head = tree.read(e, HEAD_BYTES)
-        except (OSError, ValueError):
+        except _READ_ERRORS:
             continue
         key = e.linkname if e.type == "hardlink" and e.linkname else e.path
         if key in seen_targets and not is_ep:  # another name of a file already inspected
@@ -158,18 +162,20 @@ def find_binaries(
         else:
             scanned += size
         data = None
+        why = (f"not read in full: {size} bytes exceed the read budget "
+               f"(per file {max_file_bytes}, total {max_total_bytes})")
         if size <= max_file_bytes and total + size <= max_total_bytes:
             try:
                 data = full_read(e)
-            except (OSError, ValueError):
-                data = None
+            except _READ_ERRORS as exc:
+                data, why = None, f"could not read the file from the image: {exc}"
         if data is None:
             info, facts = inspect_elf(head, e.path)
             info.size = size
-            if go_note(head) or is_ep:
-                info.is_go = info.is_go or go_note(head)
-                info.error = (f"not read in full: {size} bytes exceed the read budget "
-                              f"(per file {max_file_bytes}, total {max_total_bytes})")
+            noted = go_note(head)
+            if noted or is_ep:
+                info.is_go = info.is_go or noted
+                info.error = why
             else:
                 continue
         else:
@@ -205,7 +211,7 @@ def _read_text(tree: FileTree, path: str, limit: int = 64 * 1024) -> str | None:
         return None
     try:
         return tree.read(e, limit).decode("utf-8", "replace")
-    except (OSError, ValueError):
+    except _READ_ERRORS:
         return None
 
 
@@ -278,8 +284,8 @@ def search_dirs(info: BinaryInfo, facts: Any, ldconf: list[str], env: dict[str, 
         if machine == 21 and getattr(facts, "big_endian", False):
             triplet = "powerpc64-linux-gnu"
         dirs += ldconf
-        if triplet:
-            dirs += [f"/lib/{triplet}", f"/usr/lib/{triplet}"]
+        for t in triplet.split(":") if triplet else ():
+            dirs += [f"/lib/{t}", f"/usr/lib/{t}"]
         if bits == 64:
             dirs += ["/lib64", "/usr/lib64"]
         dirs += ["/lib", "/usr/lib"]
@@ -291,7 +297,7 @@ def _lib_matches(tree: FileTree, e: Entry, facts: Any) -> bool:
     """The loader skips libraries of another ELF class or machine and keeps searching."""
     try:
         head = tree.read(e, 20)
-    except (OSError, ValueError):
+    except _READ_ERRORS:
         return False
     if len(head) < 20 or head[:4] != ELF_MAGIC:
         # linker scripts (libc.so text files) are not loadable either

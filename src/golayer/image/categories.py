@@ -72,31 +72,29 @@ class Categoriser:
     """Built once per image from every path of every layer; then ``category(entry)`` per file."""
 
     def __init__(self, paths: Iterable[str], env: dict[str, str] | None = None):
-        seen = set(paths)
+        seen = paths if isinstance(paths, set) else set(paths)
         self.seen = seen
         build, mod, goroot = set(), set(), set()
+        versions = []
         for p in seen:
-            i = p.rfind("/")
-            base = p[i + 1 :]
-            if base == "trim.txt":
-                d = p[:i]
+            if p.endswith("/trim.txt"):
+                d = p[:-9]
                 if d + "/README" in seen and any(d + "/" + h in seen for h in _HEX2):
                     build.add(d)
-            elif base == "VERSION":
-                d = p[:i]
-                if d + "/src/runtime" in seen and d + "/pkg/tool" in seen:
+            elif p.endswith("/VERSION"):
+                versions.append(p[:-8])
+            if "/cache/download/" in p:
+                j = p.find("/cache/download/")
+                if j > 0 and "/@v/" in p[j:]:
+                    mod.add(p[:j])
+        if versions:
+            # tars may omit directory entries: also accept src/runtime and pkg/tool as parents of files
+            parents = {q[: q.rfind("/")] for q in seen}
+            parents2 = {q[: q.rfind("/")] for q in parents}
+            have = seen | parents | parents2
+            for d in versions:
+                if d + "/src/runtime" in have and d + "/pkg/tool" in have:
                     goroot.add(d)
-            j = p.find("/cache/download/")
-            if j > 0 and "/@v/" in p[j:]:
-                mod.add(p[:j])
-        # GOROOT without explicit dir entries for src/runtime or pkg/tool (tars may omit dirs)
-        if not goroot:
-            for p in seen:
-                if p.endswith("/VERSION"):
-                    d = p[:-8]
-                    if any(q.startswith(d + "/src/runtime/") for q in seen) and \
-                            any(q.startswith(d + "/pkg/tool/") for q in seen):
-                        goroot.add(d)
         self.roots: list[tuple[str, str]] = []  # (prefix with trailing slash, category), longest first
         for d in build:
             self.roots.append((d + "/", "go-build-cache"))

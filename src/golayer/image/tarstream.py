@@ -40,6 +40,7 @@ MAX_MEMBER = 1 << 40  # 1 TiB: no image layer holds a bigger file
 MAX_META = 1 << 20  # pax / GNU long-name payloads
 MAX_LAYER_BYTES = 1 << 36  # 64 GiB decompressed per layer
 MAX_RATIO = 200  # decompressed / compressed, once past 1 GiB
+MAX_ZSTD_WINDOW = 1 << 27  # zstd's own default limit (128 MiB): a hostile frame cannot demand more memory
 
 Member = tuple  # (name, typeflag, size, mode, uid, gid, mtime, linkname, data_offset)
 
@@ -112,7 +113,12 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
     while True:
         b = block(off)
         if len(b) < 512:
-            if not b:  # clean end without the two zero blocks: accepted (some writers omit them)
+            if not b:
+                # A file region of known length may end without the end-of-archive blocks (sizes
+                # already prove it complete); a stream that stops there was cut short.
+                if isinstance(src, Stream):
+                    raise TarError(f"truncated tar: the stream ends at offset {off} without the"
+                                   " end-of-archive marker", hint="the blob is truncated (interrupted download or save?)")
                 return
             raise TarError(f"truncated tar: header at offset {off} is cut short",
                            hint="the blob is truncated (interrupted download or save?)")
@@ -492,7 +498,7 @@ def decompressing(kind: str, read: Callable[[int], bytes], what: str,
             def read(self, n: int = -1) -> bytes:
                 return read(n if n and n > 0 else 1 << 20)
 
-        reader = zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
+        reader = zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW).stream_reader(
             _R(), read_across_frames=True)
 
         def zread(n: int) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from golayer.dockerfile.model import Command, DockerfileModel, Instruction, Stage, is_unknown
+from golayer.dockerfile.model import Command, DockerfileModel, Instruction, is_unknown
 from golayer.findings import Edit
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./:,=@+%-]*$")
@@ -138,10 +138,6 @@ def _right_is_end(after: str) -> bool:
     return t == "" or t.startswith("\n") or t.startswith("\r\n") or t.startswith("&&") or t.startswith(";")
 
 
-def delete_edit(model: DockerfileModel, span: tuple[int, int]) -> Edit:
-    return Edit(file=str(model.path), start=span[0], end=span[1], text="")
-
-
 def replace_instruction(model: DockerfileModel, ins: Instruction, text: str) -> Edit:
     """Replace the whole instruction (keeping its indentation and final newline)."""
     src = model.content[ins.start:ins.end]
@@ -171,10 +167,6 @@ def known_refs_only(value: str, scope: dict[str, str]) -> bool:
         if m.group(2) not in scope:
             return False
     return "$(" not in value and "`" not in value
-
-
-def stage_of(ins: Instruction) -> Stage | None:
-    return ins.stage
 
 
 def path_is(value: str | None, path: str | None) -> bool:

@@ -135,4 +135,8 @@ def _fix(model: DockerfileModel, ins: Instruction, idx: int, m: Mount, want: str
     at = src.index(spec)
     s = at + tm[0].start(2)
     e = at + tm[0].end(2)
-    return RULE.fixed(f"mount the cache at {want}", [Edit(str(model.path), ins.start + s, ins.start + e, want)])
+    from golayer.rules.missing_cache_mount import _masks_earlier_content
+
+    masked = _masks_earlier_content(ins.stage, ins, [want]) if ins.stage is not None else None
+    return RULE.fixed(f"mount the cache at {want}" + (f" (unsafe: {masked})" if masked else ""),
+                      [Edit(str(model.path), ins.start + s, ins.start + e, want)], unsafe=bool(masked))

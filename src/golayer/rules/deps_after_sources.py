@@ -40,7 +40,11 @@ RUN go build -o /app .
 Safe fix: `COPY go.mod go.sum <dest>` (only `go.mod` when the context has no `go.sum`) and
 `RUN go mod download` are inserted before the whole-context copy, with the same `--chown`/`--chmod` and
 destination, and with the stage's module-cache and secret/ssh mounts when the downloading `RUN` uses
-them. When only the download is missing, only the `RUN` is inserted. No fix is offered when the context
+them. When only the download is missing, only the `RUN` is inserted. The fix is safe only when the moved
+download sees what the original one saw: no `RUN`, `USER` or `WORKDIR` between the copy and the
+download, the same effective module settings (GOPROXY, GOPRIVATE, GONOSUMDB, GOFLAGS, GOMODCACHE, …),
+proxy and git variables, and no inline `VAR=x`/`export` before the go command; otherwise it is offered
+as an unsafe fix. No fix is offered when the context
 has no `go.mod` (or `.dockerignore` excludes it), when `go.mod` has local `replace` directives (`=> ./…`,
 which need the sources), or for a `go.work` workspace.
 
@@ -168,6 +172,48 @@ def _finding(model: DockerfileModel, stage: Stage, whole: Instruction, run: Inst
     )
 
 
+_DOWNLOAD_SETTINGS = ("GOPATH", "GOMODCACHE", "GOFLAGS", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GONOSUMCHECK",
+                      "GOPRIVATE", "GOINSECURE", "GOTOOLCHAIN", "GO111MODULE", "GOENV")
+_DOWNLOAD_ENV = {"HOME", "XDG_CONFIG_HOME", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "GIT_TERMINAL_PROMPT", "NETRC",
+                 "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy",
+                 "http_proxy", "no_proxy", "ALL_PROXY"}
+
+
+def _relevant(name: str) -> bool:
+    return name.startswith("GO") or name in _DOWNLOAD_ENV
+
+
+def same_download_env(model: DockerfileModel, whole: Instruction, run: Instruction) -> bool:
+    """Would a `go mod download` placed before ``whole`` see what the downloading ``run`` sees? Nothing
+    but inert instructions in between, and the same module-download settings and environment."""
+    if whole.stage is not run.stage:
+        return False
+    ins_list = whole.stage.instructions if whole.stage else []
+    try:
+        a, b = ins_list.index(whole), ins_list.index(run)
+    except ValueError:
+        return False
+    for i in ins_list[a + 1 : b]:
+        if i.cmd in ("RUN", "USER", "WORKDIR", "SHELL", "ONBUILD"):
+            return False
+    if any(getattr(whole.go, f) != getattr(run.go, f) for f in _DOWNLOAD_SETTINGS):
+        return False
+    env1 = {**whole.args_in_scope, **whole.env}
+    env2 = {**run.args_in_scope, **run.env}
+    if any(env1.get(k) != env2.get(k) for k in set(env1) | set(env2)
+           if _relevant(k) and k not in _DOWNLOAD_SETTINGS):  # those were compared as effective values
+        return False
+    cmd = next((c for c in run.commands if c.go is not None and c.go.downloads), None)
+    if cmd is not None:
+        start = {k: v for k, v in run.args_in_scope.items() if not v.startswith("\x00")}
+        start.update(run.env)
+        implicit = {"HOME"} | {m.env for m in run.mounts if m.env}  # added by the model/BuildKit, not by the script
+        for k in set(cmd.env) | set(start):
+            if _relevant(k) and k not in implicit and cmd.env.get(k) != start.get(k):
+                return False  # inline VAR=x or export before the download
+    return True
+
+
 def _fix(model: DockerfileModel, whole: Instruction, run: Instruction, mod_copy: Instruction | None):
     ctx = model.context
     gomod = ctx.gomod
@@ -207,4 +253,9 @@ def _fix(model: DockerfileModel, whole: Instruction, run: Instruction, mod_copy:
     run_line = "RUN " + " ".join(mounts + [f"{cd}go mod download"])
     edits.append(_util.insert_before(model, whole, run_line))
     what = f"`{edits[0].text.strip()}` and `{run_line}`" if mod_copy is None else f"`{run_line}`"
-    return RULE.fixed(f"insert {what} before the whole-context copy", edits)
+    if same_download_env(model, whole, run):
+        return RULE.fixed(f"insert {what} before the whole-context copy", edits)
+    # something between the copy and the download (a RUN, USER, a Go/proxy/git setting, an inline
+    # VAR=x) may be what the download needs: moving it earlier may change the build
+    return RULE.fixed(f"insert {what} before the whole-context copy (check that the download needs nothing "
+                      f"set up between line {whole.start_line} and line {run.start_line})", edits, unsafe=True)

@@ -100,6 +100,16 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         )
 
 
+# commands that never run the go command (anything else — make, scripts — might)
+_NO_GO = {"apt-get", "apt", "apk", "dnf", "yum", "microdnf", "echo", "printf", "mkdir", "cd", "cp", "mv", "rm", "ln",
+          "chmod", "chown", "set", "true", ":", "export", "useradd", "adduser", "addgroup", "groupadd", "git", "curl",
+          "wget", "tar", "unzip", "ls", "cat", "touch", "update-ca-certificates", "test", "[", "sed", "grep", "tee"}
+
+
+def _may_run_go(c) -> bool:
+    return c.go is not None or c.name not in _NO_GO
+
+
 def _fix(model: DockerfileModel, ins: Instruction, writes, values: dict[str, str], unsafe: bool) -> Fix | None:
     if not values:
         return None
@@ -122,8 +132,8 @@ def _fix(model: DockerfileModel, ins: Instruction, writes, values: dict[str, str
         if removal is None:
             return None
         idx = [i for i, c in enumerate(ins.commands) if c in writes]
-        go_before = any(c.go is not None for c in ins.commands[: idx[0]])
-        go_after = any(c.go is not None and c not in writes for c in ins.commands[idx[-1] + 1 :])
+        go_before = any(_may_run_go(c) for c in ins.commands[: idx[0]])
+        go_after = any(_may_run_go(c) and c not in writes for c in ins.commands[idx[-1] + 1 :])
         if go_before and not go_after:  # the value only ever applied after this RUN
             after = _util.insert_after(model, ins, env_line)
             if after is None:

@@ -6,7 +6,7 @@ The effective `ENTRYPOINT` or `CMD` of the **target stage** in shell form
 - on Debian/Ubuntu-based images (`/bin/sh` is dash, including the Debian-based `golang`
   images): any shell-form `ENTRYPOINT`, and any shell-form `CMD` that does not start with
   `exec`;
-- on busybox-sh images (alpine, `golang:*-alpine`, busybox, distroless `:debug`) and bash
+- on busybox-sh images (alpine, `golang:*-alpine`, busybox, wolfi-base) and bash
   images (amazonlinux, fedora, UBI): a shell-form `ENTRYPOINT` always, a shell-form `CMD` only
   when it is a compound command (`&&`, `;`, `|`, redirections, subshells) — these shells exec a
   single simple command themselves;

@@ -3,11 +3,13 @@
 ## What it finds
 - A shell-form `CMD`, `ENTRYPOINT` or `HEALTHCHECK CMD` in effect for the **target stage**
   (set in it or inherited through `FROM <stage>`) when the target's base has no `/bin/sh`:
-  `scratch`, `gcr.io/distroless/*` (not `:debug`), `cgr.dev/chainguard/static`.
+  `scratch`, `gcr.io/distroless/*`, `cgr.dev/chainguard/static`. This includes distroless
+  `:debug` images: their busybox shell is `/busybox/sh`, and `/bin/sh` does not exist
+  (GoogleContainerTools/distroless#419: `RUN mkdir` fails there with the same error).
 - A shell-form `RUN` (including heredoc `RUN <<EOF`) in any stage the build runs whose base
   has no `/bin/sh`.
 
-Not flagged: exec (JSON) forms; `:debug` distroless images (busybox shell); stages after a
+Not flagged: exec (JSON) forms; stages after a
 `SHELL [...]` instruction or a `COPY` that brings a shell in (golayer cannot tell whether that
 interpreter exists); bases unknown to golayer; a shell-form `CMD` under an exec-form
 `ENTRYPOINT` (it is passed to the entrypoint as `/bin/sh -c ...` arguments rather than run).
@@ -48,6 +50,7 @@ reads `os.Getenv` at start-up) or use a base with a shell.
 ## References
 - Dockerfile reference, shell and exec form: https://docs.docker.com/reference/dockerfile/#shell-and-exec-form
 - distroless images (no shell): https://github.com/GoogleContainerTools/distroless
+- distroless `:debug` has no `/bin/sh`: https://github.com/GoogleContainerTools/distroless/issues/419
 - Proof (real containers, and the fix starting the program): `tests/lint/test_final_proofs.py::test_shell_form_on_scratch_exits_127_and_the_fix_starts`
 """
 
@@ -74,6 +77,8 @@ def _finding(model, ins, stage, what, base):
         fix = RULE.fixed(f"rewrite {ins.cmd} in exec form: {edit.text}", [edit])
     hint = ("use exec (JSON) form" if fix else
             "use exec (JSON) form; move shell logic (variables, &&) into the program or use a base with a shell")
+    if final.busybox_debug_shell(stage):
+        hint += '; on :debug images the shell is /busybox/sh: SHELL ["/busybox/sh", "-c"] makes shell form work'
     return RULE.finding(
         f"{what} `{text}` needs /bin/sh, which {base.ref} (stage '{stage.label}') does not have",
         file=str(model.path), line=ins.start_line, end_line=ins.end_line,

@@ -106,6 +106,7 @@ def _ran_go(stage) -> bool:
 
 
 def _contains(src: str, path: str) -> bool:
+    src = src if src.startswith("/") else "/" + src  # COPY --from paths start at the stage root
     s = posixpath.normpath(src) if src not in ("", "/") else "/"
     return s == "/" or path == s or path.startswith(s.rstrip("/") + "/")
 
@@ -132,7 +133,8 @@ def check(model):
                 continue
             caches = filled_caches(src_stage)
             for src in ins.copy_sources:
-                norm = posixpath.normpath(src) if src not in ("", "/") else "/"
+                absrc = src if src.startswith("/") else "/" + src
+                norm = posixpath.normpath(absrc) if absrc != "/" else "/"
                 if norm in ("/", "/.") or src.strip() in ("/*", "/."):
                     if not caches and not _ran_go(src_stage) and not final.is_toolchain_base(src_stage):
                         continue  # squashing or exporting a stage that built nothing: no builder leftovers

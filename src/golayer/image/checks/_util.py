@@ -33,6 +33,10 @@ def layer_desc(ana: Any, index: int) -> str:
     return f"layer {index} ({created_by(ana, index)})"
 
 
+def _files(n: int) -> str:
+    return f"{n:,} file" + ("" if n == 1 else "s")
+
+
 def group_findings(rule: Any, ana: Any, category: str, what: str, hint: str,
                    min_bytes: int = 1) -> Iterator[Any]:
     """One finding per group (root dir) of ``category``: visible copies and copies only in lower layers."""
@@ -43,12 +47,12 @@ def group_findings(rule: Any, ana: Any, category: str, what: str, hint: str,
         layers = ", ".join(str(i) for i in sorted(g.layers))
         if g.visible_bytes:
             msg = (f"{what} {g.path} ships in the image: {human(g.visible_bytes)} ({g.visible_bytes:,} bytes,"
-                   f" {g.files} files), added by {layer_desc(ana, first)}")
+                   f" {_files(g.files)}), added by {layer_desc(ana, first)}")
             if g.wasted_bytes:
                 msg += f"; another {bytes_exact(g.wasted_bytes)} of it is hidden in lower layers"
         else:
             msg = (f"{what} {g.path} was deleted by a later layer but its {human(g.wasted_bytes)}"
-                   f" ({g.wasted_bytes:,} bytes, {g.files} files) remain in {layer_desc(ana, first)}: deleting in a later layer"
+                   f" ({g.wasted_bytes:,} bytes, {_files(g.files)}) remain in {layer_desc(ana, first)}: deleting in a later layer"
                    " does not shrink the image")
         yield rule.finding(msg, hint=hint, location=ana.ref, layer=first, layers=sorted(g.layers), path=g.path,
                            bytes=g.visible_bytes + g.wasted_bytes, visible_bytes=g.visible_bytes,
