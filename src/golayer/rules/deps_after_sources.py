@@ -52,6 +52,7 @@ which need the sources), or for a `go.work` workspace.
 
 - https://docs.docker.com/build/cache/
 - golayer FACTS: "Build cache semantics", "Real-world prevalence"
+- Proof: `tests/lab/test_proof_cache.py::test_go_mod_first_keeps_download_cached_across_source_edits`
 """
 
 from __future__ import annotations

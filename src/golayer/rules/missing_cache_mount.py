@@ -60,6 +60,7 @@ put there (a cache mount masks the directory). The legacy (non-BuildKit) builder
 - https://docs.docker.com/build/cache/optimize/#use-cache-mounts
 - https://docs.docker.com/reference/dockerfile/#run---mounttypecache
 - golayer FACTS: "Build cache semantics"
+- Proof: `tests/lab/test_proof_cache.py::test_cache_mount_cuts_edit_rebuild_of_go_build_5x`
 """
 
 from __future__ import annotations

@@ -88,6 +88,8 @@ no package manager, and (with `:nonroot`) runs as uid 65532 unless the original 
 - Proof: `tests/lab/test_proof_layers.py::test_single_stage_carries_toolchain_gcc_and_gocache`
 - Proof: `tests/lab/test_proof_layers.py::test_multi_stage_final_image_has_none_of_it`
 - Proof: `tests/lab/test_proof_naive_fixed.py::test_fixed_image_still_starts`
+- Proof: `tests/lab/test_proof_naive_fixed.py::test_fixed_image_within_1_2x_of_binary_floor`
+- Proof: `tests/lab/test_proof_naive_fixed.py::test_fixed_edit_rebuild_5x_faster`
 """
 
 from __future__ import annotations
