@@ -32,6 +32,7 @@ instead of `go env -w`, set `GOTELEMETRY=off`, and keep build stages out of the 
 ## References
 - `go help environment` (GOENV)
 - https://go.dev/doc/telemetry
+- Proof: `tests/lab/test_proof_goenv.py::test_go_env_w_is_a_file_invisible_to_inspect`
 """
 
 from golayer.catalogue import Rule
