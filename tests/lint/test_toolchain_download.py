@@ -97,3 +97,21 @@ def test_go_version_order():
     assert version_satisfies("1.22", "1.22.9") is True  # a floating tag follows patch releases
     assert version_satisfies("1.22.3", "1.22.4", have_floating=False) is False
     assert version_satisfies("1", "1.22") is None
+
+
+def test_pinned_gotoolchain_other_than_the_images_downloads(tmp_path):
+    df = """
+        FROM golang:1.22.5
+        ENV GOTOOLCHAIN={tc}
+        COPY go.mod ./
+        RUN go build ./...
+    """
+    fs = of_rule(lint(tmp_path, df.format(tc="go1.23.2"), files=gomod("1.22")), R)
+    assert len(fs) == 1 and "download go1.23.2" in fs[0].message
+    assert of_rule(lint(tmp_path, df.format(tc="go1.22.5"), files=gomod("1.22")), R) == []
+
+
+def test_path_mode_fails_like_local(tmp_path):
+    fs = of_rule(lint(tmp_path, DF.format(image="golang:1.22", env="ENV GOTOOLCHAIN=local+path"),
+                      files=gomod("1.23.0")), R)
+    assert len(fs) == 1 and fs[0].severity == Severity.ERROR

@@ -175,13 +175,16 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     least = FORK_MIN_FILES if fork else PARALLEL_MIN_FILES
     if os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0"):
         least = 2
-    if workers > 1 and len(jobs) >= least and not any(str(p) == "-" for p in paths):
-        try:
-            results = _lint_many(jobs, workers)
-        except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially
-            results = None
-    if results is None:
-        results = [_lint_one(*job) for job in jobs]
+    from golayer.dockerfile import final
+
+    with final.batch():  # the files do not change during the run: scan each context's sources once
+        if workers > 1 and len(jobs) >= least and not any(str(p) == "-" for p in paths):
+            try:
+                results = _lint_many(jobs, workers)
+            except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially
+                results = None
+        if results is None:
+            results = [_lint_one(*job) for job in jobs]
     files: list[dict[str, Any]] = []
     for name, findings, data, note in results:
         if note:

@@ -682,9 +682,28 @@ class GoSourceFacts:
     outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
 
 
+_BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
+
+
+class batch:
+    """``with final.batch():`` - while linting a batch of files (which do not change meanwhile), scan
+    each build context's Go sources once, not once per Dockerfile that shares the context."""
+
+    def __enter__(self) -> "batch":
+        global _BATCH
+        self._prev = _BATCH
+        if _BATCH is None:
+            _BATCH = {}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _BATCH
+        _BATCH = self._prev
+
+
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
-    """Scan the context's Go sources once per model; None when there is no readable context
-    or it is too large to scan quickly (rules then stay silent)."""
+    """Scan the context's Go sources once per model (once per context inside :class:`batch`); None
+    when there is no readable context or it is too large to scan quickly (rules then stay silent)."""
     import os
 
     d = getattr(model.context, "dir", None)
@@ -693,6 +712,10 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
     cached = model.__dict__.get("_go_source_facts", False)
     if cached is not False:
         return cached
+    if _BATCH is not None and str(d) in _BATCH:
+        facts_b = _BATCH[str(d)]
+        model.__dict__["_go_source_facts"] = facts_b
+        return facts_b
     facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
     total = 0
     try:
@@ -726,6 +749,8 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
     except OSError:
         facts = None
     model.__dict__["_go_source_facts"] = facts  # once per model: rules share one scan
+    if _BATCH is not None:
+        _BATCH[str(d)] = facts
     return facts
 
 

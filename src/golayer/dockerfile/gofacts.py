@@ -185,10 +185,10 @@ def glob_host(glob: str) -> str | None:
     if host not in PUBLIC_HOSTS:
         return None
     if all(_elem_matches_any(e) for e in parts[1:]):
-        # github.com/* still covers every repository: module paths there have >= 3 elements
-        if host in ("github.com", "gitlab.com", "bitbucket.org") and len(parts) > 2:
-            return None
-        return host
+        # a glob of N elements matches paths with at least N: module paths on the code hosts have at
+        # least 3 (github.com/org/repo), elsewhere count on 2 (gopkg.in/yaml.v3)
+        shortest = 3 if host in ("github.com", "gitlab.com", "bitbucket.org") else 2
+        return host if len(parts) <= shortest else None
     return None
 
 

@@ -68,7 +68,7 @@ RULE = Rule(
 )
 
 
-def _mode(value: str, have: str) -> tuple[str, str | None]:
+def _mode(value: str) -> tuple[str, str | None]:
     """GOTOOLCHAIN -> (mode, pinned version): mode is 'local', 'auto', 'path' or 'pinned'."""
     v = (value or "auto").strip()
     name, plus, suffix = v.partition("+")
@@ -106,7 +106,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             tc = c.env.get("GOTOOLCHAIN") or ins.go.GOTOOLCHAIN
             if is_unknown(tc):
                 continue
-            mode, pinned = _mode(tc, have)
+            mode, pinned = _mode(tc)
             if mode == "unknown":
                 continue
             need_go = gm.go if gm.go and gofacts.version_satisfies(have, gm.go) is False else None
