@@ -376,3 +376,41 @@ CMD ["serve"]
     fs = of_rule(lint(tmp_path, shell_hc), RULE)
     assert "left out HEALTHCHECK" in fs[0].fix.description
     assert "HEALTHCHECK" not in apply_edits(shell_hc, fs[0].fix.edits).split("# runtime stage")[1]
+
+
+PURE_GO = {"go.mod": "module example.com/app\n\ngo 1.22\n",
+           "main.go": 'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nfunc main() { fmt.Println(http.StatusOK) }\n'}
+SINGLE = """\
+FROM golang:1.22
+WORKDIR /src
+COPY . .
+RUN go build -o /app .
+CMD ["/app"]
+"""
+
+
+def test_default_cgo_off_when_no_source_needs_cgo(tmp_path):
+    # cgo is on only because gcc is in golang:1.22; no file imports "C": build static, ship on the static base
+    new = fixed_text(tmp_path, SINGLE, RULE, files=PURE_GO)
+    assert "FROM golang:1.22 AS build\nENV CGO_ENABLED=0\n" in new
+    assert "FROM gcr.io/distroless/static-debian12:nonroot\n" in new
+    f = of_rule(lint(tmp_path, SINGLE, files=PURE_GO), RULE)[0]
+    assert 'imports "C"' in f.fix.description and "CGO_ENABLED=0" in f.fix.description
+    assert of_rule(relint(tmp_path, new, files=PURE_GO), "cgo-libc-mismatch") == []
+
+
+@pytest.mark.parametrize("extra", [
+    {"c.go": 'package main\n\n// #include <stdlib.h>\nimport "C"\n\nfunc f() { C.free(nil) }\n'},
+    {"c.go": 'package main\n\nimport (\n\t"unsafe"\n\n\t"C"\n)\n\nvar _ = unsafe.Pointer(nil)\n'},
+    {"go.mod": "module example.com/app\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n"},
+])
+def test_cgo_kept_when_a_source_or_module_needs_it(tmp_path, extra):
+    new = fixed_text(tmp_path, SINGLE, RULE, files={**PURE_GO, **extra})
+    assert "CGO_ENABLED" not in new
+    assert "FROM gcr.io/distroless/base-debian12:nonroot\n" in new
+
+
+def test_explicit_cgo_is_respected(tmp_path):
+    df = SINGLE.replace("RUN go build", "RUN CGO_ENABLED=1 go build")
+    new = fixed_text(tmp_path, df, RULE, files=PURE_GO)
+    assert "ENV CGO_ENABLED=0" not in new and "distroless/base-debian12" in new

@@ -653,6 +653,12 @@ def on_build_platform(stage: Stage) -> bool:
 # substring tests (memchr-fast), not regexes: a scan must stay cheap on big contexts
 _LOADLOC = (b"LoadLocation(",)
 _TZDATA_IMPORT = (b'"time/tzdata"',)
+# `import "C"`, alone or as a line of an import block: the package needs cgo
+_IMPORT_C = re.compile(rb'(?m)^\s*import\s+"C"|^\s*"C"\s*$')
+# well-known modules that only build with cgo (their pure-Go fallbacks do not exist)
+CGO_MODULES = ("github.com/mattn/go-sqlite3", "github.com/confluentinc/confluent-kafka-go",
+               "github.com/DataDog/zstd", "github.com/google/gopacket/pcap", "github.com/tecbot/gorocksdb",
+               "github.com/linxGnu/grocksdb", "github.com/miekg/pkcs11", "github.com/go-gl/")
 # outbound TLS: a TLS dial, a gRPC TLS credential, a cloud SDK, or an HTTP client call in a file
 # that also has an https:// literal
 _TLS_DIAL = (b"tls.Dial(", b"tls.DialWithDialer(", b"tls.Client(", b"credentials.NewClientTLSFromCert(",
@@ -680,6 +686,8 @@ class GoSourceFacts:
     load_location: list[str]  # context-relative paths of files calling LoadLocation(
     imports_tzdata: bool  # some file imports "time/tzdata" (embeds the zone database)
     outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
+    imports_c: list[str] = field(default_factory=list)  # files with `import "C"` (need cgo)
+    cgo_modules: list[str] = field(default_factory=list)  # go.mod requirements known to need cgo
 
 
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
@@ -744,6 +752,12 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                         facts.imports_tzdata = True
                     if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
                         facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    if b'"C"' in data and _IMPORT_C.search(data):
+                        facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
+            gomod = d / "go.mod"
+            if facts is not None and gomod.is_file():
+                text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]
+                facts.cgo_modules = [m for m in CGO_MODULES if m in text]
     except StopIteration:
         facts = None
     except OSError:
