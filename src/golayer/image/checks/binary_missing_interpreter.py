@@ -64,7 +64,7 @@ RULE = Rule(
     code="GLI020",
     name="binary-missing-interpreter",
     severity=Severity.ERROR,
-    summary="Dynamic binary whose ELF interpreter (dynamic loader) is not in the image: it cannot start",
+    summary="dynamic binary whose ELF interpreter (dynamic loader) is not in the image: it cannot start",
 )
 
 

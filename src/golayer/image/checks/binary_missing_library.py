@@ -45,7 +45,7 @@ RULE = Rule(
     code="GLI021",
     name="binary-missing-library",
     severity=Severity.ERROR,
-    summary="Dynamic binary needs a shared library (DT_NEEDED) that is not in the image",
+    summary="dynamic binary needs a shared library (DT_NEEDED) that is not in the image",
 )
 
 

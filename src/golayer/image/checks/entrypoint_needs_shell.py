@@ -37,7 +37,7 @@ Dockerfile). Use the exec (JSON) form.
 from golayer.catalogue import Rule
 from golayer.findings import Severity
 
-RULE = Rule("GLI010", "entrypoint-needs-shell", Severity.ERROR, "The entrypoint needs a shell or interpreter that is not in the image.")
+RULE = Rule("GLI010", "entrypoint-needs-shell", Severity.ERROR, "the entrypoint needs a shell or interpreter that is not in the image")
 
 SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"}
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

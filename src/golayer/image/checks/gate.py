@@ -28,7 +28,7 @@ No automatic fix: change the Dockerfile (or the gate).
 from golayer.catalogue import Rule
 from golayer.findings import Severity
 
-RULE = Rule("GLI011", "image-gate", Severity.ERROR, "An image size, waste, efficiency or category gate failed.")
+RULE = Rule("GLI011", "image-gate", Severity.ERROR, "an image size, waste, efficiency or category gate failed")
 
 
 def check(ana):

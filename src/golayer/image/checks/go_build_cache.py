@@ -46,7 +46,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import group_findings
 
-RULE = Rule("GLI001", "image-go-build-cache", Severity.WARNING, "Go's build cache (GOCACHE) is stored in the image.")
+RULE = Rule("GLI001", "image-go-build-cache", Severity.WARNING, "Go's build cache (GOCACHE) is stored in the image")
 
 
 def check(ana):

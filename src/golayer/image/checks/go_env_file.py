@@ -39,7 +39,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import group_findings
 
-RULE = Rule("GLI006", "image-go-env-file", Severity.INFO, "A `go env -w` file or Go telemetry data is stored in the image.")
+RULE = Rule("GLI006", "image-go-env-file", Severity.INFO, "a `go env -w` file or Go telemetry data is stored in the image")
 
 
 def check(ana):

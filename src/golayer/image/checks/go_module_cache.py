@@ -49,7 +49,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import group_findings
 
-RULE = Rule("GLI002", "image-go-module-cache", Severity.WARNING, "Go's module cache (GOMODCACHE) is stored in the image.")
+RULE = Rule("GLI002", "image-go-module-cache", Severity.WARNING, "Go's module cache (GOMODCACHE) is stored in the image")
 
 
 def check(ana):

@@ -41,7 +41,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import group_findings
 
-RULE = Rule("GLI004", "image-go-source", Severity.INFO, "Go source files are stored in the image.")
+RULE = Rule("GLI004", "image-go-source", Severity.INFO, "Go source files are stored in the image")
 
 
 def check(ana):

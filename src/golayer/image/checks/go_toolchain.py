@@ -42,7 +42,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import group_findings
 
-RULE = Rule("GLI003", "image-go-toolchain", Severity.WARNING, "A Go toolchain (GOROOT) is stored in the image.")
+RULE = Rule("GLI003", "image-go-toolchain", Severity.WARNING, "a Go toolchain (GOROOT) is stored in the image")
 
 
 def check(ana):

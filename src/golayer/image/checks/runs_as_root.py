@@ -37,7 +37,7 @@ No automatic fix. Add `USER <uid>:<gid>` (a numeric uid works on `scratch`, whic
 from golayer.catalogue import Rule
 from golayer.findings import Severity
 
-RULE = Rule("GLI008", "image-runs-as-root", Severity.WARNING, "The image's default user is root.")
+RULE = Rule("GLI008", "image-runs-as-root", Severity.WARNING, "the image's default user is root")
 
 
 def check(ana):

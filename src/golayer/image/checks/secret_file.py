@@ -40,7 +40,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import layer_desc
 
-RULE = Rule("GLI009", "image-secret-file", Severity.ERROR, "A credentials file (.netrc, git credentials, SSH key, docker auth) is in a layer.")
+RULE = Rule("GLI009", "image-secret-file", Severity.ERROR, "a credentials file (.netrc, git credentials, SSH key, docker auth) is in a layer")
 
 _TOKEN = re.compile(rb"(ghp_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{16,}|"
                     rb"https?://[^/\s:@]+:[^@\s]+@|extraheader\s*=\s*authorization:)", re.I)

@@ -35,7 +35,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import group_findings
 
-RULE = Rule("GLI005", "image-vcs-metadata", Severity.WARNING, "Version-control metadata (.git and friends) is stored in the image.")
+RULE = Rule("GLI005", "image-vcs-metadata", Severity.WARNING, "version-control metadata (.git and friends) is stored in the image")
 
 
 def check(ana):

@@ -41,7 +41,7 @@ from golayer.catalogue import Rule
 from golayer.findings import Severity
 from golayer.image.checks._util import bytes_exact, human, layer_desc
 
-RULE = Rule("GLI007", "image-wasted-bytes", Severity.WARNING, "Layers store bytes that later layers hide (deleted or overwritten files).")
+RULE = Rule("GLI007", "image-wasted-bytes", Severity.WARNING, "layers store bytes that later layers hide (deleted or overwritten files)")
 
 DEFAULT_THRESHOLD = 1_000_000
 
