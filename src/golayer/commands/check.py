@@ -9,7 +9,7 @@ The findings of all of them go into one report with one exit code.
 
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
 
 import click
@@ -20,8 +20,9 @@ from golayer.report import Report
 
 @click.command("check")
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True), default=".")
-@click.option("--image", "images", multiple=True, metavar="REF",
-              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...).")
+@click.option("--image", "images", multiple=True, metavar="[NAME=]REF",
+              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
+                   "the runtime rules read the Go version and dependencies of container/service NAME from it.")
 @click.option("--target", default=None, help="Dockerfile target stage (default: the last).")
 @report_options
 def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
@@ -42,6 +43,18 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
         _merge(combined, rep, "lint")
         ran.append(f"lint ({len(dockerfiles)} Dockerfile{'s' if len(dockerfiles) != 1 else ''})")
 
+    analyses: dict[str, object] = {}
+    if images:
+        from golayer.commands import image as image_cmd
+
+        for value in images:
+            name, ref = _split_image(value)
+            rep = image_cmd.run_image(ref, cfg)
+            _merge(combined, rep, "image")
+            ran.append(f"image {ref}")
+            if name and "analysis" in rep.objects:
+                analyses[name] = rep.objects["analysis"]
+
     try:
         from golayer.commands import runtime as runtime_cmd
     except ImportError:  # analysis not built in
@@ -49,17 +62,9 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
     if runtime_cmd is not None:
         manifests = runtime_cmd.discover(root)
         if manifests:
-            rep = runtime_cmd.run_runtime([str(m) for m in manifests], cfg)
+            rep = runtime_cmd.run_runtime([str(m) for m in manifests], cfg, images=analyses)
             _merge(combined, rep, "runtime")
             ran.append(f"runtime ({len(manifests)} manifest{'s' if len(manifests) != 1 else ''})")
-
-    if images:
-        from golayer.commands import image as image_cmd
-
-        for ref in images:
-            rep = image_cmd.run_image(ref, cfg)
-            _merge(combined, rep, "image")
-            ran.append(f"image {ref}")
 
     if not ran:
         click.echo(f"golayer: nothing to check in {path}: no Dockerfile or manifest found"
@@ -67,6 +72,14 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
     else:
         click.echo(f"golayer check: {', '.join(ran)}", err=True)
     return finish(combined, cfg, fmt, output, color)
+
+
+def _split_image(value: str) -> tuple[str | None, str]:
+    """``app=docker:myapp:1`` -> ("app", "docker:myapp:1"); a plain reference has no name."""
+    name, sep, ref = value.partition("=")
+    if sep and ref and re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        return name, ref
+    return None, value
 
 
 def _merge(into: Report, rep: Report, key: str) -> None:

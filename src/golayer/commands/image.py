@@ -207,6 +207,7 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
         if cfg.enabled(rule.name, rule.code):
             findings.extend(rule.check(ana))
     rep = Report(command="image", findings=findings, data=data_of(ana), inputs=[ref])
+    rep.objects["analysis"] = ana
     rep.text_sections.append(text_section(ana))
     if html:
         from golayer.report import html as html_mod

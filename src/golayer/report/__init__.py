@@ -29,6 +29,8 @@ class Report:
     # files read, for the text summary ("3 files checked")
     inputs: list[str] = field(default_factory=list)
     fixed: int = 0  # fixes applied this run
+    # in-process results another analysis may reuse (e.g. "analysis": the ImageAnalysis); never rendered
+    objects: dict[str, Any] = field(default_factory=dict)
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=lambda f: f.sort_key())

@@ -1,0 +1,57 @@
+"""`golayer check`: one report from every analysis that applies, and images shared with runtime."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from golayer.commands.check import _split_image
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "naive-service"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("app=docker:myapp:1", ("app", "docker:myapp:1")),
+    ("docker:myapp:1", (None, "docker:myapp:1")),
+    ("docker-archive:/tmp/a=b.tar", (None, "docker-archive:/tmp/a=b.tar")),
+    ("web.v2=oci:./layout", ("web.v2", "oci:./layout")),
+])
+def test_image_option_names_a_container_only_with_a_plain_name(value, expected):
+    assert _split_image(value) == expected
+
+
+def test_check_runs_lint_and_runtime_on_the_example(cli, tmp_path):
+    proj = tmp_path / "naive-service"
+    shutil.copytree(EXAMPLE, proj)
+    r = cli(["check", str(proj), "-f", "json"])
+    assert r.code == 1, r.err
+    doc = json.loads(r.out)
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"toolchain-in-final-image", "go-env-write", "gomemlimit-invalid"} <= rules
+    assert "lint (1 Dockerfile), runtime (1 manifest)" in r.err
+    assert doc["runtime"]["containers"][0]["go_assumed"] is True
+
+
+def test_check_of_an_empty_directory_says_so(cli, tmp_path):
+    r = cli(["check", str(tmp_path)])
+    assert r.code == 0 and "nothing to check" in r.err
+
+
+def test_named_image_feeds_the_runtime_rules(cli, tmp_path, go):
+    """`--image app=REF`: the runtime rules read container app's Go facts from the image's binary."""
+    from tests.image import gobuild
+    from tests.image.helpers import Layer, docker_archive
+
+    binary = gobuild.build("static")
+    if binary is None:
+        pytest.fail("could not compile the test program")
+    archive = docker_archive(tmp_path / "app.tar", [Layer().file("app", binary.read_bytes(), mode=0o755)],
+                             entrypoint=["/app"], user="65532")
+    proj = tmp_path / "naive-service"
+    shutil.copytree(EXAMPLE, proj)
+    r = cli(["check", str(proj), "--image", f"app={archive}", "-f", "json"])
+    doc = json.loads(r.out)
+    (container,) = doc["runtime"]["containers"]
+    assert container["go_assumed"] is False, r.err
+    assert doc["image"][0]["binaries"][0]["path"] == "/app"
