@@ -455,6 +455,12 @@ def build_model(path: str | Path, content: str | None = None, *, target: str | N
         model.instructions.append(ins)
         try:
             if raw.cmd == "FROM":
+                if len(raw.value) not in (1, 3) or (len(raw.value) == 3 and raw.value[1].lower() != "as"):
+                    # BuildKit: "FROM requires either one or three arguments" (IMAGE [AS NAME])
+                    model.errors.append(ParseError(raw.start_line, "FROM requires either one or three arguments"
+                                                   " (FROM [--platform=P] IMAGE [AS NAME])"))
+                    if not raw.value:
+                        continue
                 stage, state = _from(model, ins, raw, global_scope, auto)
                 continue
             if stage is None or state is None:
