@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TextIO
 
 from golayer.findings import Applicability, Finding, Severity
@@ -17,6 +18,15 @@ def want_color(out: TextIO) -> bool:
     if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE"):
         return True
     return hasattr(out, "isatty") and out.isatty()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters from the input (ESC, BEL, CR, ...) shown as ``\\xNN``, so a
+    hostile or odd file cannot move the cursor, recolour or retitle the user's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def paint(text: str, code: str, color: bool) -> str:
@@ -54,19 +64,20 @@ def render(report: Report, out: TextIO, color: bool) -> None:
 
 def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:
     sev = paint(str(f.severity), _COLORS[f.severity], color)
-    where = paint(f.location or "-", "1", color)
-    stage = f" (stage {f.stage})" if f.stage else ""
-    out.write(f"{where} {sev} {f.rule} [{f.code}]{stage}: {f.message}\n")
+    where = paint(visible(f.location or "-"), "1", color)
+    stage = f" (stage {visible(str(f.stage))})" if f.stage else ""
+    out.write(f"{where} {sev} {f.rule} [{f.code}]{stage}: {visible(f.message)}\n")
     if f.file and f.line:
         src = lines.get(f.file, f.line)
         if src is not None:
             src = src if len(src) <= 160 else src[:157] + "..."
+            src = visible(src)
             out.write(paint(f"  {f.line:>4} | {src}\n", "2", color))
     if f.fix is not None:
         how = "--fix" if f.fix.applicability is Applicability.SAFE else "--fix --unsafe-fixes"
-        out.write(f"       = fix ({f.fix.applicability}, {how}): {f.fix.description}\n")
+        out.write(f"       = fix ({f.fix.applicability}, {how}): {visible(f.fix.description)}\n")
     elif f.hint:
-        out.write(f"       = hint: {f.hint}\n")
+        out.write(f"       = hint: {visible(f.hint)}\n")
 
 
 def summary(out: TextIO, report: Report, findings: list[Finding], color: bool) -> None:
