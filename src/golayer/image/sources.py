@@ -309,16 +309,20 @@ def _pick_manifest(entries: list[dict[str, Any]], where: str, select: str | None
     return entries[0]
 
 
-def load_docker_archive(path: str, verify: bool | None, progress: Progress | None, select: str | None = None) -> Loaded:
+def load_docker_archive(path: str, verify: bool | None, progress: Progress | None, select: str | None = None,
+                        platform: str | None = None) -> Loaded:
     store = _ArchiveStore(path, "docker-archive")
     if not store.has("manifest.json"):
         if store.has("index.json"):
-            return load_oci(store, "oci-archive", path, None, verify, progress)
+            return load_oci(store, "oci-archive", path, platform, verify, progress)
         raise InputError(f"{path} is not an image archive (no manifest.json or index.json)",
                          hint="create one with `docker save NAME -o FILE`")
     entry = _pick_manifest(_read_json(store, "manifest.json", "manifest.json"), path, select)
     cfg_name = entry.get("Config")
     config = _read_json(store, cfg_name, "image config")
+    if platform and not _platform_matches(platform_of(config), platform):  # never analyse another platform
+        os.close(store.fd)
+        raise InputError(f"{path}: no image for platform {platform} (available: {platform_of(config) or '?'})")
     layer_names = entry.get("Layers") or []
     ids = _diff_ids(config, len(layer_names), path)
     recs = []
@@ -591,7 +595,7 @@ def load(ref: str, platform: str | None = None, verify: bool | None = None, prog
     if kind == "oci-archive":
         return load_oci(_ArchiveStore(path, kind), "oci-archive", path, platform, verify, progress)
     # docker-archive or a bare file: decided by the members
-    loaded = load_docker_archive(path, verify, progress, select)
+    loaded = load_docker_archive(path, verify, progress, select, platform)
     if kind == "archive":
         pass
     return loaded
