@@ -146,7 +146,7 @@ def text_section(ana: Any):
 
     def write(out: TextIO, color: bool) -> None:
         head = visible(f"{ana.ref}" + (f" ({ana.platform})" if ana.platform else ""))
-        out.write(paint(f"image {head}: {len(ana.layers)} layers, {human(ana.total_bytes)}", "1", color) + "\n")
+        out.write(paint(f"image {head}: {len(ana.layers)} layer{'s' if len(ana.layers) != 1 else ''}, {human(ana.total_bytes)}", "1", color) + "\n")
         rows = [["#", "size", "hidden", "files", "created by", "top categories"]]
         for li in ana.layers:
             top = sorted(li.categories.items(), key=lambda kv: -kv[1])[:2]
