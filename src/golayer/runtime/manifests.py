@@ -930,6 +930,8 @@ def discover(root: Path) -> list[Path]:
 
 
 def _is_manifest(p: Path) -> bool:
+    if not p.is_file():  # a FIFO or device found while walking would block the read: never a manifest
+        return False
     if COMPOSE_NAME.match(p.name):
         return True
     if not p.name.endswith((".yaml", ".yml")):
