@@ -194,6 +194,8 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
         report.findings.extend(findings)
         files.append(data)
     report.data["dockerfiles"] = files
+    if contents and contents.get("-") is not None:  # the text report shows stdin's lines, not a file named "-"
+        report.objects["sources"] = {"-": contents["-"]}
     return report
 
 

@@ -36,8 +36,9 @@ def paint(text: str, code: str, color: bool) -> str:
 class _Lines:
     """Source lines of reported files, read once each."""
 
-    def __init__(self) -> None:
-        self.cache: dict[str, list[str] | None] = {}
+    def __init__(self, given: dict[str, str] | None = None) -> None:
+        self.cache: dict[str, list[str] | None] = {k: v.splitlines() for k, v in (given or {}).items()}
+        self.cache.setdefault("-", None)  # standard input is never re-read from a file named "-"
 
     def get(self, path: str, line: int) -> str | None:
         if path not in self.cache:
@@ -55,7 +56,7 @@ class _Lines:
 def render(report: Report, out: TextIO, color: bool) -> None:
     for section in report.text_sections:
         section(out, color)
-    lines = _Lines()
+    lines = _Lines(report.objects.get("sources"))
     findings = report.sorted_findings()
     for f in findings:
         write_finding(out, f, lines, color)
