@@ -76,8 +76,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("golayer: aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # bad flag or argument: the same one-line form as every error
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `golayer`: the help, as before
+            exc.show()
+            sys.exit(2)
+        click.echo(f"golayer: error: {exc.format_message()}", err=True)
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            click.echo(f"golayer: hint: see '{ctx.command_path} --help'", err=True)
         sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

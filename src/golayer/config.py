@@ -81,12 +81,15 @@ def _from_table(table: dict[str, Any], source: Path | None) -> Config:
             cfg.select = list(val)
         else:
             cfg.ignore += list(val)
-    if "fail-on" in table:
-        cfg.fail_on = Severity.parse(table["fail-on"])
-    sev = table.get("severity", {})
-    if not isinstance(sev, dict):
-        raise UsageError(f"{source}: 'severity' must be a table of rule = \"level\"")
-    cfg.severity = {k: Severity.parse(v) for k, v in sev.items()}
+    try:  # a bad level names the file and the key it is in
+        if "fail-on" in table:
+            cfg.fail_on = Severity.parse(table["fail-on"])
+        sev = table.get("severity", {})
+        if not isinstance(sev, dict):
+            raise UsageError(f"'severity' must be a table of rule = \"level\"")
+        cfg.severity = {k: Severity.parse(v) for k, v in sev.items()}
+    except UsageError as exc:
+        raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
     for sect in ("lint", "image", "runtime", "lab"):
         val = table.get(sect, {})
         if not isinstance(val, dict):

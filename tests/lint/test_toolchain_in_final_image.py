@@ -62,7 +62,7 @@ def test_derived_from_toolchain_stage(tmp_path):
         CMD ["/app"]
     """)
     assert len(fs) == 1 and fs[0].line == 3 and fs[0].stage == "final"
-    assert "via stage 'build'" in fs[0].message
+    assert "via stage build" in fs[0].message
 
 
 def test_installing_go_in_the_final_stage(tmp_path):

@@ -38,13 +38,29 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
+def _known_rules(flag: str, patterns: list[str]) -> None:
+    """A --select/--ignore value that matches no rule is a typo: an error, not a silent no-op."""
+    from golayer import catalogue
+    from golayer.errors import UsageError
+
+    rules = catalogue.rules()
+    for p in patterns:
+        if p in ("ALL", "all") or p.startswith("golayer-") or p.upper().startswith("GLX"):
+            continue
+        if not any(p == r.name or r.code.upper().startswith(p.upper()) for r in rules):
+            raise UsageError(f"{flag} {p}: no rule has this name, code or code prefix",
+                             hint="`golayer rules` lists them")
+
+
 def load_config(config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
                 fail_on: str | None, start: Path | None = None) -> config_mod.Config:
     cfg = config_mod.load(config_path, start=start)
     if select:
         cfg.select = _split(select)
+        _known_rules("--select", cfg.select)
     if ignore:
         cfg.ignore = cfg.ignore + _split(ignore)
+        _known_rules("--ignore", _split(ignore))
     if fail_on:
         cfg.fail_on = Severity.parse(fail_on)
     return cfg

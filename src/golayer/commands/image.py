@@ -131,6 +131,9 @@ def data_of(ana: Any) -> dict[str, Any]:
 
 
 def _table(out: TextIO, rows: list[list[str]], align: str) -> None:
+    from golayer.report.text import visible
+
+    rows = [[visible(c) for c in r] for r in rows]  # paths and history come from the image: no raw ESC
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         cells = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(r, widths, align)]
@@ -139,11 +142,11 @@ def _table(out: TextIO, rows: list[list[str]], align: str) -> None:
 
 def text_section(ana: Any):
     from golayer.image.checks._util import created_by, human
-    from golayer.report.text import paint
+    from golayer.report.text import paint, visible
 
     def write(out: TextIO, color: bool) -> None:
-        head = f"{ana.ref}" + (f" ({ana.platform})" if ana.platform else "")
-        out.write(paint(f"image {head}: {len(ana.layers)} layers, {human(ana.total_bytes)}", "1", color) + "\n")
+        head = visible(f"{ana.ref}" + (f" ({ana.platform})" if ana.platform else ""))
+        out.write(paint(f"image {head}: {len(ana.layers)} layer{'s' if len(ana.layers) != 1 else ''}, {human(ana.total_bytes)}", "1", color) + "\n")
         rows = [["#", "size", "hidden", "files", "created by", "top categories"]]
         for li in ana.layers:
             top = sorted(li.categories.items(), key=lambda kv: -kv[1])[:2]
@@ -172,7 +175,7 @@ def text_section(ana: Any):
                              b.linkage, b.interpreter or "-", ", ".join(b.missing) or "-"])
             _table(out, rows, "lllll")
         for p in ana.problems[:10]:
-            out.write(paint(f"  note: {p}", "2", color) + "\n")
+            out.write(paint(f"  note: {visible(p)}", "2", color) + "\n")
         if len(ana.problems) > 10:
             out.write(paint(f"  note: … and {len(ana.problems) - 10} more (see --format json)", "2", color) + "\n")
         out.write("\n")

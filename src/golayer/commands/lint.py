@@ -194,6 +194,8 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
         report.findings.extend(findings)
         files.append(data)
     report.data["dockerfiles"] = files
+    if contents and contents.get("-") is not None:  # the text report shows stdin's lines, not a file named "-"
+        report.objects["sources"] = {"-": contents["-"]}
     return report
 
 
@@ -277,7 +279,7 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
                           contents=contents)
         report.fixed = fixed_total
         if "-" in changed:  # the fixed Dockerfile went to stdout: the report goes to stderr
-            click.echo(f"golayer: {fixed_total} fixes applied", err=True)
+            click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} applied", err=True)
             return 0
         return finish(report, cfg, fmt, output, color)
 

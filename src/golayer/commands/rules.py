@@ -39,5 +39,9 @@ def rules_cmd(analysis: str | None, fmt: str) -> int:
 @click.argument("name")
 def rule_cmd(name: str) -> int:
     """Print the documentation of the rule NAME (its name or code)."""
-    click.echo(catalogue.render_doc(catalogue.get(name)), nl=False)
+    import re
+
+    text = catalogue.render_doc(catalogue.get(name))
+    # the docs/ page's note for maintainers means nothing in a terminal
+    click.echo(re.sub(r"<!-- generated [^\n]*-->\n\n?", "", text, count=1), nl=False)
     return 0

@@ -175,12 +175,12 @@ def _cpus(f: Fraction) -> str:
 
 
 def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
-    from golayer.report.text import paint
+    from golayer.report.text import paint, visible
 
     for n in notes:
-        out.write(paint("note: ", "36", color) + n + "\n")
+        out.write(paint("note: ", "36", color) + visible(n) + "\n")
     if assumed:
-        names = [f"{w.ref}/{c.name}" for w, c in assumed]
+        names = [visible(f"{w.ref}/{c.name}") for w, c in assumed]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         out.write(paint("note: ", "36", color)
                   + f"assumed Go for {len(names)} container{'s' if len(names) != 1 else ''} ({shown}): "

@@ -92,7 +92,7 @@ def parse_ref(ref: str) -> tuple[str, str]:
             return ("docker" if k == "docker-daemon" else k), target
     if os.path.isdir(ref):
         return "oci", ref
-    if os.path.isfile(ref):
+    if os.path.isfile(ref) or os.path.exists(ref):  # a device or FIFO: refused as not a regular file
         return "archive", ref
     if ref.endswith((".tar", ".tar.gz", ".tgz", ".oci")) or ref.startswith(("/", "./", "../")):
         raise InputError(f"no such file: {ref}")
@@ -131,12 +131,14 @@ class _ArchiveStore:
         self.path = path
         self.kind = kind
         try:
-            self.fd = os.open(path, os.O_RDONLY)
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below
+            self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
             raise InputError(f"cannot open {path}: {exc.strerror}") from None
         st = os.fstat(self.fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{path} is not a regular file")
+            os.close(self.fd)
+            raise InputError(f"{path} is not a regular file (a device, FIFO or socket): not an image archive")
         self.members: dict[str, tuple[bytes, int, int, str]] = {}
         try:
             for name, typ, size, _m, _u, _g, _t, link, off in walk(FileSlice(self.fd, 0, st.st_size)):
@@ -188,9 +190,12 @@ class _DirStore:
             raise KeyError(name)
         full = os.path.join(self.path, p[1:])
         try:
-            fd = os.open(full, os.O_RDONLY)
+            fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO blob must not block the open
         except OSError:
             raise KeyError(name) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(f"{full} is not a regular file (a device, FIFO or socket)")
         self.fds.append(fd)
         return fd, 0, os.fstat(fd).st_size
 
@@ -304,16 +309,20 @@ def _pick_manifest(entries: list[dict[str, Any]], where: str, select: str | None
     return entries[0]
 
 
-def load_docker_archive(path: str, verify: bool | None, progress: Progress | None, select: str | None = None) -> Loaded:
+def load_docker_archive(path: str, verify: bool | None, progress: Progress | None, select: str | None = None,
+                        platform: str | None = None) -> Loaded:
     store = _ArchiveStore(path, "docker-archive")
     if not store.has("manifest.json"):
         if store.has("index.json"):
-            return load_oci(store, "oci-archive", path, None, verify, progress)
+            return load_oci(store, "oci-archive", path, platform, verify, progress)
         raise InputError(f"{path} is not an image archive (no manifest.json or index.json)",
                          hint="create one with `docker save NAME -o FILE`")
     entry = _pick_manifest(_read_json(store, "manifest.json", "manifest.json"), path, select)
     cfg_name = entry.get("Config")
     config = _read_json(store, cfg_name, "image config")
+    if platform and not _platform_matches(platform_of(config), platform):  # never analyse another platform
+        os.close(store.fd)
+        raise InputError(f"{path}: no image for platform {platform} (available: {platform_of(config) or '?'})")
     layer_names = entry.get("Layers") or []
     ids = _diff_ids(config, len(layer_names), path)
     recs = []
@@ -586,7 +595,7 @@ def load(ref: str, platform: str | None = None, verify: bool | None = None, prog
     if kind == "oci-archive":
         return load_oci(_ArchiveStore(path, kind), "oci-archive", path, platform, verify, progress)
     # docker-archive or a bare file: decided by the members
-    loaded = load_docker_archive(path, verify, progress, select)
+    loaded = load_docker_archive(path, verify, progress, select, platform)
     if kind == "archive":
         pass
     return loaded

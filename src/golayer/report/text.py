@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TextIO
 
 from golayer.findings import Applicability, Finding, Severity
@@ -19,6 +20,15 @@ def want_color(out: TextIO) -> bool:
     return hasattr(out, "isatty") and out.isatty()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters from the input (ESC, BEL, CR, ...) shown as ``\\xNN``, so a
+    hostile or odd file cannot move the cursor, recolour or retitle the user's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
@@ -26,8 +36,9 @@ def paint(text: str, code: str, color: bool) -> str:
 class _Lines:
     """Source lines of reported files, read once each."""
 
-    def __init__(self) -> None:
-        self.cache: dict[str, list[str] | None] = {}
+    def __init__(self, given: dict[str, str] | None = None) -> None:
+        self.cache: dict[str, list[str] | None] = {k: v.splitlines() for k, v in (given or {}).items()}
+        self.cache.setdefault("-", None)  # standard input is never re-read from a file named "-"
 
     def get(self, path: str, line: int) -> str | None:
         if path not in self.cache:
@@ -45,7 +56,7 @@ class _Lines:
 def render(report: Report, out: TextIO, color: bool) -> None:
     for section in report.text_sections:
         section(out, color)
-    lines = _Lines()
+    lines = _Lines(report.objects.get("sources"))
     findings = report.sorted_findings()
     for f in findings:
         write_finding(out, f, lines, color)
@@ -54,19 +65,20 @@ def render(report: Report, out: TextIO, color: bool) -> None:
 
 def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:
     sev = paint(str(f.severity), _COLORS[f.severity], color)
-    where = paint(f.location or "-", "1", color)
-    stage = f" (stage {f.stage})" if f.stage else ""
-    out.write(f"{where} {sev} {f.rule} [{f.code}]{stage}: {f.message}\n")
+    where = paint(visible(f.location or "-"), "1", color)
+    stage = f" (stage {visible(str(f.stage))})" if f.stage else ""
+    out.write(f"{where} {sev} {f.rule} [{f.code}]{stage}: {visible(f.message)}\n")
     if f.file and f.line:
         src = lines.get(f.file, f.line)
         if src is not None:
             src = src if len(src) <= 160 else src[:157] + "..."
+            src = visible(src)
             out.write(paint(f"  {f.line:>4} | {src}\n", "2", color))
     if f.fix is not None:
         how = "--fix" if f.fix.applicability is Applicability.SAFE else "--fix --unsafe-fixes"
-        out.write(f"       = fix ({f.fix.applicability}, {how}): {f.fix.description}\n")
+        out.write(f"       = fix ({f.fix.applicability}, {how}): {visible(f.fix.description)}\n")
     elif f.hint:
-        out.write(f"       = hint: {f.hint}\n")
+        out.write(f"       = hint: {visible(f.hint)}\n")
 
 
 def summary(out: TextIO, report: Report, findings: list[Finding], color: bool) -> None:

@@ -146,7 +146,7 @@ def check(model):
     line = fi.start_line if fi else 1
     names = ", ".join(sorted({b.path for _, b in copied}))
     yield RULE.finding(
-        f"stage '{target.label}' only runs the Go binary {names} but is based on {base.ref}, "
+        f"stage {target.label} only runs the Go binary {names} but is based on {base.ref}, "
         f"a full distribution: use {want}",
         file=str(model.path), line=line, end_line=fi.end_line if fi else line, stage=target.label,
         hint=f"FROM {want} (keeps CA certificates and tzdata, drops the distribution)",

@@ -113,14 +113,14 @@ def check(model):
                         fixed_builders.add(builder.index)
                         pre = "" if model.content[: fi.end].endswith("\n") else "\n"
                         fix = RULE.fixed(
-                            f"add ENV CGO_ENABLED=0 to stage '{builder.label}' (fails to build if the program needs cgo)",
+                            f"add ENV CGO_ENABLED=0 to stage {builder.label} (fails to build if the program needs cgo)",
                             [Edit(str(model.path), fi.end, fi.end, pre + "ENV CGO_ENABLED=0\n")], unsafe=True,
                         )
                 rt = final.root_base(stage)
                 yield RULE.finding(
                     f"{b.path} is built with cgo on ({link.reason}) against {_NAMES.get(build_libc, build_libc)} "
-                    f"in stage '{b.stage.label}' but runs on {rt.ref} ({_NAMES.get(runtime_libc, runtime_libc)}) "
-                    f"in stage '{stage.label}': linked dynamically (net, os/user or C code) it fails to start with "
+                    f"in stage {b.stage.label} but runs on {rt.ref} ({_NAMES.get(runtime_libc, runtime_libc)}) "
+                    f"in stage {stage.label}: linked dynamically (net, os/user or C code) it fails to start with "
                     f"`no such file or directory`",
                     file=str(model.path), line=ins.start_line, end_line=ins.end_line, stage=stage.label,
                     hint="build with CGO_ENABLED=0, or use a runtime base with the builder's libc "

@@ -97,12 +97,12 @@ def check(model):
             if i >= 0:
                 pos = fi.start + i + 4
                 fix = RULE.fixed(
-                    f"add --platform=$BUILDPLATFORM to FROM of stage '{root.label}' (other RUNs then run for the build platform)",
+                    f"add --platform=$BUILDPLATFORM to FROM of stage {root.label} (other RUNs then run for the build platform)",
                     [Edit(str(model.path), pos, pos, " --platform=$BUILDPLATFORM")], unsafe=True,
                 )
         how = f"--platform={platform}" if platform else "no --platform"
         yield RULE.finding(
-            f"stage '{stage.label}' runs go {builds[0][1].go.sub} under emulation for each target platform "
+            f"stage {stage.label} runs go {builds[0][1].go.sub} under emulation for each target platform "
             f"({how}; the Dockerfile uses {ref})",
             file=str(model.path), line=fi.start_line, end_line=fi.end_line, stage=stage.label,
             hint="FROM --platform=$BUILDPLATFORM ... and GOOS=$TARGETOS GOARCH=$TARGETARCH go build",

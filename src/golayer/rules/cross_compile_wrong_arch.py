@@ -171,10 +171,10 @@ def check(model):
                 if need_env:
                     text += "ENV GOOS=$TARGETOS GOARCH=$TARGETARCH\n"
                     desc += " and ENV GOOS=$TARGETOS GOARCH=$TARGETARCH"
-                fix = RULE.fixed(desc + f" in stage '{root.label}'",
+                fix = RULE.fixed(desc + f" in stage {root.label}",
                                  [Edit(str(model.path), fi.end, fi.end, pre + text)], unsafe=True)
             yield RULE.finding(
-                f"stage '{stage.label}' is on {final.stage_platform(stage)} but `{c.text.strip()}` {reason}: "
+                f"stage {stage.label} is on {final.stage_platform(stage)} but `{c.text.strip()}` {reason}: "
                 f"it builds for the build machine, not the target platform",
                 file=str(model.path), line=c.line or ins.start_line, end_line=ins.end_line, stage=stage.label,
                 hint="ARG TARGETOS TARGETARCH, then GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...",

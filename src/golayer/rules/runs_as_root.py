@@ -99,7 +99,7 @@ def check(model):
         return
     if ins is not None:
         yield RULE.finding(
-            f"stage '{target.label}' runs as root: USER {user} (line {ins.start_line}) is the last USER",
+            f"stage {target.label} runs as root: USER {user} (line {ins.start_line}) is the last USER",
             file=str(model.path), line=ins.start_line, end_line=ins.end_line, stage=target.label,
             hint="switch to a non-root user, e.g. USER 65532:65532 or a distroless :nonroot base",
             subject=f"USER {user}",
@@ -113,12 +113,12 @@ def check(model):
     if where is not None:
         pos, text = where
         fix = RULE.fixed(
-            f"add USER 65532:65532 to stage '{target.label}' (the program then cannot write where only root may)",
+            f"add USER 65532:65532 to stage {target.label} (the program then cannot write where only root may)",
             [Edit(str(model.path), pos, pos, text)],
             unsafe=True,
         )
     yield RULE.finding(
-        f"stage '{target.label}' runs as root: no USER and {base.ref} defaults to root",
+        f"stage {target.label} runs as root: no USER and {base.ref} defaults to root",
         file=str(model.path), line=line, end_line=fi.end_line if fi else line, stage=target.label,
         hint="add USER 65532:65532 (numeric, works without /etc/passwd) or use a :nonroot distroless base",
         fix=fix, subject="no USER",

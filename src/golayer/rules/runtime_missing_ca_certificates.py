@@ -85,7 +85,7 @@ def check(model):
     line = fi.start_line if fi else 1
     where = src.outbound_tls[0] + (f" and {len(src.outbound_tls) - 1} more" if len(src.outbound_tls) > 1 else "")
     yield RULE.finding(
-        f"{where} makes TLS client connections but stage '{target.label}' ({base.ref}) has no CA bundle: "
+        f"{where} makes TLS client connections but stage {target.label} ({base.ref}) has no CA bundle: "
         "handshakes fail with `x509: certificate signed by unknown authority`",
         file=str(model.path), line=line, end_line=fi.end_line if fi else line, stage=target.label,
         hint="COPY --from=<builder> /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/, or use a distroless base",

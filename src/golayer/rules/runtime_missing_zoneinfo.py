@@ -95,7 +95,7 @@ def check(model):
     line = fi.start_line if fi else 1
     where = src.load_location[0] + (f" and {len(src.load_location) - 1} more" if len(src.load_location) > 1 else "")
     yield RULE.finding(
-        f"{where} calls time.LoadLocation but stage '{target.label}' ({base.ref}) has no time zone database: "
+        f"{where} calls time.LoadLocation but stage {target.label} ({base.ref}) has no time zone database: "
         "it fails with `unknown time zone`",
         file=str(model.path), line=line, end_line=fi.end_line if fi else line, stage=target.label,
         hint="build with -tags timetzdata (or import _ \"time/tzdata\"), or COPY /usr/share/zoneinfo from the builder",

@@ -182,7 +182,7 @@ def check(model):
             fix = _fix(model, ins)
             what = f"shell-form {ins.cmd} `{text}`"
         yield RULE.finding(
-            f"{what} in stage '{target.label}': {why}",
+            f"{what} in stage {target.label}: {why}",
             file=str(model.path), line=ins.start_line, end_line=ins.end_line,
             stage=ins.stage.label if ins.stage else target.label,
             hint="use exec form, e.g. " + (fix.edits[0].text if fix else '["/app", "--flag"]')

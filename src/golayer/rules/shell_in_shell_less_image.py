@@ -80,7 +80,7 @@ def _finding(model, ins, stage, what, base):
     if final.busybox_debug_shell(stage):
         hint += '; on :debug images the shell is /busybox/sh: SHELL ["/busybox/sh", "-c"] makes shell form work'
     return RULE.finding(
-        f"{what} `{text}` needs /bin/sh, which {base.ref} (stage '{stage.label}') does not have",
+        f"{what} `{text}` needs /bin/sh, which {base.ref} (stage {stage.label}) does not have",
         file=str(model.path), line=ins.start_line, end_line=ins.end_line,
         stage=ins.stage.label if ins.stage else stage.label, hint=hint, fix=fix,
         subject=f"{ins.cmd} {text}",

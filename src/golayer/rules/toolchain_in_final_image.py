@@ -125,15 +125,15 @@ def check(model):
     root = stages[0]
     hits = []  # (instruction to report, stage, message, subject)
     if final.is_toolchain_base(target) and root.from_instruction is not None:
-        via = f" via stage '{root.label}'" if root is not target else ""
+        via = f" via stage {root.label}" if root is not target else ""
         at = target.from_instruction if root is not target and target.from_instruction else root.from_instruction
-        hits.append((at, target, f"target stage '{target.label}' is based on {root.base_image.ref}{via}, a Go "
+        hits.append((at, target, f"target stage {target.label} is based on {root.base_image.ref}{via}, a Go "
                      "toolchain image: the compiler, its caches and build tools ship in the image",
                      f"{target.label} on {root.base_image.ref}"))
     for s in stages:
         for ins in s.instructions:
             for how in final.go_installs(ins):
-                hits.append((ins, s, f"stage '{s.label}' ends up in the image and installs Go ({how})",
+                hits.append((ins, s, f"stage {s.label} ends up in the image and installs Go ({how})",
                              f"{s.label}: {how}"))
     if not hits:
         return
@@ -533,5 +533,5 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
     if not model.content.endswith("\n"):
         out = "\n" + out
     edits.append(Edit(str(model.path), len(model.content), len(model.content), out))
-    desc = (f"split into builder stage '{name}' + runtime stage on {base}. Decisions: " + "; ".join(notes))
+    desc = (f"split into builder stage {name} + runtime stage on {base}. Decisions: " + "; ".join(notes))
     return Rewrite(RULE.fixed(desc, edits, unsafe=True), notes)

@@ -121,7 +121,7 @@ def check(model):
                 what = ", ".join(f"{k} {p}" for p, k in sorted(caches.items(), key=lambda x: x[1]))
                 fi = stage.from_instruction
                 yield RULE.finding(
-                    f"stage '{stage.label}' is FROM '{stage.base_stage.label}', which compiled: its {what} "
+                    f"stage {stage.label} is FROM {stage.base_stage.label}, which compiled: its {what} "
                     f"end up in the image",
                     file=str(model.path), line=fi.start_line, end_line=fi.end_line, stage=stage.label,
                     hint=f"start '{stage.label}' from a runtime base and COPY --from={stage.base_stage.label} only the binary",
@@ -138,17 +138,17 @@ def check(model):
                 if norm in ("/", "/.") or src.strip() in ("/*", "/."):
                     if not caches and not _ran_go(src_stage) and not final.is_toolchain_base(src_stage):
                         continue  # squashing or exporting a stage that built nothing: no builder leftovers
-                    msg = f"COPY --from={ins.copy_from} / copies the whole file system of stage '{src_stage.label}'"
+                    msg = f"COPY --from={ins.copy_from} / copies the whole file system of stage {src_stage.label}"
                     if caches:
                         msg += " (" + ", ".join(sorted(set(caches.values()))) + " included)"
                 elif any(_contains(norm, p) for p in caches):
                     hit = sorted((p, k) for p, k in caches.items() if _contains(norm, p))
-                    msg = (f"COPY --from={ins.copy_from} {src} copies stage '{src_stage.label}'s "
+                    msg = (f"COPY --from={ins.copy_from} {src} copies stage {src_stage.label}'s "
                            + ", ".join(f"{k} ({p})" for p, k in hit))
                 else:
                     continue
                 yield RULE.finding(
-                    msg + f" into stage '{stage.label}'",
+                    msg + f" into stage {stage.label}",
                     file=str(model.path), line=ins.start_line, end_line=ins.end_line, stage=stage.label,
                     hint="copy only the binary and the files it reads at run time",
                     subject=f"COPY --from={ins.copy_from} {src}",

@@ -74,7 +74,8 @@ def read_text(path: str) -> tuple[str, str]:
         try:
             if p.stat().st_size > MAX_FILE_BYTES:
                 raise InputError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB; refusing to parse it")
-            data = p.read_bytes()
+            with p.open("rb") as fh:  # bounded: /dev/zero or an endless pipe reports size 0
+                data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}") from None
         name = path
@@ -929,6 +930,8 @@ def discover(root: Path) -> list[Path]:
 
 
 def _is_manifest(p: Path) -> bool:
+    if not p.is_file():  # a FIFO or device found while walking would block the read: never a manifest
+        return False
     if COMPOSE_NAME.match(p.name):
         return True
     if not p.name.endswith((".yaml", ".yml")):
