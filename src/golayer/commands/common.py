@@ -55,6 +55,10 @@ def _known_rules(flag: str, patterns: list[str]) -> None:
 def load_config(config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
                 fail_on: str | None, start: Path | None = None) -> config_mod.Config:
     cfg = config_mod.load(config_path, start=start)
+    # names in the file are checked too (only when the file names rules, so a plain run stays fast)
+    for key, names in (("select", cfg.select), ("ignore", cfg.ignore), ("severity", list(cfg.severity))):
+        if names:
+            _known_rules(f"{cfg.source}: {key}", names)
     if select:
         cfg.select = _split(select)
         _known_rules("--select", cfg.select)
