@@ -23,7 +23,7 @@ from golayer.report import Report
 @click.option("--image", "images", multiple=True, metavar="[NAME=]REF",
               help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
                    "the runtime rules read the Go version and dependencies of container/service NAME from it.")
-@click.option("--target", default=None, help="Dockerfile target stage (default: the last).")
+@click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the last).")
 @report_options
 def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
