@@ -86,7 +86,7 @@ def _from_table(table: dict[str, Any], source: Path | None) -> Config:
             cfg.fail_on = Severity.parse(table["fail-on"])
         sev = table.get("severity", {})
         if not isinstance(sev, dict):
-            raise UsageError(f"'severity' must be a table of rule = \"level\"")
+            raise UsageError("'severity' must be a table of rule = \"level\"")
         cfg.severity = {k: Severity.parse(v) for k, v in sev.items()}
     except UsageError as exc:
         raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None

@@ -80,7 +80,6 @@ def _parse_build_args(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def _read(path: Path) -> str:
-    from golayer.errors import InputError
 
     if str(path) == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()

@@ -97,7 +97,7 @@ def catalogue() -> dict[str, Base]:
         Base("golang-nocc", f"{PREFIX}/golang:{gm}-nocc",
              f"Go {go_version()} at /usr/local/go, official-image ENV, ca-certificates + git, no C compiler",
              ("debian",)),
-        Base("golang", f"{PREFIX}/golang:{gm}", f"golang-nocc + gcc and libc6-dev (cgo on by default)",
+        Base("golang", f"{PREFIX}/golang:{gm}", "golang-nocc + gcc and libc6-dev (cgo on by default)",
              ("golang-nocc",)),
         Base("static", f"{PREFIX}/static:latest",
              "distroless-static-like: CA bundle, zoneinfo, passwd (root, nonroot 65532), /tmp; no shell",

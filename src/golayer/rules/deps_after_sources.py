@@ -66,6 +66,7 @@ from golayer.catalogue import Rule
 from golayer.dockerfile.model import DockerfileModel, Instruction, Stage
 from golayer.findings import Applicability, Finding, Severity
 from golayer.rules import _util
+from golayer.dockerfile import final
 
 RULE = Rule(
     code="GLD006",
@@ -120,17 +121,6 @@ def downloads(model: DockerfileModel, ins: Instruction) -> bool:
     return False
 
 
-def _chain(stage: Stage) -> list[Instruction]:
-    parts: list[list[Instruction]] = []
-    s: Stage | None = stage
-    seen: set[int] = set()
-    while s is not None and s.index not in seen:
-        seen.add(s.index)
-        parts.append(s.instructions)
-        s = s.base_stage
-    return [i for part in reversed(parts) for i in part]
-
-
 def check(model: DockerfileModel) -> Iterator[Finding]:
     for stage in model.stages:
         if not stage.needed:
@@ -138,7 +128,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         mod_copy: Instruction | None = None
         prepared = False
         whole: Instruction | None = None
-        for ins in _chain(stage):
+        for ins in final.chain_instructions(stage):
             if whole is None:
                 if is_mod_only(ins):
                     mod_copy = ins

@@ -52,8 +52,9 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.dockerfile.build import goenv_path
-from golayer.dockerfile.model import DockerfileModel, Instruction, Stage, is_unknown
+from golayer.dockerfile.model import DockerfileModel, is_unknown
 from golayer.findings import Finding, Severity
+from golayer.dockerfile import final
 
 RULE = Rule(
     code="GLD007",
@@ -64,17 +65,6 @@ RULE = Rule(
 )
 
 
-def _chain(stage: Stage) -> list[Instruction]:
-    parts: list[list[Instruction]] = []
-    s: Stage | None = stage
-    seen: set[int] = set()
-    while s is not None and s.index not in seen:
-        seen.add(s.index)
-        parts.append(s.instructions)
-        s = s.base_stage
-    return [i for part in reversed(parts) for i in part]
-
-
 def check(model: DockerfileModel) -> Iterator[Finding]:
     for stage in model.stages:
         if not stage.needed:
@@ -82,7 +72,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         # GOENV path -> {name: (value, line)} written so far along the FROM chain
         files: dict[str, dict[str, tuple[str, int]]] = {}
         reported: set[tuple[str, str]] = set()
-        for ins in _chain(stage):
+        for ins in final.chain_instructions(stage):
             if ins.cmd != "RUN":
                 continue
             for c in ins.commands:
