@@ -162,6 +162,18 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
             return False
         return _is_go_elf(_head(e))
 
+    def count(e, cat: str, field: str) -> None:
+        """Add a file's bytes to its category, its layer's categories and its signature group."""
+        cats[cat][field] += e.size
+        lc = infos[e.layer].categories
+        lc[cat] = lc.get(cat, 0) + e.size
+        if cat in signature:
+            key = (cat, _group_path(cat, e.path, cz, go_mod_dirs))
+            g = groups.get(key) or groups.setdefault(key, Group(*key))
+            setattr(g, field, getattr(g, field) + e.size)
+            g.files += 1
+            g.layers.add(e.layer)
+
     nfiles = 0
     for e in tree.entries.values():
         t = e.type
@@ -173,32 +185,16 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
         cat = e.category
         if cat in fallback and is_go(e, True):
             cat = e.category = cz.category(e.path, True)
-        cats[cat]["visible_bytes"] += e.size
-        lc = infos[e.layer].categories
-        lc[cat] = lc.get(cat, 0) + e.size
-        if cat in signature:
-            key = (cat, _group_path(cat, e.path, cz, go_mod_dirs))
-            g = groups.get(key) or groups.setdefault(key, Group(*key))
-            g.visible_bytes += e.size
-            g.files += 1
-            g.layers.add(e.layer)
+        count(e, cat, "visible_bytes")
     ana.visible_files = nfiles
     for e, hider, meta in tree.hidden:
         cat = cz.category(e.path, False)
         if cat in fallback and is_go(e, False):
             cat = cz.category(e.path, True)
         e.category = cat
-        cats[cat]["wasted_bytes"] += e.size
-        lc = infos[e.layer].categories
-        lc[cat] = lc.get(cat, 0) + e.size
+        count(e, cat, "wasted_bytes")
         ana.hidden.append((e.path, e.size, e.layer, hider, cat))
         ana.hidden_entries.append(e)
-        if cat in signature:
-            key = (cat, _group_path(cat, e.path, cz, go_mod_dirs))
-            g = groups.get(key) or groups.setdefault(key, Group(*key))
-            g.wasted_bytes += e.size
-            g.files += 1
-            g.layers.add(e.layer)
     ana.categories = cats
     ana.groups = sorted(groups.values(), key=lambda g: (-(g.visible_bytes + g.wasted_bytes), g.path))
     ana.seconds = time.perf_counter() - t0
