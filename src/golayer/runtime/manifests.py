@@ -743,36 +743,32 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
                 if isinstance(item, str) and item.startswith(IGNORE_KEY + "="):
                     w.ignore |= _ignore_set(item.split("=", 1)[1])
         limits = _map(_map(_map(svc, "deploy"), "resources"), "limits")
-        for holder, key, src in ((svc, "mem_limit", "mem_limit"), (limits, "memory", "deploy.resources.limits.memory")):
-            if key in holder and holder[key] is not None:
+        def values(pairs, parse, what):
+            """(parsed, written text, line, source) of each present key, in compose's precedence order."""
+            for holder, key, src in pairs:
+                if key not in holder or holder[key] is None:
+                    continue
                 ln = ctx.line_of(holder, key)
                 raw = interp(holder[key], ln, key)
                 if raw is None:
                     continue
                 try:
-                    n = q.compose_bytes(raw)
+                    yield parse(raw), str(holder[key]), ln, src
                 except q.QuantityError as exc:
-                    ctx.note(ln, f"service {sname}: {src} {holder[key]!r} is not a size ({exc}); compose rejects it")
-                    continue
-                if n <= 0:  # -1 / 0: unlimited
-                    ct.memory_limit = None
-                    continue
-                ct.memory_limit, ct.memory_limit_text, ct.memory_limit_line = n, str(holder[key]), ln
-                ct.memory_limit_source = src
-        for holder, key in ((svc, "cpus"), (limits, "cpus")):
-            if key in holder and holder[key] is not None:
-                ln = ctx.line_of(holder, key)
-                raw = interp(holder[key], ln, key)
-                if raw is None:
-                    continue
-                try:
-                    cpus = q.compose_cpus(raw)
-                except q.QuantityError as exc:
-                    ctx.note(ln, f"service {sname}: {key} {holder[key]!r}: {exc}")
-                    continue
-                if cpus == 0:
-                    continue
-                ct.cpu_limit, ct.cpu_limit_text, ct.cpu_limit_line = cpus, str(holder[key]), ln
+                    ctx.note(ln, f"service {sname}: {src} {holder[key]!r} {what} ({exc}); compose rejects it")
+
+        for n, text, ln, src in values(((svc, "mem_limit", "mem_limit"),
+                                         (limits, "memory", "deploy.resources.limits.memory")),
+                                        q.compose_bytes, "is not a size"):
+            if n <= 0:  # -1 / 0: unlimited
+                ct.memory_limit = None
+                continue
+            ct.memory_limit, ct.memory_limit_text, ct.memory_limit_line = n, text, ln
+            ct.memory_limit_source = src
+        for cpus, text, ln, _src in values(((svc, "cpus", "cpus"), (limits, "cpus", "cpus")),
+                                           q.compose_cpus, "is not a CPU count"):
+            if cpus:
+                ct.cpu_limit, ct.cpu_limit_text, ct.cpu_limit_line = cpus, text, ln
         if svc.get("env_file"):
             ef = svc["env_file"]
             files = ef if isinstance(ef, list) else [ef]
