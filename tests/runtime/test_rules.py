@@ -372,3 +372,12 @@ def test_invalid_value_with_space_is_quoted(tmp_path):
         """))
     [f] = only(fs, "gomemlimit-invalid")
     assert f['message'].startswith('GOMEMLIMIT="768 MiB" is not Go syntax') and "GOMEMLIMIT=768MiB" in f["message"]
+
+
+def test_hints_without_a_value_name_the_configured_ratio(tmp_path, cli):
+    p = tmp_path / "pod.yaml"
+    p.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                 "  - name: app\n    image: x\n    env: [{name: GOGC, value: \"off\"}]\n")
+    r = cli(["runtime", str(p), "--gomemlimit-ratio", "0.8", "-f", "json"])
+    hints = [f["hint"] or "" for f in __import__("json").loads(r.out)["findings"]]
+    assert any("80% of it" in h for h in hints) and not any("90% of it" in h for h in hints)

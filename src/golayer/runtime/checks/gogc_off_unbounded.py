@@ -40,7 +40,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import finding, limit_key, recommended
+from golayer.runtime.checks._common import finding, limit_key, recommended, ratio_text
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -62,7 +62,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             if gml is None or not gml.valid or gml.bytes is not None:
                 continue  # set to something (unknown, invalid: another rule, or a real limit)
         rec = recommended(model, c)
-        fix = f"set GOMEMLIMIT={rec}" if rec else f"set {limit_key(w)} and GOMEMLIMIT to 90% of it, or drop GOGC=off"
+        fix = f"set GOMEMLIMIT={rec}" if rec else f"set {limit_key(w)} and GOMEMLIMIT to {ratio_text(model)} of it, or drop GOGC=off"
         gv = c.var("GOGC")
         yield finding(
             RULE, w, c,

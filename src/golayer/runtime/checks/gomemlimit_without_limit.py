@@ -44,7 +44,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
 from golayer.runtime import quantities as q
-from golayer.runtime.checks._common import finding, limit_key
+from golayer.runtime.checks._common import finding, limit_key, ratio_text
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -68,7 +68,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
                 "GOMEMLIMIT from resourceFieldRef limits.memory, but the container has no memory limit: "
                 "Kubernetes substitutes the node's allocatable memory, so the Go runtime never limits itself; "
                 f"set {limit_key(w)}",
-                ev.line, "fieldref", hint=f"set {limit_key(w)} and GOMEMLIMIT to 90% of it")
+                ev.line, "fieldref", hint=f"set {limit_key(w)} and GOMEMLIMIT to {ratio_text(model)} of it")
             continue
         gml = c.gomemlimit()
         if gml is None or gml.bytes is None or gml.bytes == 0:

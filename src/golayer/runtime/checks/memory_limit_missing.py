@@ -45,7 +45,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import finding, limit_key
+from golayer.runtime.checks._common import finding, limit_key, ratio_text
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -64,7 +64,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
         gml = c.gomemlimit()
         if ev is not None and (gml is None or gml.bytes is not None or ev.source == "resourceFieldRef"):
             continue  # gomemlimit-without-limit's case (or a value we cannot see)
-        fix = f"set {limit_key(w)} and GOMEMLIMIT to 90% of it"
+        fix = f"set {limit_key(w)} and GOMEMLIMIT to {ratio_text(model)} of it"
         yield finding(
             RULE, w, c,
             f"{'init container' if c.init else 'container'} {c.name} has no memory limit: the Go heap is bounded "
