@@ -36,7 +36,9 @@ func main() {
 @pytest.fixture(scope="session")
 def probe(go: str, request) -> str:
     version = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, timeout=60).stdout.strip()
-    cache = Path(request.config.cache.mkdir("golayer-runtime-probe"))
+    # next to the suite's shared Go build cache (kept between runs; no dependency on pytest's cache plugin)
+    cache = Path(os.environ["GOLAYER_TEST_GOCACHE"]).parent / "runtime-probe"
+    cache.mkdir(parents=True, exist_ok=True)
     exe = cache / f"probe-{version}"
     if not exe.exists():
         src = cache / "main.go"
