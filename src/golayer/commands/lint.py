@@ -80,13 +80,9 @@ def _parse_build_args(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def _read(path: Path) -> str:
-
-    if str(path) == "-":
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        return data.decode("utf-8", errors="surrogateescape")
     from golayer.dockerfile.build import read_dockerfile
 
-    return read_dockerfile(path)  # refuses devices, FIFOs and oversized files
+    return read_dockerfile(path)  # stdin too: bounded; refuses devices, FIFOs and oversized files
 
 
 def _write(path: Path, content: str) -> None:
@@ -99,8 +95,11 @@ def _write(path: Path, content: str) -> None:
 
 
 def _stage_data(model: Any) -> dict[str, Any]:
+    from golayer.dockerfile.engine import is_dockerfile
+
     return {
         "file": str(model.path),
+        "parsed": is_dockerfile(model),
         "target": model.target.label if model.target else None,
         "stages": [{"index": s.index, "name": s.name, "base": s.base, "known_base": s.base_image.known,
                     "needed": s.needed, "in_final_image": s.in_final_image} for s in model.stages],
@@ -193,8 +192,10 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
         report.findings.extend(findings)
         files.append(data)
     report.data["dockerfiles"] = files
-    if contents and contents.get("-") is not None:  # the text report shows stdin's lines, not a file named "-"
-        report.objects["sources"] = {"-": contents["-"]}
+    # files that do not parse as Dockerfiles: the text report never shows their lines
+    report.objects.setdefault("hidden_sources", set()).update(d["file"] for d in files if not d["parsed"])
+    if contents:  # the text report shows the lines that were linted (stdin's too), never re-reads a file
+        report.objects["sources"] = {k: v for k, v in contents.items() if v is not None}
     return report
 
 
