@@ -86,12 +86,11 @@ def _read(path: Path) -> str:
 
 
 def _write(path: Path, content: str) -> None:
-    from golayer.errors import InputError
+    """--fix: the file is replaced atomically (temporary file, fsync, mode/owner kept, rename; through a
+    symlink its target is replaced), so a full disk or a kill leaves the old file, never a part."""
+    from golayer.limits import atomic_write
 
-    try:
-        path.write_bytes(content.encode("utf-8", errors="surrogateescape"))
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    atomic_write(path, content.encode("utf-8", errors="surrogateescape"))
 
 
 def _stage_data(model: Any) -> dict[str, Any]:
@@ -235,6 +234,10 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
     start = (Path.cwd() if str(first) == "-" else (first if first.is_dir() else first.parent))
     cfg = load_config(config_path, select, ignore, fail_on, start=start)
     build_args = _parse_build_args(build_arg)
+    if output:  # before anything is written (--fix): the report must not replace a Dockerfile
+        from golayer.limits import refuse_overwriting_input
+
+        refuse_overwriting_input(output, list(files))
     contents = {str(f): _read(f) for f in files}
 
     if diff or fix:
