@@ -370,3 +370,19 @@ def test_fix_keeps_bytes_after_a_line_separator(tmp_path):
     assert r.returncode in (0, 1), r.stderr
     new = p.read_text(encoding="utf-8")
     assert new.endswith('CMD ["app"]\x85\n') and new.count("\n") == text.count("\n")
+
+
+# --- 15. config of the wrong type: one schema, a clear error naming the file and key ----------------------
+@pytest.mark.parametrize("text,needle", [
+    ("[tool]\ngolayer = 5\n", "[tool.golayer] must be a table"),
+    ('tool = "x"\n', "'tool' must be a table"),
+    ("[tool.golayer.image]\nplatform = 5\n", "[image] platform must be a string"),
+    ("[tool.golayer.image]\nforbid-category = 5\n", "[image] forbid-category must be"),
+    ('[tool.golayer.image]\nverify = "false"\n', "[image] verify must be true or false"),
+    ("[tool.golayer.lint]\nbogus = 1\n", "unknown [lint] setting 'bogus'"),
+])
+def test_config_of_the_wrong_type_is_a_usage_error(tmp_path, text, needle):
+    (tmp_path / "pyproject.toml").write_text(text)
+    (tmp_path / "Dockerfile").write_text("FROM alpine\n")
+    first = clear_error(golayer(["lint", "Dockerfile"], cwd=tmp_path), needle)
+    assert "pyproject.toml" in first
