@@ -15,8 +15,9 @@ def write(tmp_path: Path, text: str, name: str = "app.yaml") -> Path:
     return p
 
 
-def run_json(*argv: str, stdin: str | None = None, cwd: Path | None = None) -> tuple[int, dict]:
-    r = run_cli(["runtime", "-f", "json", *argv], stdin=stdin, cwd=cwd)
+def run_json(*argv: str, stdin: str | None = None, cwd: Path | None = None, assume_go: bool = True) -> tuple[int, dict]:
+    """``golayer runtime -f json``; ``assume_go`` (default for rule tests on made-up images) adds --assume-go."""
+    r = run_cli(["runtime", "-f", "json", *((["--assume-go"]) if assume_go else []), *argv], stdin=stdin, cwd=cwd)
     assert r.code in (0, 1), (r.code, r.err)
     return r.code, json.loads(r.out)
 

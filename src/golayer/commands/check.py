@@ -24,8 +24,10 @@ from golayer.report import Report
               help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
                    "the runtime rules read the Go version and dependencies of container/service NAME from it.")
 @click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the last).")
+@click.option("--assume-go", is_flag=True, default=None,
+              help="Runtime rules: judge containers whose language golayer cannot tell as Go programs.")
 @report_options
-def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
+def check(path: str, images: tuple[str, ...], target: str | None, assume_go: bool | None, fmt: str, output: str | None,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
@@ -62,7 +64,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
     if runtime_cmd is not None:
         manifests = runtime_cmd.discover(root)
         if manifests:
-            rep = runtime_cmd.run_runtime([str(m) for m in manifests], cfg, images=analyses)
+            rep = runtime_cmd.run_runtime([str(m) for m in manifests], cfg, images=analyses, assume_go=assume_go)
             _merge(combined, rep, "runtime")
             ran.append(f"runtime ({len(manifests)} manifest{'s' if len(manifests) != 1 else ''})")
 

@@ -84,23 +84,29 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
-                ratio: str | None = None, strict: bool = False) -> Report:
+                ratio: str | None = None, strict: bool = False, assume_go: bool | None = None,
+                lookup: Any = None, project: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
     already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
-    otherwise it is skipped with a note (``golayer check``)."""
+    otherwise it is skipped with a note (``golayer check``). ``assume_go`` (``--assume-go``) judges
+    containers of unknown language as Go; ``lookup`` is a :data:`golayer.runtime.detect.BuildLookup`
+    (the project model of ``golayer check``), None when no project is loaded; a ``project``
+    (golayer.project.Project) gives one through :func:`golayer.runtime.detect.project_lookup`."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
 
     r, mx, section = _settings(cfg, ratio)
+    if lookup is None and project is not None:
+        lookup = detect.project_lookup(project)
     loaded = manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
     analyses = {name: (_analyse(ref) if isinstance(ref, str) else ref) for name, ref in (images or {}).items()}
-    detect.classify(model, analyses, section)
+    detect.classify(model, analyses, section, lookup=lookup, assume_go=assume_go)
     for name in analyses:
         if not any(name in (c.name, c.image, detect.image_name(c.image or "")) for _w, c in model.containers()):
             model.notes.append(f"--image {name}=...: no container, service or image of that name in the manifests")
@@ -123,13 +129,18 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
 
     report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
     assumed = [(w, c) for w, c in model.containers() if c.go.is_go and c.go.assumed]
+    by_key = {(w.file, w.ref, c.name): c for w, c in model.containers()}
+    for f in kept:
+        c = by_key.get((f.file, f.extra.get("workload"), f.extra.get("container")))
+        if c is not None:
+            f.extra.setdefault("language", c.go.reason)
     report.data = {
         "gomemlimit_ratio": str(float(r)),
         "gomemlimit_max_ratio": str(float(mx)),
         "containers": [_container_json(model, w, c) for w, c in model.containers()],
         "notes": model.notes,
     }
-    report.text_sections.append(lambda out, color: _notes(out, color, model.notes, assumed))
+    report.text_sections.append(lambda out, color: _notes(out, color, model, assumed))
     return report
 
 
@@ -166,6 +177,8 @@ def _container_json(model: Any, w: Any, c: Any) -> dict[str, Any]:
         "readiness_probe": c.readiness,
         "is_go": c.go.is_go,
         "go_assumed": c.go.is_go and c.go.assumed,
+        "language": c.go.language,
+        "language_reason": c.go.reason,
         "go": c.go.to_json(),
     }
 
@@ -174,11 +187,30 @@ def _cpus(f: Fraction) -> str:
     return str(f.numerator) if f.denominator == 1 else f"{float(f):g}"
 
 
-def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
+def _notes(out: TextIO, color: bool, model: Any, assumed: list) -> None:
     from golayer.report.text import paint, visible
 
-    for n in notes:
+    for n in model.notes:
         out.write(paint("note: ", "36", color) + visible(n) + "\n")
+    rows = list(model.containers())
+    if rows:
+        out.write(paint("containers:", "1", color) + "\n")
+        for w, c in rows[:_SHOWN]:
+            lang = {"go": "Go", "not-go": "not Go"}.get(c.go.language, "unknown")
+            if c.go.assumed:
+                lang = "assumed Go"
+            why = c.go.reason.split(": ", 1)[1] if c.go.reason.startswith(("Go: ", "not Go: ", "language unknown: ",
+                                                                              "assumed Go (--assume-go): ")) \
+                else c.go.reason
+            out.write(f"  {visible(w.ref)}/{visible(c.name)}: {lang} ({visible(why)})\n")
+        if len(rows) > _SHOWN:
+            out.write(f"  ... and {len(rows) - _SHOWN} more (all of them in --format json)\n")
+    unknown = [(w, c) for w, c in rows if c.go.language == "unknown" and not c.go.assumed]
+    if unknown:
+        out.write(paint("note: ", "36", color)
+                  + f"{len(unknown)} container{'s' if len(unknown) != 1 else ''} of unknown language got no "
+                    "Go-specific check: pass --image NAME=REF, set go-images / not-go-images in "
+                    "[tool.golayer.runtime], or --assume-go\n")
     if assumed:
         names = [visible(f"{w.ref}/{c.name}") for w, c in assumed]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
@@ -187,20 +219,26 @@ def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
                     "pass --image NAME=REF, or set go-images / not-go-images in [tool.golayer.runtime]\n")
 
 
+_SHOWN = 20
+
+
 @click.command("runtime")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--image", "images", multiple=True, metavar="NAME=REF",
               help="Read the Go binary of container/service/image NAME from image REF (repeatable).")
 @click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",
               help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
+@click.option("--assume-go", is_flag=True, default=None,
+              help="Judge containers whose language golayer cannot tell as Go programs.")
 @report_options
-def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, fmt: str, output: str | None,
-            config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-            color: bool | None) -> int:
+def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, assume_go: bool | None, fmt: str,
+            output: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+            fail_on: str | None, color: bool | None) -> int:
     """Check Go memory and CPU settings in Kubernetes manifests and compose files.
 
     FILE may be `-` for standard input: `helm template . | golayer runtime -`.
     """
     cfg = load_config(config_path, select, ignore, fail_on)
-    report = run_runtime(list(files), cfg, images=parse_image_options(images), ratio=ratio, strict=True)
+    report = run_runtime(list(files), cfg, images=parse_image_options(images), ratio=ratio, strict=True,
+                         assume_go=assume_go)
     return finish(report, cfg, fmt, output, color)

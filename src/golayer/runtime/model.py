@@ -37,13 +37,20 @@ class EnvValue:
 
 @dataclass
 class GoInfo:
-    """What is known about the Go program in a container."""
+    """What is known about the program in a container: its language, how that was decided, and for
+    Go what governs its runtime (version, go.mod go line, GODEBUG defaults, linked helpers)."""
 
-    is_go: bool = True
-    assumed: bool = True  # no image analysis and no config pattern said so
-    reason: str = "assumed: no --image and no go-images/not-go-images pattern matched"
-    go_version: str | None = None  # "go1.24.3"
-    module_go_before_125: bool | None = None  # DefaultGODEBUG has containermaxprocs=0
+    is_go: bool = False  # the Go rules judge this container (Go, or assumed Go with --assume-go)
+    assumed: bool = False  # is_go only because of --assume-go / assume-go = true
+    reason: str = "language unknown"
+    language: str = "unknown"  # go | not-go | unknown
+    decided_by: str = "unknown"  # image | config | build | knowledge | assumed | unknown
+    go_version: str | None = None  # toolchain, "go1.24.3" (buildinfo, or the builder image)
+    go_line: str | None = None  # the go.mod `go` line of the module that builds it ("1.24")
+    go_mod: str | None = None  # that go.mod's path
+    module_go_before_125: bool | None = None  # containermaxprocs=0 by default (go line < 1.25)
+    default_godebug: dict[str, str] = field(default_factory=dict)  # buildinfo DefaultGODEBUG
+    module_godebug: dict[str, str] = field(default_factory=dict)  # go.mod godebug / //go:debug
     automemlimit: bool = False
     automaxprocs: bool = False
     binary: str | None = None
@@ -60,12 +67,21 @@ class GoInfo:
         except (IndexError, ValueError):
             return None
 
+    def default_debug(self, key: str) -> str | None:
+        """The GODEBUG default compiled into the binary (DefaultGODEBUG, or the module's
+        godebug directives when only the source is known)."""
+        return self.default_godebug.get(key, self.module_godebug.get(key))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "is_go": self.is_go,
+            "language": self.language,
+            "decided_by": self.decided_by,
             "assumed": self.assumed,
             "reason": self.reason,
             "go_version": self.go_version,
+            "go_mod": self.go_mod,
+            "go_mod_go_line": self.go_line,
             "module_go_before_1_25": self.module_go_before_125,
             "automemlimit": self.automemlimit,
             "automaxprocs": self.automaxprocs,

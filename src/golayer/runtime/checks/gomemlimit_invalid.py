@@ -8,7 +8,7 @@ is not in the runtime's own grammar: an integer with an optional suffix `B`, `Ki
 (`768 MiB`) are all invalid.
 
 It also finds a `GOMEMLIMIT` taken from the downward API (`valueFrom.resourceFieldRef` on
-`limits.memory` or `requests.memory`) with a `divisor` other than 1: Kubernetes then writes the
+`limits.memory` or `requests.memory`) with a `divisor` above 1: Kubernetes then writes the
 limit *in divisor units* as a bare number (`1024` for a 1Gi limit with `divisor: 1Mi`), which Go
 reads as that many **bytes**.
 
@@ -83,7 +83,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
                 div = q.parse_quantity(ev.divisor)
             except q.QuantityError:
                 div = None
-            if div is not None and div != 1:
+            if div is not None and div > 1:
                 shown = f"{ev.value}" if ev.value is not None else "the limit in divisor units"
                 rec = recommended(model, c)
                 fix = f"use GOMEMLIMIT={rec}" if rec else "write GOMEMLIMIT as a value in MiB, e.g. 768MiB"
