@@ -230,15 +230,60 @@ _SHOWN = 20
               help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
 @click.option("--assume-go", is_flag=True, default=None,
               help="Judge containers whose language golayer cannot tell as Go programs.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of the fixes instead of applying them.")
+@click.option("--fix", is_flag=True, help="Apply the fixes with one right answer to the manifests in place.")
 @report_options
-def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, assume_go: bool | None, fmt: str,
-            output: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-            fail_on: str | None, color: bool | None) -> int:
+def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, assume_go: bool | None, diff: bool,
+            fix: bool, fmt: str, output: str | None, config_path: str | None, select: tuple[str, ...],
+            ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
     """Check Go memory and CPU settings in Kubernetes manifests and compose files.
 
     FILE may be `-` for standard input: `helm template . | golayer runtime -`.
     """
     cfg = load_config(config_path, select, ignore, fail_on)
-    report = run_runtime(list(files), cfg, images=parse_image_options(images), ratio=ratio, strict=True,
-                         assume_go=assume_go)
+    image_opts = parse_image_options(images)
+    report = run_runtime(list(files), cfg, images=image_opts, ratio=ratio, strict=True, assume_go=assume_go)
+    if diff or fix:
+        changed = _fix_files(report, cfg, diff)
+        if diff:
+            return 1 if changed else 0
+        if changed:
+            report = run_runtime(list(files), cfg, images=image_opts, ratio=ratio, strict=True, assume_go=assume_go)
+            report.fixed = changed
     return finish(report, cfg, fmt, output, color)
+
+
+def _fix_files(report: Report, cfg: Config, diff: bool) -> int:
+    """Apply (or with ``diff`` print) the env fixes of the report's findings; the number of edits."""
+    import difflib
+    import sys
+
+    from golayer.runtime import fixes
+
+    findings = cfg.apply(list(report.findings))
+    total, files = 0, 0
+    for name, fx in fixes.plan(findings).items():
+        path = Path(name)
+        try:
+            old = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"golayer: {name}: not edited: {exc}", err=True)
+            continue
+        new, n, notes = fixes.apply(old, fx)
+        for note in notes:
+            click.echo(f"golayer: {note}", err=True)
+        if not n or new == old:
+            continue
+        total += n
+        files += 1
+        if diff:
+            sys.stdout.write("".join(difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True),
+                fromfile=name if name.startswith("/") else f"a/{name}",
+                tofile=name if name.startswith("/") else f"b/{name}")))
+        else:
+            fixes.write_atomic(path, new)
+    verb = "would change" if diff else "changed"
+    click.echo(f"golayer: {total} fix{'es' if total != 1 else ''} {verb} {files} file{'s' if files != 1 else ''}",
+               err=True)
+    return total

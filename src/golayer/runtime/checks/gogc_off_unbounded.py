@@ -26,8 +26,8 @@ env:
 ```
 
 ## Fix
-golayer prints the GOMEMLIMIT for the container's limit (or asks for a limit first). No automatic
-edit.
+golayer prints the GOMEMLIMIT for the container's limit (or asks for a limit first); with a limit,
+`golayer runtime --fix` adds that GOMEMLIMIT to the container's environment.
 
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
@@ -40,7 +40,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import finding, limit_key, recommended, ratio_text
+from golayer.runtime.checks._common import env_fix, finding, limit_key, recommended, ratio_text
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -68,4 +68,5 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             RULE, w, c,
             f"GOGC={gv.value if gv else 'off'} turns the garbage collector off and no GOMEMLIMIT bounds the heap: "
             f"it grows until the container is OOM-killed; {fix}",
-            gv.line if gv else None, "gogc", hint=fix, recommended=f"GOMEMLIMIT={rec}" if rec else None)
+            gv.line if gv else None, "gogc", hint=fix, recommended=f"GOMEMLIMIT={rec}" if rec else None,
+            env_fix=env_fix(w, c, "GOMEMLIMIT", rec) if rec else None)

@@ -44,7 +44,9 @@ env:
 
 ## Fix
 golayer prints the valid spelling of the value you wrote (`768Mi` → `768MiB`; for a bare `M`/`G`
-also the decimal reading). There is no automatic edit: which unit was meant is a human decision.
+also the decimal reading). `golayer runtime --fix` writes it when there is only one reading
+(`768Mi` → `768MiB`); a bare `M`/`G` (MB or MiB?) is left to you. A divisor is replaced by the
+value at the configured ratio of the limit.
 
 ## References
 - Go runtime, `parseByteCount` and `readGOMEMLIMIT` (src/runtime/string.go, mgcpacer.go)
@@ -61,7 +63,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
 from golayer.runtime import quantities as q
-from golayer.runtime.checks._common import finding, recommended
+from golayer.runtime.checks._common import env_fix, finding, recommended
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -92,7 +94,8 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
                     f"GOMEMLIMIT from resourceFieldRef {ev.resource} with divisor {ev.divisor} is {shown}, "
                     f"which Go reads as bytes, not {ev.divisor} units: the garbage collector will run almost "
                     f"continuously; {fix}",
-                    ev.line, "divisor", hint=fix, value=ev.value, divisor=ev.divisor)
+                    ev.line, "divisor", hint=fix, value=ev.value, divisor=ev.divisor,
+                    env_fix=env_fix(w, c, "GOMEMLIMIT", rec) if rec else None)
             continue
         if ev.value is None:
             continue
@@ -115,4 +118,5 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             RULE, w, c,
             f"GOMEMLIMIT={shown}{where} is not Go syntax: the container crashes at start with "
             f"\"fatal error: malformed GOMEMLIMIT\" (exit 2); {fix}",
-            ev.line, "value", hint=fix, value=ev.value, suggestion=sugg[0] if sugg else None)
+            ev.line, "value", hint=fix, value=ev.value, suggestion=sugg[0] if sugg else None,
+            env_fix=env_fix(w, c, "GOMEMLIMIT", sugg[0]) if sugg and not sugg[1] and ev.source != "image" else None)

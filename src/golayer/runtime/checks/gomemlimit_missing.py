@@ -31,8 +31,9 @@ env:
 
 ## Fix
 golayer prints the value: the configured share (`gomemlimit-ratio`, default 0.9) of the limit,
-rounded down to whole MiB, in Go syntax. No automatic edit. If the value comes from an `envFrom`
-ConfigMap or Secret golayer cannot see, suppress the finding with the `golayer/ignore` annotation.
+rounded down to whole MiB, in Go syntax; `golayer runtime --fix` adds it to the container's
+environment (not when an `envFrom` / `env_file` golayer cannot see may set it). If the value comes
+from such a ConfigMap or Secret, suppress the finding with the `golayer/ignore` annotation.
 
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
@@ -46,7 +47,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import env_how, finding, limit_text, ratio_text, recommended
+from golayer.runtime.checks._common import env_fix, env_how, finding, limit_text, ratio_text, recommended
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -79,4 +80,4 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             f"memory limit {limit_text(c)} ({src}) and {what}{extra}: the Go garbage collector does not read "
             f"the cgroup limit, so the heap can grow past it and the container is OOM-killed; set GOMEMLIMIT={rec}",
             (ev.line if ev is not None else None) or c.memory_limit_line, "missing", hint=fix,
-            recommended=f"GOMEMLIMIT={rec}")
+            recommended=f"GOMEMLIMIT={rec}", env_fix=env_fix(w, c, "GOMEMLIMIT", rec))

@@ -33,8 +33,8 @@ env:
 ```
 
 ## Fix
-golayer prints the value at the configured ratio, rounded down to whole MiB (`921MiB` for 1Gi). No
-automatic edit.
+golayer prints the value at the configured ratio, rounded down to whole MiB (`921MiB` for 1Gi);
+`golayer runtime --fix` writes it (a `resourceFieldRef` is replaced by the value).
 
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
@@ -49,7 +49,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
 from golayer.runtime import quantities as q
-from golayer.runtime.checks._common import finding, limit_text, pct, ratio_text, recommended
+from golayer.runtime.checks._common import env_fix, finding, limit_text, pct, ratio_text, recommended
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -85,7 +85,8 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             RULE, w, c,
             f"{what}, {share} of the memory limit {limit_text(c)}{above}: memory the Go runtime does not manage (cgo, "
             f"tmpfs, the binary) has no room and the container is OOM-killed before the GC reacts; {fix}",
-            ev.line or c.memory_limit_line, "headroom", hint=fix, recommended=f"GOMEMLIMIT={rec}")
+            ev.line or c.memory_limit_line, "headroom", hint=fix, recommended=f"GOMEMLIMIT={rec}",
+            env_fix=env_fix(w, c, "GOMEMLIMIT", rec) if rec else None)
 
 
 def divisor_at_most_one(divisor: str) -> bool:

@@ -1,0 +1,174 @@
+"""The list of well-known images (golayer/knowledge/images.toml) and how it decides a container's language."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from golayer.knowledge import images as known
+from tests.runtime.helpers import rules_of, run_json, write
+
+
+def test_every_entry_parses_and_matches_its_examples():
+    data = tomllib.loads(known.DATA.read_text(encoding="utf-8"))
+    assert data["schema"] == 1
+    for e in data["image"]:
+        assert set(e) <= {"repos", "tags", "go", "what", "examples"}, e
+        assert isinstance(e["go"], bool) and e["what"] and e["repos"] and e["examples"], e
+        for ex in e["examples"]:
+            hit = known.lookup(ex)
+            assert hit is not None and hit.what == e["what"], (ex, hit)
+
+
+@pytest.mark.parametrize("ref,go", [
+    ("redis:7", False), ("docker.io/library/redis:7-alpine", False), ("mirror.gcr.io/library/postgres:16", False),
+    ("harbor.example.com/proxy/library/nginx:1.27", False), ("registry.k8s.io/ingress-nginx/controller:v1.11.2", False),
+    ("envoyproxy/envoy:v1.31-latest", False), ("confluentinc/cp-kafka:7.6.0", False), ("busybox", False),
+    ("influxdb:3-core", False), ("influxdb:2.7", True), ("quay.io/calico/node:v3.28.0", True),
+    ("prom/prometheus:v2.53.0", True), ("grafana/grafana:11.1.0", True), ("minio/minio", True),
+    ("registry.k8s.io/pause:3.9", False), ("jaegertracing/all-in-one:1.58", True),
+])
+def test_lookup(ref, go):
+    hit = known.lookup(ref)
+    assert hit is not None and hit.go is go, hit
+
+
+@pytest.mark.parametrize("ref", ["registry.example.com/team/api:1.4", "${REGISTRY}/api:1", "myapp", ""])
+def test_unknown_images_stay_unknown(ref):
+    assert known.lookup(ref) is None
+
+
+POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - {name: cache, image: "redis:7", resources: {limits: {memory: 1Gi}}}
+  - {name: web, image: "nginx:1.27", resources: {limits: {memory: 1Gi}}}
+  - {name: prom, image: "quay.io/prometheus/prometheus:v2.53.0", resources: {limits: {memory: 1Gi}},
+     livenessProbe: {}, readinessProbe: {}}
+  - {name: mine, image: "registry.example.com/api:1", resources: {limits: {memory: 1Gi}}}
+"""
+
+
+def test_only_go_containers_are_judged_and_each_says_why(tmp_path):
+    p = write(tmp_path, POD)
+    _, doc = run_json(str(p), assume_go=False)
+    by = {c["container"]: c for c in doc["containers"]}
+    assert by["cache"]["language"] == "not-go" and "well-known image" in by["cache"]["language_reason"]
+    assert by["prom"]["language"] == "go" and by["prom"]["go"]["decided_by"] == "knowledge"
+    assert by["mine"]["language"] == "unknown" and by["mine"]["is_go"] is False
+    assert [(f["container"], f["rule"]) for f in doc["findings"]] == [("prom", "gomemlimit-missing")]
+    assert "well-known image" in doc["findings"][0]["language"]
+    # --assume-go: the unknown one is judged too, never the known non-Go ones
+    _, doc = run_json(str(p), assume_go=True)
+    assert {f["container"] for f in doc["findings"]} == {"prom", "mine"}
+
+
+def test_config_patterns_beat_the_knowledge(tmp_path):
+    (tmp_path / ".golayer.toml").write_text('[runtime]\nnot-go-images = ["quay.io/prometheus/*"]\n'
+                                            'go-images = ["redis:*"]\n')
+    p = write(tmp_path, POD)
+    _, doc = run_json(str(p), cwd=tmp_path, assume_go=False)
+    assert {f["container"] for f in doc["findings"]} == {"cache"}
+
+
+def test_text_output_lists_the_decision(tmp_path):
+    from tests.conftest import run_cli
+
+    p = write(tmp_path, POD)
+    r = run_cli(["runtime", str(p)])
+    assert "Pod/p/cache: not Go (well-known image (Redis-compatible server (C/C++)))" in r.out
+    assert "Pod/p/mine: unknown (" in r.out and "1 container of unknown language" in r.out
+
+
+# --- the project's BuildLookup ------------------------------------------------------------------
+class _Build:
+    def __init__(self, root: Path, images=("registry.example.com/api:1",)):
+        self.dockerfile = root / "Dockerfile"
+        self.context = root
+        self.target = None
+        self.build_args = {}
+        self.images = images
+        self.origin = "Makefile:3 docker build -t"
+
+
+class _Project:
+    def __init__(self, root: Path):
+        self.root = root
+        self.build = _Build(root)
+
+    def build_for_image(self, ref):
+        return self.build if ref and ref.startswith("registry.example.com/api") else None
+
+    def build_for_service(self, compose_file, service):
+        return None
+
+
+GO_DOCKERFILE = """FROM golang:1.25 AS build
+WORKDIR /src
+COPY . .
+RUN CGO_ENABLED=0 go build -o /out/api ./cmd/api
+FROM gcr.io/distroless/static-debian12
+COPY --from=build /out/api /api
+ENTRYPOINT ["/api"]
+"""
+
+
+@pytest.mark.parametrize("go_line,expect_gmp", [("1.24", "ignored"), ("1.25", None)])
+def test_project_build_decides_go_and_the_go_line(tmp_path, go_line, expect_gmp):
+    from golayer.commands.runtime import run_runtime
+    from golayer.config import Config
+    from golayer.runtime.detect import project_lookup
+
+    (tmp_path / "Dockerfile").write_text(GO_DOCKERFILE)
+    (tmp_path / "go.mod").write_text(f"module example.com/api\n\ngo {go_line}\n")
+    p = write(tmp_path, """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+          - {name: api, image: "registry.example.com/api:1", resources: {limits: {memory: 1Gi, cpu: "2"}},
+             env: [{name: GOMEMLIMIT, value: 900MiB}]}
+        """)
+    rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
+    [c] = rep.data["containers"]
+    assert c["language"] == "go" and c["go"]["decided_by"] == "build"
+    assert "built from Dockerfile (Makefile:3 docker build -t), whose final stage holds a Go binary" in \
+        c["language_reason"]
+    assert c["go"]["go_mod_go_line"] == go_line
+    gmp = [f for f in rep.findings if f.rule == "gomaxprocs-cpu-limit"]
+    if expect_gmp is None:
+        assert gmp == []  # go 1.25: the runtime follows the limit
+    else:
+        [f] = gmp
+        assert f.severity.name == "WARNING" and f"go.mod says go {go_line}" in f.message
+        assert "raise the go.mod go line to 1.25" in f.message
+
+
+def test_project_build_without_a_go_binary_is_unknown(tmp_path):
+    from golayer.commands.runtime import run_runtime
+    from golayer.config import Config
+    from golayer.runtime.detect import project_lookup
+
+    (tmp_path / "Dockerfile").write_text("FROM nginx:1.27\nCOPY site /usr/share/nginx/html\n")
+    p = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                        "  - {name: api, image: 'registry.example.com/api:1', resources: {limits: {memory: 1Gi}}}\n")
+    rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
+    [c] = rep.data["containers"]
+    assert c["language"] == "unknown" and "cannot tell" in c["language_reason"]
+    assert rep.findings == []
+
+
+def test_go_mod_facts(tmp_path):
+    from golayer.runtime.detect import go_mod_facts
+
+    gm = tmp_path / "go.mod"
+    gm.write_text("module x\n\ngo 1.24.2 // comment\n\ntoolchain go1.25.1\n\ngodebug (\n    containermaxprocs=1\n)\n"
+                  "godebug updatemaxprocs=0\n")
+    assert go_mod_facts(gm) == ("1.24.2", "go1.25.1", {"containermaxprocs": "1", "updatemaxprocs": "0"})
+    assert go_mod_facts(tmp_path / "nope") == (None, None, {})
