@@ -172,3 +172,14 @@ def test_go_mod_facts(tmp_path):
                   "godebug updatemaxprocs=0\n")
     assert go_mod_facts(gm) == ("1.24.2", "go1.25.1", {"containermaxprocs": "1", "updatemaxprocs": "0"})
     assert go_mod_facts(tmp_path / "nope") == (None, None, {})
+
+
+def test_language_neutral_rules_are_opt_in(tmp_path):
+    p = write(tmp_path, "kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n"
+                        "      - {name: prom, image: 'prom/prometheus:v2.53.0'}\n")
+    _, doc = run_json(str(p), assume_go=False, opt_in=False)
+    assert doc["findings"] == []
+    _, doc = run_json(str(p), "--select", "GLR", assume_go=False, opt_in=False)
+    assert doc["findings"] == []  # a code prefix does not turn an opt-in rule on
+    _, doc = run_json(str(p), "--select", "memory-limit-missing,GLR008", assume_go=False, opt_in=False)
+    assert sorted(rules_of(doc)) == ["memory-limit-missing", "probes-missing"]

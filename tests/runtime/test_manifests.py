@@ -222,7 +222,7 @@ def test_text_output_says_go_was_assumed(tmp_path):
     r = run_cli(["runtime", str(p)])
     assert r.code == 0, r.out  # unknown language: no Go-specific finding by default
     assert "Pod/p/c: unknown (" in r.out and "1 container of unknown language got no Go-specific check" in r.out
-    r = run_cli(["runtime", "--assume-go", str(p)])
+    r = run_cli(["runtime", "--assume-go", "--select", "ALL", str(p)])
     assert r.code == 1
     assert "assumed Go for 1 container (Pod/p/c)" in r.out
     assert f"{p}:5 warning memory-limit-missing [GLR007]" in r.out
@@ -347,7 +347,7 @@ def test_run_runtime_for_check_skips_bad_files(tmp_path):
 
     good = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n", "good.yaml")
     bad = write(tmp_path, "kind: Pod\nspec: [\n", "bad.yaml")
-    rep = run_runtime([str(bad), str(good)], Config(), assume_go=True)
+    rep = run_runtime([str(bad), str(good)], Config(select=["ALL"]), assume_go=True)
     assert [f.rule for f in rep.findings] == ["memory-limit-missing", "probes-missing"]
     assert any("bad.yaml" in n and "not valid YAML" in n for n in rep.data["notes"])
     with pytest.raises(InputError):

@@ -356,7 +356,8 @@ def test_pod_template_annotation_suppresses(tmp_path):
 def test_config_select_and_ignore(tmp_path):
     text = deployment("resources: {limits: {memory: 1Gi}}")
     assert rules_of({"findings": findings(tmp_path, text, "--ignore", "probes-missing")}) == ["gomemlimit-missing"]
-    assert rules_of({"findings": findings(tmp_path, text, "--select", "GLR008")}) == ["probes-missing"]
+    p = write(tmp_path, text)
+    assert rules_of(run_json(str(p), "--select", "GLR008", opt_in=False)[1]) == ["probes-missing"]
 
 
 def test_gomemlimit_off_with_limit_is_missing(tmp_path):

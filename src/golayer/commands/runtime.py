@@ -115,6 +115,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     for rule in catalogue.rules("runtime"):
         if not cfg.enabled(rule.name, rule.code):
             continue
+        if getattr(rule.module, "OPT_IN", False) and not _named(cfg, rule):
+            continue
         findings.extend(rule.check(model))
     ignore = {}
     for w in model.workloads:
@@ -142,6 +144,12 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     }
     report.text_sections.append(lambda out, color: _notes(out, color, model, assumed))
     return report
+
+
+def _named(cfg: Config, rule: Any) -> bool:
+    """An opt-in rule runs only when ``select`` names it (its name, its full code, or ALL; a prefix such
+    as ``GLR`` is not enough)."""
+    return any(p in ("ALL", "all") or p == rule.name or p.upper() == rule.code.upper() for p in cfg.select)
 
 
 def _container_json(model: Any, w: Any, c: Any) -> dict[str, Any]:
