@@ -37,11 +37,11 @@ K8S = textwrap.dedent("""\
     spec:
       containers:
       - name: c
-        image: prom/prometheus
+        image: prom/prometheus:v2.53.0
         resources: {limits: {memory: 2Gi}}
         env: [{name: GOGC, value: "off"}]
       - name: d
-        image: prom/prometheus
+        image: prom/prometheus:v2.53.0
         resources: {limits: {memory: 2Gi}}
         env:
         - name: GOMEMLIMIT
@@ -126,18 +126,18 @@ def test_no_fix_where_the_answer_is_not_certain(tmp_path):
         spec:
           containers:
           - name: ambiguous
-            image: prom/prometheus
+            image: prom/prometheus:v2.53.0
             resources: {limits: {memory: 1Gi}}
             env: [{name: GOMEMLIMIT, value: 768M}]
           - name: hidden
-            image: prom/prometheus
+            image: prom/prometheus:v2.53.0
             resources: {limits: {memory: 1Gi}}
             envFrom: [{configMapRef: {name: settings}}]
           - name: nolimit
-            image: prom/prometheus
+            image: prom/prometheus:v2.53.0
             env: [{name: GOGC, value: "off"}]
           - name: expanded
-            image: prom/prometheus
+            image: prom/prometheus:v2.53.0
             resources: {limits: {memory: 1Gi}}
             env: [{name: M, value: 1Gi}, {name: GOMEMLIMIT, value: "$(M)"}]
         """)

@@ -15,7 +15,7 @@ def test_every_entry_parses_and_matches_its_examples():
     data = tomllib.loads(known.DATA.read_text(encoding="utf-8"))
     assert data["schema"] == 1
     for e in data["image"]:
-        assert set(e) <= {"repos", "tags", "go", "what", "examples"}, e
+        assert set(e) <= {"repos", "tags", "go", "what", "examples", "sets-gomemlimit"}, e
         assert isinstance(e["go"], bool) and e["what"] and e["repos"] and e["examples"], e
         for ex in e["examples"]:
             hit = known.lookup(ex)

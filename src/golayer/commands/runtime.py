@@ -129,6 +129,16 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
             continue
         kept.append(f)
 
+    from golayer.runtime.checks.gomaxprocs_cpu_limit import follows_limit
+
+    unknown_cpu = [(w, c) for w, c in model.go_containers() if c.cpu_limit and not c.go.automaxprocs
+                   and c.var("GOMAXPROCS") is None and follows_limit(c)[0] is None]
+    if unknown_cpu:
+        n = len(unknown_cpu)
+        model.notes.append(
+            f"{n} Go container{'s' if n != 1 else ''} with a CPU limit and an unknown Go version: built with Go >= 1.25 "
+            "from a go.mod that says go >= 1.25 the runtime follows the limit by itself; pass --image NAME=REF "
+            "to let golayer check (gomaxprocs-cpu-limit)")
     report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
     assumed = [(w, c) for w, c in model.containers() if c.go.is_go and c.go.assumed]
     by_key = {(w.file, w.ref, c.name): c for w, c in model.containers()}
@@ -180,6 +190,8 @@ def _container_json(model: Any, w: Any, c: Any) -> dict[str, Any]:
         else q.recommend_gomemlimit(c.memory_limit, model.ratio),
         "gogc": None if gogc is None else gogc.value,
         "gomaxprocs": None if gmp is None else gmp.value,
+        "gomaxprocs_follows_cpu_limit": _follows(c),
+        "sets_own_gomemlimit": c.sets_own_gomemlimit() if c.go.is_go else None,
         "env_unknown": c.env_unknown,
         "liveness_probe": c.liveness,
         "readiness_probe": c.readiness,
@@ -189,6 +201,16 @@ def _container_json(model: Any, w: Any, c: Any) -> dict[str, Any]:
         "language_reason": c.go.reason,
         "go": c.go.to_json(),
     }
+
+
+def _follows(c: Any) -> bool | None:
+    from golayer.runtime.checks.gomaxprocs_cpu_limit import follows_limit
+
+    if not c.go.is_go:
+        return None
+    if c.go.automaxprocs:
+        return True
+    return follows_limit(c)[0]
 
 
 def _cpus(f: Fraction) -> str:

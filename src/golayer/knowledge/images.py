@@ -21,6 +21,7 @@ class KnownImage:
     go: bool
     what: str
     pattern: str  # the entry's pattern that matched
+    sets_gomemlimit: str | None = None  # the program sets GOMEMLIMIT itself by default (why)
 
 
 def normalise(ref: str) -> tuple[str, str]:
@@ -54,7 +55,8 @@ def entries() -> list[dict[str, Any]]:
     out = []
     for e in data.get("image", []):
         out.append({"repos": [str(r).lower() for r in e["repos"]], "tags": [str(t) for t in e.get("tags", [])],
-                    "go": bool(e["go"]), "what": str(e["what"]), "examples": [str(x) for x in e.get("examples", [])]})
+                    "go": bool(e["go"]), "what": str(e["what"]), "examples": [str(x) for x in e.get("examples", [])],
+                    "sets_gomemlimit": e.get("sets-gomemlimit")})
     return out
 
 
@@ -70,5 +72,5 @@ def lookup(ref: str | None) -> KnownImage | None:
             if fnmatch.fnmatchcase(repo, pat):
                 if e["tags"] and not any(fnmatch.fnmatchcase(tag, t) for t in e["tags"]):
                     break
-                return KnownImage(go=e["go"], what=e["what"], pattern=pat)
+                return KnownImage(go=e["go"], what=e["what"], pattern=pat, sets_gomemlimit=e["sets_gomemlimit"])
     return None

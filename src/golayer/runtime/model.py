@@ -53,6 +53,7 @@ class GoInfo:
     module_godebug: dict[str, str] = field(default_factory=dict)  # go.mod godebug / //go:debug
     automemlimit: bool = False
     automaxprocs: bool = False
+    sets_gomemlimit: str | None = None  # the well-known image sets GOMEMLIMIT itself by default (why)
     binary: str | None = None
     image_env: dict[str, str] = field(default_factory=dict)
 
@@ -107,12 +108,28 @@ class Container:
     cpu_limit: Fraction | None = None  # CPUs
     cpu_limit_text: str | None = None
     cpu_limit_line: int | None = None
+    argv: list[str] = field(default_factory=list)  # command + args (compose: entrypoint + command)
     liveness: bool = False
     readiness: bool = False
     go: GoInfo = field(default_factory=GoInfo)
     problems: list[str] = field(default_factory=list)  # values we could not parse (reported as notes)
 
     # --- effective Go settings ----------------------------------------------------------------
+    def sets_own_gomemlimit(self) -> str | None:
+        """Why the program sets GOMEMLIMIT itself, or None: a command-line flag that turns on a
+        built-in automatic memory limit (Prometheus ``--enable-feature=auto-gomemlimit``, Thanos
+        ``--enable-auto-gomemlimit``, kube-state-metrics ``--auto-gomemlimit``, ...), or an image
+        known to do it by default (unless ``--no-auto-gomemlimit``)."""
+        words = [w.lower() for w in self.argv]
+        if any("no-auto-gomemlimit" in w for w in words):
+            return None
+        flag = next((w for w in self.argv if "gomemlimit" in w.lower() or "memlimit" in w.lower()), None)
+        if flag is not None:
+            return f"its command line has {flag.split('=', 1)[0] if flag.startswith('-') else flag}"
+        if self.go.sets_gomemlimit:
+            return self.go.sets_gomemlimit
+        return None
+
     def var(self, name: str) -> EnvValue | None:
         v = self.env.get(name)
         if v is None and name in self.go.image_env:

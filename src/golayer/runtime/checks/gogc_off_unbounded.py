@@ -54,7 +54,7 @@ RULE = Rule(
 def check(model: RuntimeModel) -> Iterator[Finding]:
     for w, c in model.go_containers():
         gogc = c.gogc()
-        if gogc is None or not gogc.off or c.go.automemlimit:
+        if gogc is None or not gogc.off or c.go.automemlimit or c.sets_own_gomemlimit():
             continue
         ev = c.var("GOMEMLIMIT")
         if ev is not None:

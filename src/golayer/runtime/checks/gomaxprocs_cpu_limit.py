@@ -9,9 +9,10 @@ A Go container with a CPU limit (`resources.limits.cpu`, compose `cpus` /
   of its main module's go.mod is below 1.25 (seen in the binary's buildinfo, where
   `DefaultGODEBUG` then contains `containermaxprocs=0`, or in the go.mod of the module this
   repository builds the image from); or `GODEBUG=containermaxprocs=0` is set in the environment or
-  by a `godebug` directive. When none of that is known (no `--image`, no go.mod for the image) the
-  finding says the version is unknown and is reported at `info` severity, without recommending a
-  fixed value; or
+  by a `godebug` directive. When none of that is known (no `--image`, no go.mod of a build of this
+  repository for the image) there is no finding: the output says how many Go containers with a CPU
+  limit have an unknown Go version (most current Go programs are built with Go ≥ 1.25 from go ≥
+  1.25 modules, and then follow the limit); or
 - `GOMAXPROCS` is set above what the limit can feed: more than `max(ceil(limit), 2)`, the value Go
   1.25+ itself would choose.
 
@@ -153,18 +154,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
         if c.go.automaxprocs or follows:
             continue
         if follows is None:
-            f = finding(
-                RULE, w, c,
-                f"CPU limit {_cpu(c)}, and {ignored}the Go version is unknown: built with Go >= 1.25 from a go.mod "
-                f"that says go >= 1.25, the runtime follows the limit by itself; older, it uses the node's CPU "
-                f"count and the container is throttled under load",
-                line, "unknown",
-                hint="pass --image NAME=REF so golayer can read the Go version; if the go.mod says go < 1.25, raise "
-                     f"it to 1.25, or {how}",
-                go_version_known=False)
-            f.severity = Severity.INFO
-            yield f
-            continue
+            continue  # the Go version is unknown: said once in the notes, not guessed per container
         if "GODEBUG" in why:
             short = f"remove containermaxprocs=0 from GODEBUG, or set GOMAXPROCS={want}"
             fix = f"remove containermaxprocs=0 from GODEBUG, or {how}"

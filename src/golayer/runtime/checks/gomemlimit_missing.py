@@ -7,6 +7,12 @@ compose `mem_limit` or `deploy.resources.limits.memory`) but whose environment s
 (or sets it to `off`), and whose binary does not link `github.com/KimMachineGun/automemlimit`
 (known only when the image is analysed with `--image NAME=REF`).
 
+Not reported either when the program sets GOMEMLIMIT itself: its command line turns on a built-in
+automatic limit (a flag naming `gomemlimit`/`memlimit`: Prometheus
+`--enable-feature=auto-gomemlimit`, Thanos `--enable-auto-gomemlimit`, kube-state-metrics
+`--auto-gomemlimit`), or the image is one that does so by default (Prometheus 3, unless
+`--no-auto-gomemlimit`; golayer/knowledge/images.toml).
+
 ## Why it is bad
 A container memory limit alone sets no GOMEMLIMIT: the Go runtime does not read the memory cgroup.
 With the default `GOGC=100` the heap may grow to twice the live heap before a collection, so a
@@ -60,7 +66,7 @@ RULE = Rule(
 
 def check(model: RuntimeModel) -> Iterator[Finding]:
     for w, c in model.go_containers():
-        if c.memory_limit is None or c.go.automemlimit:
+        if c.memory_limit is None or c.go.automemlimit or c.sets_own_gomemlimit():
             continue
         ev = c.var("GOMEMLIMIT")
         if ev is not None and (ev.value is None or ev.value not in ("", "off")):
