@@ -183,3 +183,67 @@ def test_language_neutral_rules_are_opt_in(tmp_path):
     assert doc["findings"] == []  # a code prefix does not turn an opt-in rule on
     _, doc = run_json(str(p), "--select", "memory-limit-missing,GLR008", assume_go=False, opt_in=False)
     assert sorted(rules_of(doc)) == ["memory-limit-missing", "probes-missing"]
+
+
+# --- false-positive patterns seen on public repositories (docs/corpus-runtime.md) ---------------
+NOT_GO_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: fixtures}
+spec:
+  containers:
+  - {name: a, image: "public.ecr.aws/docker/library/nginx:latest", resources: {limits: {memory: 256Mi, cpu: 100m}}}
+  - {name: b, image: "registry.k8s.io/pause:latest", resources: {limits: {memory: 10Mi, cpu: 10m}}}
+  - {name: c, image: "ghcr.io/zalando/postgres-operator/pgbouncer:v2.0.1", resources: {limits: {memory: 500Mi}}}
+  - {name: d, image: "redis:8.10-alpine", resources: {limits: {memory: 1Gi, cpu: "2"}}}
+  - {name: e, image: "mysql:8.4", resources: {limits: {memory: 1Gi, cpu: "2"}}}
+  - {name: f, image: "scylladb/scylla:5.4.7@sha256:d73f652cbce3622827eeff35a650936d70b2bf2939ea5dd6b7e6c3e8944537fe"}
+  - {name: g, image: "busybox", resources: {limits: {memory: 64Mi}}}
+  - {name: h, image: "openpolicyagent/nginx", resources: {limits: {memory: 64Mi}}}
+  # built by the repository from Java / Python / Node sources: unknown without the project model
+  - {name: i, image: "adservice", resources: {limits: {memory: 300Mi, cpu: 300m}}}
+  - {name: j, image: "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/emailservice:v0.10.6",
+     resources: {limits: {memory: 128Mi, cpu: 200m}}}
+  - {name: k, image: "frontend:lastest", resources: {limits: {memory: 512Mi}}}
+"""
+
+
+def test_non_go_and_unknown_images_get_no_go_finding(tmp_path):
+    p = write(tmp_path, NOT_GO_POD)
+    _, doc = run_json(str(p), assume_go=False)
+    assert doc["findings"] == []
+    langs = {c["container"]: c["language"] for c in doc["containers"]}
+    assert [k for k, v in langs.items() if v == "not-go"] == list("abcdefg")
+    assert [k for k, v in langs.items() if v == "unknown"] == list("hijk")
+
+
+def test_go_images_with_a_current_go_line_are_not_gomaxprocs_findings(tmp_path):
+    """Knowledge says Go but not which version: Go >= 1.25 modules follow the limit, so no finding."""
+    p = write(tmp_path, """
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+          - {name: t, image: "grafana/tempo:3.0.0", resources: {limits: {cpu: "1", memory: 3Gi}},
+             env: [{name: GOMEMLIMIT, value: 2700MiB}]}
+          - {name: k, image: "ghcr.io/kedacore/keda:latest", resources: {limits: {cpu: "1", memory: 1Gi}},
+             env: [{name: GOMEMLIMIT, value: 900MiB}]}
+        """)
+    _, doc = run_json(str(p), assume_go=False, opt_in=False)
+    assert doc["findings"] == []
+    assert any("2 Go containers with a CPU limit and an unknown Go version" in n for n in doc["notes"])
+
+
+@pytest.mark.parametrize("args", [["--enable-auto-gomemlimit"], ["--auto-gomemlimit=true"],
+                                  ["--enable-feature=auto-gomemlimit,exemplar-storage"]])
+def test_programs_with_their_own_automatic_gomemlimit_flag(tmp_path, args):
+    p = write(tmp_path, f"""
+        kind: Pod
+        metadata: {{name: p}}
+        spec:
+          containers:
+          - {{name: x, image: "quay.io/thanos/thanos:v0.35.1", resources: {{limits: {{memory: 2Gi}}}}, args: {args}}}
+        """)
+    _, doc = run_json(str(p), assume_go=False, opt_in=False)
+    assert doc["findings"] == []
+    assert doc["containers"][0]["sets_own_gomemlimit"].startswith("its command line has")
