@@ -307,7 +307,13 @@ def project_lookup(project: Any) -> BuildLookup:
         if go:
             gm = _go_mod_for(build)
             line, toolchain, debug = go_mod_facts(gm) if gm is not None else (None, None, {})
-            ev = GoEvidence(is_go=True, dockerfile=Path(build.dockerfile), go_mod=gm, go_line=line,
+            shown = gm
+            if gm is not None:
+                try:
+                    shown = gm.relative_to(project.root)
+                except ValueError:
+                    pass
+            ev = GoEvidence(is_go=True, dockerfile=Path(build.dockerfile), go_mod=shown, go_line=line,
                             godebug=debug,
                             reason=f"Go: built from {rel} ({build.origin}), whose final stage holds a Go binary")
         else:
