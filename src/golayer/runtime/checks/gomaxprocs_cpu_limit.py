@@ -35,6 +35,12 @@ Read from the Go runtime source (`src/runtime/cgroup_linux.go`, `adjustCgroupGOM
   therefore never recommends a fixed value for a container whose runtime already follows the
   limit; for `GOMAXPROCS` above the limit there it recommends removing the variable.
 
+Measured (Go 1.27.3, Docker 20.10, 2-CPU host): a `go 1.24` module's binary carries
+`DefaultGODEBUG=containermaxprocs=0,…,updatemaxprocs=0`, a `go 1.25` module's does not; under
+`--cpus=1` a `go 1.25` binary reports GOMAXPROCS 2 (the minimum) and with `GOMAXPROCS=8` in the
+environment 8 (the variable wins). A 2-CPU host cannot show the limit below the CPU count; that
+part is read from the source.
+
 ## Why it is bad
 Without container awareness, GOMAXPROCS is the node's CPU count. A service limited to 2 CPUs on a
 64-CPU node then runs 64 threads of Go code against a 2-CPU CFS quota; the quota is used up early
