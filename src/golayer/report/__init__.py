@@ -2,7 +2,7 @@
 
 ``text`` is for people, ``json`` is the versioned machine contract (see docs/output.md),
 ``sarif`` is SARIF 2.1.0 for code-scanning UIs, ``github`` is workflow-command annotations; ``gitlab``
-(Code Quality), ``junit``, ``checkstyle`` and ``sonarqube`` (generic issue import) feed other CI systems.
+(Code Quality), ``junit``, ``checkstyle`` and ``sonarqube`` (generic issue import) feed other CI systems; ``markdown`` is a job summary / merge-request comment.
 Analyses add their own data through ``Report.data`` (merged into the JSON top level) and
 ``Report.text_sections`` (printed before the findings in the text format).
 """
@@ -15,10 +15,10 @@ from typing import Any, Callable, TextIO
 
 from golayer.findings import Finding, Severity
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "sonarqube")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "sonarqube", "markdown")
 # format -> module of golayer.report rendering it (imported only when used)
 _MODULES = {"json": "json_", "sarif": "sarif", "github": "github", "gitlab": "gitlab", "junit": "junit",
-            "checkstyle": "checkstyle", "sonarqube": "sonarqube"}
+            "checkstyle": "checkstyle", "sonarqube": "sonarqube", "markdown": "markdown"}
 SCHEMA_VERSION = 1
 
 
