@@ -93,6 +93,8 @@ async def test_diagnostics_have_code_link_severity_and_tags(client: LanguageClie
     assert d.source == "golayer" and d.severity == lsp.DiagnosticSeverity.Warning
     assert d.range.start.line == 2 and d.code_description and "go-env-write" in d.code_description.href
     assert lsp.DiagnosticTag.Unnecessary in (by_code["GLD002"].tags or [])
+    # related location: the FROM line of the stage the finding is about
+    assert [(r.location.range.start.line, r.message) for r in d.related_information or []] == [(0, "stage build")]
 
 
 @pytest.mark.asyncio

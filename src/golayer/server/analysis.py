@@ -81,6 +81,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None  # a configuration or input problem to show once
+    stage_lines: dict[str, int] = field(default_factory=dict)  # stage label -> its FROM line (1-based)
 
 
 def kind_of(path: str, language_id: str | None) -> str:
@@ -127,9 +128,11 @@ def analyse(path: str, text: str, language_id: str | None, configs: ConfigCache)
         if kind == "dockerfile":
             from golayer.dockerfile.engine import lint_path
 
-            _model, findings = lint_path(path, content=text, context_dir=directory if directory.is_dir() else None,
-                                         cfg=cfg)
+            model, findings = lint_path(path, content=text, context_dir=directory if directory.is_dir() else None,
+                                        cfg=cfg)
             res.findings = cfg.apply(findings)
+            res.stage_lines = {st.label: st.from_instruction.start_line for st in model.stages
+                               if st.from_instruction is not None}
         else:
             from golayer.commands.runtime import run_runtime
             from golayer.runtime import manifests

@@ -58,7 +58,7 @@ class GolayerServer(LanguageServer):
         if res.kind == "none":
             return
         text = Text(res.text, self.encoding())
-        diags = [diagnostic(f, text) for f in res.findings if f.line]
+        diags = [diagnostic(f, text, uri, res.stage_lines) for f in res.findings if f.line]
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=doc.version))
 
@@ -80,7 +80,7 @@ class GolayerServer(LanguageServer):
                 self.analyse_uri(uri)
 
 
-def diagnostic(f: Finding, text: Text) -> lsp.Diagnostic:
+def diagnostic(f: Finding, text: Text, uri: str = "", stage_lines: dict[str, int] | None = None) -> lsp.Diagnostic:
     from golayer import catalogue
 
     first = max(0, (f.line or 1) - 1)
@@ -92,11 +92,20 @@ def diagnostic(f: Finding, text: Text) -> lsp.Diagnostic:
         pass
     message = f.message + (f"\n{f.hint}" if f.hint and f.hint not in f.message else "")
     tags = [lsp.DiagnosticTag.Unnecessary] if f.rule in _UNNECESSARY else None
+    related = None
+    stage_line = (stage_lines or {}).get(str(f.stage)) if f.stage is not None else None
+    if uri and stage_line and stage_line != f.line:
+        ln = stage_line - 1
+        related = [lsp.DiagnosticRelatedInformation(
+            location=lsp.Location(uri=uri, range=lsp.Range(start=lsp.Position(line=ln, character=0),
+                                                           end=lsp.Position(line=ln, character=text.line_end(ln)))),
+            message=f"stage {f.stage}")]
     return lsp.Diagnostic(
         range=lsp.Range(start=lsp.Position(line=first, character=0),
                         end=lsp.Position(line=last, character=text.line_end(last))),
         message=message, severity=_SEVERITY[f.severity], code=f.code, source=SOURCE,
         code_description=lsp.CodeDescription(href=href) if href else None, tags=tags,
+        related_information=related,
         data={"rule": f.rule, "fingerprint": f.fingerprint()})
 
 
@@ -172,7 +181,7 @@ def create_server() -> GolayerServer:
         for f in res.findings:
             if not f.line or not (f.line <= hi and (f.end_line or f.line) >= lo) or not want_quick:
                 continue
-            diag = diagnostic(f, text)
+            diag = diagnostic(f, text, uri, res.stage_lines)
             if f.fix is not None and f.fix.edits:
                 safe = f.fix.applicability is Applicability.SAFE
                 actions.append(lsp.CodeAction(
