@@ -84,16 +84,17 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
-                ratio: str | None = None, strict: bool = False, assume_go: bool | None = None,
+                ratio: str | None = None, strict: bool = False, loaded: Any = None, assume_go: bool | None = None,
                 lookup: Any = None, project: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
     already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
-    otherwise it is skipped with a note (``golayer check``). ``assume_go`` (``--assume-go``) judges
-    containers of unknown language as Go; ``lookup`` is a :data:`golayer.runtime.detect.BuildLookup`
-    (the project model of ``golayer check``), None when no project is loaded; a ``project``
-    (golayer.project.Project) gives one through :func:`golayer.runtime.detect.project_lookup`."""
+    otherwise it is skipped with a note (``golayer check``). ``loaded`` is manifests already read (the editor
+    server passes an open document's text). ``assume_go`` (``--assume-go``) judges containers of unknown
+    language as Go; ``lookup`` is a :data:`golayer.runtime.detect.BuildLookup` (the project model of
+    ``golayer check``), None when no project is loaded; a ``project`` (golayer.project.Project) gives
+    one through :func:`golayer.runtime.detect.project_lookup`."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
@@ -101,7 +102,7 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     r, mx, section = _settings(cfg, ratio)
     if lookup is None and project is not None:
         lookup = detect.project_lookup(project)
-    loaded = manifests.load_paths(paths, strict=strict)
+    loaded = loaded if loaded is not None else manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")

@@ -13,7 +13,9 @@ Per container, in this order (the first that knows wins; docs/runtime.md has the
    Dockerfile of this repository whose final stage holds a Go binary (or certainly does not); its
    evidence may carry the go.mod ``go`` line of the module that builds it;
 4. the list of well-known images (golayer/knowledge/images.toml);
-5. otherwise unknown: no Go-specific finding, unless ``--assume-go`` (or ``assume-go = true``).
+5. the manifest itself sets GOMEMLIMIT, GOGC, GOMAXPROCS or GODEBUG for the container (variables
+   only the Go runtime reads: its author runs Go there);
+6. otherwise unknown: no Go-specific finding, unless ``--assume-go`` (or ``assume-go = true``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from typing import Any, Callable, Iterable, Mapping
 from golayer.runtime.model import GoInfo, RuntimeModel
 
 AUTOMEMLIMIT = "github.com/KimMachineGun/automemlimit"
+# Set in a container's own environment, these say its author configures a Go runtime.
+GO_RUNTIME_VARS = ("GOMEMLIMIT", "GOGC", "GOMAXPROCS", "GODEBUG")
 AUTOMAXPROCS = "go.uber.org/automaxprocs"
 
 
@@ -217,6 +221,15 @@ def classify(model: RuntimeModel, analyses: dict[str, Any], section: dict[str, A
             c.go = GoInfo(is_go=k.go, assumed=False, language="go" if k.go else "not-go", decided_by="knowledge",
                           reason=f"{'Go' if k.go else 'not Go'}: well-known image ({k.what})",
                           sets_gomemlimit=k.sets_gomemlimit)
+            continue
+        declared = [n for n in GO_RUNTIME_VARS if n in c.env]
+        if declared:
+            c.go = GoInfo(is_go=True, assumed=False, language="go", decided_by="env",
+                          reason=f"Go: the manifest sets {', '.join(declared)}, which only the Go runtime reads")
+            if ev is not None and ev.is_go:
+                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug)
+            if info is not None:
+                c.go.image_env = info.image_env
             continue
         why = "no image" if not img else (
             "the image name contains an unresolved variable" if "$" in img else
