@@ -213,7 +213,7 @@ def test_json_container_data(tmp_path):
     assert c["workload"] == "Deployment/d" and c["container"] == "c" and c["line"] == 7
     assert c["memory_limit_bytes"] == 2**30 and c["cpu_limit"] == "0.25" and c["cpu_limit_millis"] == 250
     assert c["gomemlimit"] == "900MiB" and c["gomemlimit_bytes"] == 900 * 2**20 and c["gomemlimit_valid"]
-    assert c["recommended_gomemlimit"] == "921MiB" and c["go_assumed"] is True
+    assert c["recommended_gomemlimit"] == "921MiB" and c["go_assumed"] is False and c["go"]["decided_by"] == "env"
     assert doc["gomemlimit_ratio"] == "0.9"
 
 
