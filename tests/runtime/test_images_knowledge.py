@@ -247,3 +247,19 @@ def test_programs_with_their_own_automatic_gomemlimit_flag(tmp_path, args):
     _, doc = run_json(str(p), assume_go=False, opt_in=False)
     assert doc["findings"] == []
     assert doc["containers"][0]["sets_own_gomemlimit"].startswith("its command line has")
+
+
+def test_kyverno_sets_its_own_gomemlimit_unless_turned_off(tmp_path):
+    p = write(tmp_path, """
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+          - {name: on, image: "ghcr.io/kyverno/kyverno:latest", resources: {limits: {memory: 384Mi}}}
+          - {name: off, image: "ghcr.io/kyverno/kyverno:latest", resources: {limits: {memory: 384Mi}},
+             args: ["--autoMemLimitEnabled=false"]}
+          - {name: ui, image: "ghcr.io/zalando/postgres-operator-ui:v2.0.1", resources: {limits: {memory: 200Mi}}}
+          - {name: test, image: "ghcr.io/kyverno/test-verify-image:signed", resources: {limits: {memory: 64Mi}}}
+        """)
+    _, doc = run_json(str(p), assume_go=False, opt_in=False)
+    assert [f["container"] for f in doc["findings"]] == ["off"]

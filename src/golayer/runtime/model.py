@@ -120,11 +120,11 @@ class Container:
         built-in automatic memory limit (Prometheus ``--enable-feature=auto-gomemlimit``, Thanos
         ``--enable-auto-gomemlimit``, kube-state-metrics ``--auto-gomemlimit``, ...), or an image
         known to do it by default (unless ``--no-auto-gomemlimit``)."""
-        words = [w.lower() for w in self.argv]
-        if any("no-auto-gomemlimit" in w for w in words):
-            return None
-        flag = next((w for w in self.argv if "gomemlimit" in w.lower() or "memlimit" in w.lower()), None)
+        flag = next((w for w in self.argv if "memlimit" in w.lower()), None)
         if flag is not None:
+            low = flag.lower()
+            if "no-auto-gomemlimit" in low or low.endswith(("=false", "=0")) and "ratio" not in low:
+                return None  # turned off on the command line
             return f"its command line has {flag.split('=', 1)[0] if flag.startswith('-') else flag}"
         if self.go.sets_gomemlimit:
             return self.go.sets_gomemlimit
