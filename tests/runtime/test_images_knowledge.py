@@ -255,11 +255,11 @@ def test_kyverno_sets_its_own_gomemlimit_unless_turned_off(tmp_path):
         metadata: {name: p}
         spec:
           containers:
-          - {name: on, image: "ghcr.io/kyverno/kyverno:latest", resources: {limits: {memory: 384Mi}}}
-          - {name: off, image: "ghcr.io/kyverno/kyverno:latest", resources: {limits: {memory: 384Mi}},
+          - {name: auto, image: "ghcr.io/kyverno/kyverno:latest", resources: {limits: {memory: 384Mi}}}
+          - {name: manual, image: "ghcr.io/kyverno/kyverno:latest", resources: {limits: {memory: 384Mi}},
              args: ["--autoMemLimitEnabled=false"]}
           - {name: ui, image: "ghcr.io/zalando/postgres-operator-ui:v2.0.1", resources: {limits: {memory: 200Mi}}}
           - {name: test, image: "ghcr.io/kyverno/test-verify-image:signed", resources: {limits: {memory: 64Mi}}}
         """)
     _, doc = run_json(str(p), assume_go=False, opt_in=False)
-    assert [f["container"] for f in doc["findings"]] == ["off"]
+    assert [f["container"] for f in doc["findings"]] == ["manual"]
