@@ -263,3 +263,22 @@ def test_kyverno_sets_its_own_gomemlimit_unless_turned_off(tmp_path):
         """)
     _, doc = run_json(str(p), assume_go=False, opt_in=False)
     assert [f["container"] for f in doc["findings"]] == ["manual"]
+
+
+def test_divisor_zero_as_the_api_server_writes_it_is_the_default(tmp_path):
+    """`kubectl get -o yaml` shows an unset divisor as "0": that is divisor 1, the limit in bytes."""
+    p = write(tmp_path, """
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+          - name: c
+            image: otel/opentelemetry-collector-contrib:0.103.0
+            resources: {limits: {memory: 1Gi}}
+            env:
+            - name: GOMEMLIMIT
+              valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: "0"}}
+        """)
+    _, doc = run_json(str(p), assume_go=False, opt_in=False)
+    assert rules_of(doc) == ["gomemlimit-no-headroom"]
+    assert "with divisor 0 is 1073741824 bytes" in doc["findings"][0]["message"]

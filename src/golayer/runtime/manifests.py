@@ -539,7 +539,9 @@ def _resolve_resource_refs(containers: list[Container], ctx: _Ctx) -> None:
             target = by_name.get(ev.ref_container or ct.name, ct)
             try:
                 divisor = _quantity(ev.divisor) if ev.divisor is not None else Fraction(1)
-                if divisor <= 0:
+                if divisor == 0:
+                    divisor = Fraction(1)  # the API server writes an unset divisor back as "0"
+                if divisor < 0:
                     raise q.QuantityError("divisor must be positive")
             except q.QuantityError as exc:
                 ctx.note(ev.line, f"container {ct.name}: env {name}: bad divisor {ev.divisor!r}: {exc}")
