@@ -81,7 +81,7 @@ def test_text_output_lists_the_decision(tmp_path):
 
     p = write(tmp_path, POD)
     r = run_cli(["runtime", str(p)])
-    assert "Pod/p/cache: not Go (well-known image (Redis-compatible server (C/C++)))" in r.out
+    assert "Pod/p/cache: not Go (well-known image, Redis-compatible server (C/C++))" in r.out
     assert "Pod/p/mine: unknown (" in r.out and "1 container of unknown language" in r.out
 
 

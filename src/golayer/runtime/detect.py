@@ -219,7 +219,7 @@ def classify(model: RuntimeModel, analyses: dict[str, Any], section: dict[str, A
         k = known.lookup(img) if img else None
         if k is not None:
             c.go = GoInfo(is_go=k.go, assumed=False, language="go" if k.go else "not-go", decided_by="knowledge",
-                          reason=f"{'Go' if k.go else 'not Go'}: well-known image ({k.what})",
+                          reason=f"{'Go' if k.go else 'not Go'}: well-known image, {k.what}",
                           sets_gomemlimit=k.sets_gomemlimit)
             continue
         declared = [n for n in GO_RUNTIME_VARS if n in c.env]
