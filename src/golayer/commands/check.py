@@ -14,23 +14,26 @@ from pathlib import Path
 
 import click
 
-from golayer.commands.common import finish, load_config, report_options
+from golayer.commands.common import apply_registry_options, finish, load_config, registry_options, report_options
 from golayer.report import Report
 
 
 @click.command("check")
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True), default=".")
 @click.option("--image", "images", multiple=True, metavar="[NAME=]REF",
-              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
+              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, registry:REF, ...). With NAME= "
                    "the runtime rules read the Go version and dependencies of container/service NAME from it.")
 @click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the last).")
+@registry_options
 @report_options
-def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
-          config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-          color: bool | None) -> int:
+def check(path: str, images: tuple[str, ...], target: str | None, ca_file: str | None,
+          insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, fmt: str,
+          output: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+          fail_on: str | None, color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
     root = Path(path)
     cfg = load_config(config_path, select, ignore, fail_on, start=root if root.is_dir() else root.parent)
+    apply_registry_options(ca_file, insecure_registries, username, password_stdin)
     combined = Report(command="check")
     ran: list[str] = []
 

@@ -34,6 +34,45 @@ def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def registry_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--ca-file/--insecure-registry/--username/--password-stdin for image references read from a registry."""
+    opts = [
+        click.option("--ca-file", default=None, metavar="PEM",
+                     help="Trust this CA (besides the system's) for registry TLS [env GOLAYER_REGISTRY_CA_FILE]."),
+        click.option("--insecure-registry", "insecure_registries", multiple=True, metavar="HOST[:PORT]",
+                     help="Allow plain HTTP / unverified TLS to this registry (loopback always may use HTTP)."),
+        click.option("--username", default=None, metavar="USER",
+                     help="Registry user [env GOLAYER_REGISTRY_USERNAME]; default: the docker CLI's credentials."),
+        click.option("--password-stdin", is_flag=True,
+                     help="Read the registry password for --username from stdin [or env GOLAYER_REGISTRY_PASSWORD]."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def apply_registry_options(ca_file: str | None, insecure: tuple[str, ...], username: str | None,
+                           password_stdin: bool) -> None:
+    """Hand the registry options to the registry source (imported only when an option is given)."""
+    if not (ca_file or insecure or username or password_stdin):
+        reg = sys.modules.get("golayer.image.registry")
+        if reg is not None:  # an earlier command in this process (tests, an embedding program) set some
+            reg.configure()
+        return
+    password = None
+    if password_stdin:
+        from golayer.errors import UsageError
+
+        if sys.stdin is None or (hasattr(sys.stdin, "isatty") and sys.stdin.isatty()):
+            raise UsageError("--password-stdin: pipe the password to standard input")
+        password = sys.stdin.read().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: standard input is empty")
+    from golayer.image import registry
+
+    registry.configure(ca_file=ca_file, insecure=insecure, username=username, password=password)
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 

@@ -46,6 +46,7 @@ class Analysis(ImageAnalysis):
     visible_files: int = 0
     seconds: float = 0.0
     binaries_available: bool = False
+    source_note: str | None = None  # where a HOST/REPO reference was read from (daemon or registry)
 
     def close(self) -> None:
         closer = getattr(self, "_loaded", None)
@@ -118,6 +119,7 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
     ana = Analysis(ref=ref, source_kind=loaded.kind, config=config, layers=infos, tree=tree,
                    total_bytes=tree.total_bytes, visible_bytes=visible, wasted_bytes=wasted,
                    platform=loaded.platform, tags=loaded.tags)
+    ana.source_note = getattr(loaded, "note", None)
     ana._loaded = loaded  # type: ignore[attr-defined]  # keeps the blob fds for tree.read
     ana.problems = list(tree.problems)
     ana.metadata_only_bytes = sum(x.metadata_only_bytes for x in infos)
