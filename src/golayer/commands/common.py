@@ -45,6 +45,10 @@ def registry_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Registry user [env GOLAYER_REGISTRY_USERNAME]; default: the docker CLI's credentials."),
         click.option("--password-stdin", is_flag=True,
                      help="Read the registry password for --username from stdin [or env GOLAYER_REGISTRY_PASSWORD]."),
+        click.option("--namespace", default=None, metavar="NS",
+                     help="containerd namespace for containerd:NAME [default: k8s.io, then default]."),
+        click.option("--containerd-root", default=None, metavar="DIR",
+                     help="containerd's root directory [default: /var/lib/containerd; env GOLAYER_CONTAINERD_ROOT]."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -52,8 +56,14 @@ def registry_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def apply_registry_options(ca_file: str | None, insecure: tuple[str, ...], username: str | None,
-                           password_stdin: bool) -> None:
-    """Hand the registry options to the registry source (imported only when an option is given)."""
+                           password_stdin: bool, namespace: str | None = None,
+                           containerd_root: str | None = None) -> None:
+    """Hand the source options to the registry/containerd sources (imported only when an option is given)."""
+    rem = sys.modules.get("golayer.image.remote")
+    if namespace or containerd_root or rem is not None:
+        from golayer.image import remote
+
+        remote.configure(namespace=namespace, containerd_root=containerd_root)
     if not (ca_file or insecure or username or password_stdin):
         reg = sys.modules.get("golayer.image.registry")
         if reg is not None:  # an earlier command in this process (tests, an embedding program) set some

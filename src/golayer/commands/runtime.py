@@ -196,7 +196,8 @@ def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
 @registry_options
 @report_options
 def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, ca_file: str | None,
-            insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, fmt: str,
+            insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, namespace: str | None,
+          containerd_root: str | None, fmt: str,
             output: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
             fail_on: str | None, color: bool | None) -> int:
     """Check Go memory and CPU settings in Kubernetes manifests and compose files.
@@ -204,6 +205,6 @@ def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, 
     FILE may be `-` for standard input: `helm template . | golayer runtime -`.
     """
     cfg = load_config(config_path, select, ignore, fail_on)
-    apply_registry_options(ca_file, insecure_registries, username, password_stdin)
+    apply_registry_options(ca_file, insecure_registries, username, password_stdin, namespace, containerd_root)
     report = run_runtime(list(files), cfg, images=parse_image_options(images), ratio=ratio, strict=True)
     return finish(report, cfg, fmt, output, color)

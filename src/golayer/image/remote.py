@@ -19,6 +19,19 @@ import os
 from typing import Callable
 
 
+_SOURCE: dict[str, str | None] = {}
+
+
+def configure(namespace: str | None = None, containerd_root: str | None = None) -> None:
+    """Command-line options of the containerd/podman sources (environment fills the gaps)."""
+    _SOURCE.clear()
+    _SOURCE.update(namespace=namespace, containerd_root=containerd_root)
+
+
+def source_options() -> dict[str, str | None]:
+    return dict(_SOURCE)
+
+
 def daemon_holds(name: str) -> bool | None:
     """Whether the local Docker daemon holds image ``name`` (None: no daemon socket to ask)."""
     import http.client

@@ -411,7 +411,7 @@ def choose_image(store, index: dict[str, Any], where: str, platform: str | None,
 
 
 def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | None, progress: Progress | None,
-             ref_name: str | None = None) -> Loaded:
+             ref_name: str | None = None, default_platform: str | None = None) -> Loaded:
     if not store.has("index.json"):
         raise InputError(f"{where} is not an OCI image layout (no index.json)")
     index = _read_json(store, "index.json", "index.json")
@@ -421,7 +421,7 @@ def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | 
         if not top:
             raise InputError(f"{where}: no image named {ref_name!r} in index.json")
         index = {**index, "manifests": top}
-    plat, man, config = choose_image(store, index, where, platform)
+    plat, man, config = choose_image(store, index, where, platform, default_platform)
     descs = man.get("layers") or []
     ids = _diff_ids(config, len(descs), where)
     recs = []
