@@ -227,12 +227,20 @@ class Client:
         self._challenge: tuple[str, dict[str, str]] | None = None
         self._creds: auth.Credentials | None = None
         self._creds_loaded = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._contexts: dict[bool, ssl.SSLContext] = {}
         self.requests = 0
         self.retries = 0
 
     # -- connections --
     def _context(self, verify: bool) -> ssl.SSLContext:
+        with self._lock:
+            ctx = self._contexts.get(verify)  # loading the system trust store costs ~0.1-0.4 s: once
+            if ctx is None:
+                ctx = self._contexts[verify] = self._new_context(verify)
+        return ctx
+
+    def _new_context(self, verify: bool) -> ssl.SSLContext:
         ctx = ssl.create_default_context()
         if self.opts.ca_file:
             try:
