@@ -16,8 +16,12 @@ in stack order. Nothing is extracted to disk and nothing from the image is execu
   (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped), parsed as one
   stream. Layers arrive in archive order, not stack order, so each is parsed on its own and
   stacked once ``manifest.json`` has been seen.
+* ``registry:REF``, ``containerd:NAME``, ``podman:NAME`` and ``HOST/REPO`` references are
+  dispatched to :mod:`golayer.image.remote` (registry.py, containerd.py, podman.py), which reuse
+  :func:`choose_image`, :func:`load_oci` and :func:`load_stream`.
 * A bare argument: an existing directory is an OCI layout, an existing file is a docker or OCI
-  archive (decided by its members), anything else is a daemon image name.
+  archive (decided by its members), ``HOST/REPO[:TAG]`` the daemon if it holds it else the
+  registry, anything else is a daemon image name.
 
 Digests: config and manifest blobs are always checked. A layer's sha256 is checked against the
 config's ``rootfs.diff_ids`` whenever the layer is streamed anyway (gzip/zstd blobs, the daemon
