@@ -28,9 +28,8 @@ from golayer.report import Report
 @report_options
 def check(path: str, images: tuple[str, ...], target: str | None, ca_file: str | None,
           insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, namespace: str | None,
-          containerd_root: str | None, fmt: str,
-          output: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-          fail_on: str | None, color: bool | None) -> int:
+          containerd_root: str | None, fmt: str, output: str | None, config_path: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
     root = Path(path)
     cfg = load_config(config_path, select, ignore, fail_on, start=root if root.is_dir() else root.parent)

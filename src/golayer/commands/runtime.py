@@ -198,9 +198,8 @@ def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
 @report_options
 def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, ca_file: str | None,
             insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, namespace: str | None,
-          containerd_root: str | None, fmt: str,
-            output: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-            fail_on: str | None, color: bool | None) -> int:
+            containerd_root: str | None, fmt: str, output: str | None, config_path: str | None,
+            select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
     """Check Go memory and CPU settings in Kubernetes manifests and compose files.
 
     FILE may be `-` for standard input: `helm template . | golayer runtime -`.
