@@ -436,3 +436,36 @@ def test_concurrent_layer_fetches_give_the_same_result(cli, plain, monkeypatch):
     monkeypatch.setenv("GOLAYER_REGISTRY_JOBS", "4")
     four, _ = _json(cli, f"registry:{plain.host}/team/app:1")
     assert _summary(one) == _summary(four)
+
+
+def test_cache_dir_keeps_verified_blobs_and_reuses_them(cli, plain, tmp_path, fast_retries):
+    import hashlib
+
+    cache = tmp_path / "cache"
+    px = _proxy(plain, lambda m, p, n, h: None)
+    try:
+        first, _ = _json(cli, f"registry:{px.host}/team/app:1", "--cache", str(cache))
+        fetched = [s["path"] for s in px.seen if "/blobs/" in s["path"]]
+        px.seen.clear()
+        second, _ = _json(cli, f"registry:{px.host}/team/app:1", "--cache", str(cache))
+        refetched = [s["path"] for s in px.seen if "/blobs/" in s["path"]]
+    finally:
+        px.stop()
+    assert _summary(first) == _summary(second)
+    kept = list((cache / "blobs" / "sha256").iterdir())
+    assert len(kept) == 3 and all(hashlib.sha256(p.read_bytes()).hexdigest() == p.name for p in kept)
+    assert len(fetched) >= 4 and len(refetched) == 1  # the config only; the 3 layers come from the cache
+    # a corrupted cached copy is detected and removed, never trusted
+    victim = max(kept, key=lambda p: p.stat().st_size)
+    data = bytearray(victim.read_bytes())
+    data[-8] ^= 0xFF  # inside the gzip CRC: the stream still decompresses, only the digest can tell
+    victim.write_bytes(bytes(data))
+    res = cli(["image", f"registry:{plain.host}/team/app:1", "--cache", str(cache)])
+    assert res.code == 2 and "does not match its digest" in res.err and not victim.exists()
+
+
+def test_nothing_is_written_without_cache(cli, plain, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    _json(cli, f"registry:{plain.host}/team/app:1")
+    assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from golayer.commands.common import apply_registry_options, finish, load_config, registry_options, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.report import Report
 
 
@@ -26,14 +26,12 @@ from golayer.report import Report
 @click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the last).")
 @registry_options
 @report_options
-def check(path: str, images: tuple[str, ...], target: str | None, ca_file: str | None,
-          insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, namespace: str | None,
-          containerd_root: str | None, fmt: str, output: str | None, config_path: str | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
+def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
+          config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+          color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
     root = Path(path)
     cfg = load_config(config_path, select, ignore, fail_on, start=root if root.is_dir() else root.parent)
-    apply_registry_options(ca_file, insecure_registries, username, password_stdin, namespace, containerd_root)
     combined = Report(command="check")
     ran: list[str] = []
 

@@ -74,22 +74,33 @@ def registry_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="containerd namespace for containerd:NAME [default: k8s.io, then default]."),
         click.option("--containerd-root", default=None, metavar="DIR",
                      help="containerd's root directory [default: /var/lib/containerd; env GOLAYER_CONTAINERD_ROOT]."),
+        click.option("--cache", "blob_cache", default=None, metavar="DIR", type=click.Path(file_okay=False),
+                     help="Keep verified registry blobs in DIR and reuse them [default: nothing is written]."),
     ]
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        apply_registry_options(kw.pop("ca_file"), kw.pop("insecure_registries"), kw.pop("username"),
+                               kw.pop("password_stdin"), kw.pop("namespace"), kw.pop("containerd_root"),
+                               kw.pop("blob_cache"))
+        return fn(*args, **kw)
+
     for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
+        wrapper = opt(wrapper)
+    return wrapper
 
 
 def apply_registry_options(ca_file: str | None, insecure: tuple[str, ...], username: str | None,
                            password_stdin: bool, namespace: str | None = None,
-                           containerd_root: str | None = None) -> None:
+                           containerd_root: str | None = None, cache: str | None = None) -> None:
     """Hand the source options to the registry/containerd sources (imported only when an option is given)."""
     rem = sys.modules.get("golayer.image.remote")
     if namespace or containerd_root or rem is not None:
         from golayer.image import remote
 
         remote.configure(namespace=namespace, containerd_root=containerd_root)
-    if not (ca_file or insecure or username or password_stdin):
+    if not (ca_file or insecure or username or password_stdin or cache):
         reg = sys.modules.get("golayer.image.registry")
         if reg is not None:  # an earlier command in this process (tests, an embedding program) set some
             reg.configure()
@@ -105,7 +116,7 @@ def apply_registry_options(ca_file: str | None, insecure: tuple[str, ...], usern
             raise UsageError("--password-stdin: standard input is empty")
     from golayer.image import registry
 
-    registry.configure(ca_file=ca_file, insecure=insecure, username=username, password=password)
+    registry.configure(ca_file=ca_file, insecure=insecure, username=username, password=password, cache=cache)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any, TextIO
 
 import click
 
-from golayer.commands.common import apply_registry_options, finish, load_config, registry_options, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.report import Report
 
 GATE_KEYS = ("max-size", "max-wasted", "min-efficiency", "min-dive-efficiency", "forbid-category")
@@ -240,9 +240,7 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 @report_options
 def image(ref: str, platform: str | None, html: str | None, max_size: str | None, max_wasted: str | None,
           min_efficiency: str | None, min_dive_efficiency: str | None, forbid_category: tuple[str, ...],
-          progress: bool | None, verify: bool | None, ca_file: str | None, insecure_registries: tuple[str, ...],
-          username: str | None, password_stdin: bool, namespace: str | None,
-          containerd_root: str | None, fmt: str, output: str | None, config_path: str | None,
+          progress: bool | None, verify: bool | None, fmt: str, output: str | None, config_path: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
     """Account for every byte of the built image REF and inspect its Go binaries.
 
@@ -251,7 +249,6 @@ def image(ref: str, platform: str | None, html: str | None, max_size: str | None
     path or image name (HOST/REPO:TAG: the daemon if it holds it, else the registry).
     """
     cfg = load_config(config_path, select, ignore, fail_on)
-    apply_registry_options(ca_file, insecure_registries, username, password_stdin, namespace, containerd_root)
     gates = {"max-size": max_size, "max-wasted": max_wasted, "min-efficiency": min_efficiency,
              "min-dive-efficiency": min_dive_efficiency, "forbid-category": list(forbid_category)}
     rep = run_image(ref, cfg, platform=platform, html=html, gates=gates, progress=progress, verify=verify)

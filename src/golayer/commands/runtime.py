@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import click
 
-from golayer.commands.common import apply_registry_options, registry_options, finish, load_config, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.config import Config
 from golayer.errors import UsageError
 from golayer.report import Report
@@ -196,15 +196,13 @@ def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
               help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
 @registry_options
 @report_options
-def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, ca_file: str | None,
-            insecure_registries: tuple[str, ...], username: str | None, password_stdin: bool, namespace: str | None,
-            containerd_root: str | None, fmt: str, output: str | None, config_path: str | None,
-            select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
+def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, fmt: str, output: str | None,
+            config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+            color: bool | None) -> int:
     """Check Go memory and CPU settings in Kubernetes manifests and compose files.
 
     FILE may be `-` for standard input: `helm template . | golayer runtime -`.
     """
     cfg = load_config(config_path, select, ignore, fail_on)
-    apply_registry_options(ca_file, insecure_registries, username, password_stdin, namespace, containerd_root)
     report = run_runtime(list(files), cfg, images=parse_image_options(images), ratio=ratio, strict=True)
     return finish(report, cfg, fmt, output, color)

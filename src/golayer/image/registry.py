@@ -25,6 +25,9 @@ Only the Python standard library is used (``http.client``, ``ssl``); nothing is 
   back-off (up to 5 attempts) honouring ``Retry-After`` (capped at 60 s). A blob interrupted
   mid-way is resumed with ``Range: bytes=N-`` (a registry that answers 200 instead of 206 is
   read again from the start, skipping what was already seen).
+* **Cache.** Nothing is written to disk unless ``--cache DIR``: then verified layer blobs are kept
+  as ``DIR/blobs/sha256/<hex>`` (written to a temporary name, renamed after the digest matched)
+  and reused, after hashing them again.
 * **Authentication** like the docker CLI: anonymous first; on ``401`` the ``WWW-Authenticate``
   challenge decides: ``Bearer`` -> a token from the realm for ``repository:REPO:pull`` (with the
   credentials of :mod:`golayer.image.auth`, if any; refreshed when it expires or is rejected),
@@ -82,23 +85,25 @@ class Options:
     attempts: int = 5
     backoff: float = 0.5
     jobs: int = 3
+    cache: str | None = None  # keep verified blobs here (an OCI layout's blobs/ directory)
 
 
 _CLI: dict[str, Any] = {}
 
 
 def configure(ca_file: str | None = None, insecure: tuple[str, ...] | list[str] = (), username: str | None = None,
-              password: str | None = None) -> None:
+              password: str | None = None, cache: str | None = None) -> None:
     """Set the command line's registry options (the CLI calls this per command; environment fills the gaps)."""
     _CLI.clear()
-    _CLI.update(ca_file=ca_file, insecure=list(insecure), username=username, password=password)
+    _CLI.update(ca_file=ca_file, insecure=list(insecure), username=username, password=password, cache=cache)
 
 
 def options() -> Options:
-    return _from_env(_CLI.get("ca_file"), _CLI.get("insecure") or [], _CLI.get("username"), _CLI.get("password"))
+    return _from_env(_CLI.get("ca_file"), _CLI.get("insecure") or [], _CLI.get("username"), _CLI.get("password"),
+                     _CLI.get("cache"))
 
 
-def _from_env(ca_file, insecure, username, password) -> Options:
+def _from_env(ca_file, insecure, username, password, cache=None) -> Options:
     env = os.environ
     ca = ca_file or env.get("GOLAYER_REGISTRY_CA_FILE") or None
     if ca and not os.path.isfile(ca):
@@ -115,7 +120,8 @@ def _from_env(ca_file, insecure, username, password) -> Options:
 
     return Options(ca_file=ca, insecure=[h.lower() for h in hosts], explicit=auth.Explicit(user, pw),
                    timeout=num("GOLAYER_REGISTRY_TIMEOUT", 60.0), attempts=max(1, int(num("GOLAYER_REGISTRY_ATTEMPTS", 5))),
-                   backoff=num("GOLAYER_REGISTRY_BACKOFF", 0.5), jobs=max(1, int(num("GOLAYER_REGISTRY_JOBS", 3))))
+                   backoff=num("GOLAYER_REGISTRY_BACKOFF", 0.5), jobs=max(1, int(num("GOLAYER_REGISTRY_JOBS", 3))),
+                   cache=cache or env.get("GOLAYER_REGISTRY_CACHE") or None)
 
 
 # ---- references -----------------------------------------------------------------------------
@@ -499,7 +505,8 @@ def _read_bounded(resp: _Resp, limit: int, what: str) -> bytes:
 class BlobReader:
     """``read(n)`` over a blob, resumed with Range after a reset, checked against digest and size."""
 
-    def __init__(self, client: Client, digest: str, size: int | None, what: str, check: bool = True):
+    def __init__(self, client: Client, digest: str, size: int | None, what: str, check: bool = True,
+                 cache: str | None = None):
         self.client, self.digest, self.size, self.what, self.check = client, digest, size, what, check
         algo, _, self.hexd = digest.partition(":")
         self.h = hashlib.new(algo)
@@ -509,6 +516,26 @@ class BlobReader:
         self.resumed_at = 0
         self.resp: _Resp | None = None
         self.done = False
+        self.file = None  # reading a cached copy
+        self.tee = None  # writing a copy into the cache: (file, temp path, final path)
+        final = os.path.join(cache, "blobs", algo, self.hexd) if cache else None
+        if final and os.path.isfile(final):
+            self.file = open(final, "rb")
+            if check:  # a cached copy is verified before use (a corrupt one could still decompress)
+                hv = hashlib.new(algo)
+                for chunk in iter(lambda: self.file.read(1 << 20), b""):
+                    hv.update(chunk)
+                if hv.hexdigest() != self.hexd:
+                    self.file.close()
+                    os.unlink(final)
+                    raise InputError(f"{what}: the cached copy {final} does not match its digest"
+                                     " (removed; run again to fetch it)")
+                self.file.seek(0)
+            return
+        if final:
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            tmp = f"{final}.part-{os.getpid()}-{threading.get_ident()}"
+            self.tee = (open(tmp, "wb"), tmp, final)
         self._open()
 
     def _open(self) -> None:
@@ -534,6 +561,18 @@ class BlobReader:
     def read(self, n: int) -> bytes:
         if self.done:
             return b""
+        if self.file is not None:
+            b = self.file.read(n)
+            if not b:
+                self.done = True
+                self.file.close()
+                if self.check and self.h.hexdigest() != self.hexd:
+                    os.unlink(self.file.name)
+                    raise InputError(f"{self.what}: the cached copy {self.file.name} does not match its digest"
+                                     " (removed; run again to fetch it)")
+                return b""
+            self.h.update(b)
+            return b
         while True:
             try:
                 b = self.resp.read(n)
@@ -558,20 +597,38 @@ class BlobReader:
         if not b:
             self.done = True
             self.resp.close()
-            if self.check and self.h.hexdigest() != self.hexd:
-                raise InputError(f"{self.what}: content does not match its digest {self.digest}",
-                                 hint="the registry served a corrupt or different blob")
+            if self.h.hexdigest() != self.hexd:
+                if self.check:
+                    raise InputError(f"{self.what}: content does not match its digest {self.digest}",
+                                     hint="the registry served a corrupt or different blob")
+            elif self.tee is not None:  # verified: the cached copy becomes visible
+                fh, tmp, final = self.tee
+                fh.close()
+                os.replace(tmp, final)
+                self.tee = None
             return b""
         self.pos += len(b)
         if self.size is not None and self.pos > self.size:
             self.resp.close()
             raise InputError(f"{self.what}: longer than the {self.size} bytes its descriptor says")
         self.h.update(b)
+        if self.tee is not None:
+            self.tee[0].write(b)
         return b
 
     def close(self) -> None:
         if self.resp is not None:
             self.resp.close()
+        if self.file is not None:
+            self.file.close()
+        if self.tee is not None:  # unfinished or unverified: no partial blob is left behind
+            fh, tmp, _final = self.tee
+            fh.close()
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            self.tee = None
 
 
 def _prefixed(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
@@ -711,10 +768,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
         name = f"{where}@{digest}"
         what = f"layer {i} ({digest})"
 
-        def blob() -> BlobReader:
-            return BlobReader(client, digest, size, what)
-
-        raw = blob()
+        raw = BlobReader(client, digest, size, what, cache=opts.cache)
         try:
             rec = _stream_layer(raw, name, size, verify is not False, budget)
         except TarError as exc:
@@ -723,7 +777,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
             raw.close()
 
         def reopen() -> Stream:
-            r = BlobReader(client, digest, size, what, check=False)
+            r = BlobReader(client, digest, size, what, check=False, cache=opts.cache)
             first = r.read(4096)
             return Stream(decompressing(sniff(first), _prefixed(first, r.read), name, size))
 
