@@ -469,3 +469,32 @@ def test_nothing_is_written_without_cache(cli, plain, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     _json(cli, f"registry:{plain.host}/team/app:1")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_runtime_fetches_only_the_layers_down_to_the_entrypoint(cli, plain, tmp_path, go):
+    """runtime --image needs the entrypoint's buildinfo: the layers below the one holding it are not fetched."""
+    from tests.image.gobuild import build
+
+    binary = Path(build("static")).read_bytes()
+    layers = [H.Layer().dir("etc").file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
+              H.Layer().file("opt/big.bin", 400_000),
+              H.Layer().file("app", binary, mode=0o755),
+              H.Layer().file("etc/motd", b"hi\n")]
+    desc, blobs = H.oci_image(layers, entrypoint=["/app"])
+    H.write_oci(tmp_path / "lay", [desc], blobs)
+    plain.push(f"oci:{tmp_path / 'lay'}", "team/goapp:1")
+    (tmp_path / "compose.yaml").write_text("services:\n  app:\n    image: team/goapp:1\n    mem_limit: 512m\n")
+    man = json.loads(blobs[desc["digest"]])
+    px = _proxy(plain, lambda m, p, n, h: None)
+    try:
+        res = cli(["runtime", str(tmp_path / "compose.yaml"), "--image", f"app=registry:{px.host}/team/goapp:1",
+                   "--format", "json"])
+    finally:
+        px.stop()
+    assert res.code in (0, 1), res.err
+    fetched = {s["path"].rsplit("/", 1)[1] for s in px.seen if "/blobs/" in s["path"]}
+    wanted = {d["digest"] for d in man["layers"]}
+    assert fetched & wanted == {man["layers"][2]["digest"], man["layers"][3]["digest"]}
+    assert "only layers 2-3 of 4 were fetched" in res.out and "/app" in res.out
+    data = json.loads(res.out)
+    assert "Go binary /app" in json.dumps(data)  # the runtime rules saw the real binary

@@ -92,23 +92,27 @@ def _head(e) -> bytes:
 
 
 def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], None] | None = None,
-            verify: bool | None = None) -> Analysis:
+            verify: bool | None = None, entrypoint_only: bool = False) -> Analysis:
     """Analyse the image ``ref``. ``verify``: None checks diff_ids of streamed layers only (see
-    :mod:`golayer.image.sources`), True of every layer, False of none."""
+    :mod:`golayer.image.sources`), True of every layer, False of none. ``entrypoint_only``: a
+    registry source may fetch only the top layers down to the one holding the entrypoint binary
+    (for ``runtime --image``; the byte accounting then covers those layers only)."""
     from golayer.image import sources
     from golayer.image.categories import CATEGORIES, Categoriser, _is_go_elf
     from golayer.image.tree import Tree
 
     t0 = time.perf_counter()
-    loaded = sources.load(ref, platform=platform, verify=verify, progress=progress)
+    loaded = sources.load(ref, platform=platform, verify=verify, progress=progress,
+                          **({"entrypoint_only": True} if entrypoint_only else {}))
+    first = getattr(loaded, "first_layer", 0)  # > 0 when only the top layers were fetched
     config = loaded.config
     history = [h for h in (config.get("history") or []) if isinstance(h, dict) and not h.get("empty_layer")]
     diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
     tree = Tree()
     infos: list[LayerInfo] = []
     for i, rec in enumerate(loaded.layers):
-        h = history[i] if i < len(history) else {}
-        info = LayerInfo(index=i, digest=(diff_ids[i] if i < len(diff_ids) else rec.digest) or "",
+        h = history[first + i] if first + i < len(history) else {}
+        info = LayerInfo(index=i, digest=(diff_ids[first + i] if first + i < len(diff_ids) else rec.digest) or "",
                          created_by=str(h.get("created_by") or ""), comment=h.get("comment"))
         tree.apply(i, rec, info)
         infos.append(info)

@@ -701,7 +701,45 @@ def machine_platform() -> str:
     return f"linux/{arch}"
 
 
-def load(target: str, platform: str | None, verify: bool | None, progress: Callable[[str], None] | None):
+def entrypoint_path(config: dict[str, Any]) -> str | None:
+    """The absolute path of the program the image starts, when the config alone tells it."""
+    import posixpath
+
+    c = config.get("config") or {}
+    argv = [str(a) for a in (c.get("Entrypoint") or []) + (c.get("Cmd") or [])] if isinstance(c, dict) else []
+    if not argv or not argv[0]:
+        return None
+    first = argv[0]
+    if not first.startswith("/"):
+        if "/" not in first:
+            return None  # found through PATH: any layer may hold it
+        first = posixpath.join(str(c.get("WorkingDir") or "/"), first)
+    return posixpath.normpath(first)
+
+
+def _holds(rec: LayerRecord, path: str) -> str | None:
+    """What layer ``rec`` does to ``path``: 'file', 'gone' (deleted or hidden), 'other', or None."""
+    parents = set()
+    p = path
+    while "/" in p.strip("/"):
+        p = p.rsplit("/", 1)[0]
+        parents.add(p)
+    for w in rec.whiteouts:
+        if w == path or w in parents:
+            return "gone"
+    if any(o in parents for o in rec.opaques):
+        hit = next((e for e in rec.members if e.path == path), None)
+        return "file" if hit is not None and hit.type == "file" else "gone"
+    for e in rec.members:
+        if e.path == path:
+            return "file" if e.type == "file" else "other"
+        if e.path in parents and e.type != "dir":
+            return "other"
+    return None
+
+
+def load(target: str, platform: str | None, verify: bool | None, progress: Callable[[str], None] | None,
+         entrypoint_only: bool = False):
     """The image ``target`` (a reference) from its registry, as a :class:`~golayer.image.sources.Loaded`."""
     from golayer.image import sources
 
@@ -792,7 +830,23 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
         return rec
 
     jobs = min(opts.jobs, len(descs))
-    if jobs <= 1:
+    path = entrypoint_path(config) if entrypoint_only else None
+    first = 0
+    got: dict[int, LayerRecord] = {}
+    if path:  # top-down until the layer that decides what the entrypoint is
+        for i in reversed(range(len(descs))):
+            got[i] = one(i)
+            state = _holds(got[i], path)
+            if state in ("file", "gone"):
+                first = i
+                break
+            if state == "other":  # a link or a replaced parent: the lower layers may matter
+                break
+    if path and first:
+        recs = [got[i] for i in range(first, len(descs))]
+    elif got:
+        recs = [got[i] if i in got else one(i) for i in range(len(descs))]
+    elif jobs <= 1:
         recs = [one(i) for i in range(len(descs))]
     else:
         from concurrent.futures import ThreadPoolExecutor
@@ -806,6 +860,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
                     f.cancel()
                 raise
     loaded = sources.Loaded("registry", where, config, recs, plat, [where], [])
+    loaded.first_layer, loaded.entrypoint = first, path  # type: ignore[attr-defined]
     loaded.stats = {"requests": client.requests, "retries": client.retries}  # type: ignore[attr-defined]
     return loaded
 

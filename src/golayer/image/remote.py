@@ -62,7 +62,17 @@ def daemon_holds(name: str) -> bool | None:
         conn.close()
 
 
-def load(kind: str, target: str, platform: str | None, verify: bool | None, progress: Callable[[str], None] | None):
+def _partial(loaded) -> str:
+    first = getattr(loaded, "first_layer", 0)
+    if not first:
+        return ""
+    n = first + len(loaded.layers)
+    return (f"; only layers {first}-{n - 1} of {n} were fetched: the entrypoint binary"
+            f" {loaded.entrypoint} is in layer {first}, and the lower layers cannot change it")
+
+
+def load(kind: str, target: str, platform: str | None, verify: bool | None, progress: Callable[[str], None] | None,
+         entrypoint_only: bool = False):
     from golayer.image import sources
 
     if kind == "registry-or-daemon":
@@ -73,15 +83,15 @@ def load(kind: str, target: str, platform: str | None, verify: bool | None, prog
             return loaded
         from golayer.image import registry
 
-        loaded = registry.load(target, platform, verify, progress)
+        loaded = registry.load(target, platform, verify, progress, entrypoint_only)
         loaded.note = (f"read from the registry {registry.parse(target).host}"  # type: ignore[attr-defined]
-                       " (the local Docker daemon does not hold it)")
+                       " (the local Docker daemon does not hold it)" + _partial(loaded))
         return loaded
     if kind == "registry":
         from golayer.image import registry
 
-        loaded = registry.load(target, platform, verify, progress)
-        loaded.note = f"read from the registry {registry.parse(target).host}"  # type: ignore[attr-defined]
+        loaded = registry.load(target, platform, verify, progress, entrypoint_only)
+        loaded.note = f"read from the registry {registry.parse(target).host}" + _partial(loaded)  # type: ignore[attr-defined]
         return loaded
     if kind == "containerd":
         from golayer.image import containerd

@@ -590,12 +590,13 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
     return Loaded(kind, where, config, layers, platform_of(config), tags, [])
 
 
-def load(ref: str, platform: str | None = None, verify: bool | None = None, progress: Progress | None = None) -> Loaded:
+def load(ref: str, platform: str | None = None, verify: bool | None = None, progress: Progress | None = None,
+         entrypoint_only: bool = False) -> Loaded:
     kind, target = parse_ref(ref)
     if kind in ("registry", "registry-or-daemon", "containerd", "podman"):
         from golayer.image import remote
 
-        return remote.load(kind, target, platform, verify, progress)
+        return remote.load(kind, target, platform, verify, progress, entrypoint_only)
     if kind == "docker":
         read, close = _daemon_reader(target)
         try:
