@@ -181,3 +181,40 @@ def test_host_like_reference_the_daemon_holds_is_read_from_the_daemon(cli, docke
         assert res.code == 2 and "Connection refused" in res.err
     finally:
         subprocess.run([docker, "rmi", "localhost:5999/golayer-test/held:1"], capture_output=True)
+
+
+def test_index_cycles_and_fan_out_are_bounded(cli):
+    idx_mt = "application/vnd.oci.image.index.v1+json"
+    man_mt = "application/vnd.oci.image.manifest.v1+json"
+    docs = {}
+    # a cycle: index A lists index B, B lists A (content addressing makes a real one impossible: the
+    # registry has to lie about a digest, which is refused)
+    a_digest, b_digest = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    a = json.dumps({"schemaVersion": 2, "mediaType": idx_mt,
+                    "manifests": [{"mediaType": idx_mt, "digest": b_digest, "size": 1}]}).encode()
+    b = json.dumps({"schemaVersion": 2, "mediaType": idx_mt,
+                    "manifests": [{"mediaType": idx_mt, "digest": a_digest, "size": 1}]}).encode()
+    docs["/v2/c/y/manifests/1"] = (idx_mt, a)
+    docs[f"/v2/c/y/manifests/{a_digest}"] = (idx_mt, a)
+    docs[f"/v2/c/y/manifests/{b_digest}"] = (idx_mt, b)
+    # a fan-out: one index listing 1,000 distinct (valid) manifests
+    mans = [json.dumps({"schemaVersion": 2, "mediaType": man_mt, "config": {}, "layers": [],
+                        "annotations": {"n": str(i)}}).encode() for i in range(1000)]
+    fan = json.dumps({"schemaVersion": 2, "mediaType": idx_mt,
+                      "manifests": [{"mediaType": man_mt, "digest": sha(m), "size": len(m),
+                                     "platform": {"os": "linux", "architecture": f"a{i}"}}
+                                    for i, m in enumerate(mans)]}).encode()
+    docs["/v2/f/y/manifests/1"] = (idx_mt, fan)
+    for m in mans:
+        docs[f"/v2/f/y/manifests/{sha(m)}"] = (man_mt, m)
+    srv = _serve(docs)
+    try:
+        t0 = __import__("time").monotonic()
+        cyc = cli(["image", f"registry:{srv.host}/c/y:1"])
+        fan_res = cli(["image", f"registry:{srv.host}/f/y:1"])
+        elapsed = __import__("time").monotonic() - t0
+    finally:
+        srv.stop()
+    assert cyc.code == 2 and "does not match its digest" in cyc.err
+    assert fan_res.code == 2 and "fans out to more than 256 manifests" in fan_res.err, fan_res.err
+    assert len(srv.seen) < 400 and elapsed < 60
