@@ -29,6 +29,7 @@ HTPASSWD = shutil.which("htpasswd")
 OPENSSL = shutil.which("openssl")
 
 USER, PASSWORD = "ci-user", "s3cret-Pa55-word-7d1e"
+IDENTITY_TOKEN = "refresh-9f3b2c71-identity"
 
 
 def missing() -> str | None:
@@ -92,6 +93,29 @@ class TokenServer:
                     if typ:
                         access.append({"type": typ, "name": name, "actions": actions.split(",")})
                 body = json.dumps({"token": outer.sign(access), "expires_in": outer.expires}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):  # the OAuth2 refresh-token grant (docker login's identitytoken)
+                from urllib.parse import parse_qs
+
+                n = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(n).decode())
+                outer.requests.append({"path": self.path, "authorization": self.headers.get("Authorization") or "",
+                                       "form": {k: v[0] for k, v in form.items() if k != "refresh_token"}})
+                if form.get("grant_type") != ["refresh_token"] or form.get("refresh_token") != [IDENTITY_TOKEN]:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                access = []
+                for sc in form.get("scope", []):
+                    typ, name, actions = sc.split(":")
+                    access.append({"type": typ, "name": name, "actions": actions.split(",")})
+                body = json.dumps({"access_token": outer.sign(access), "expires_in": outer.expires}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

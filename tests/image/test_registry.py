@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.image import helpers as H
-from tests.image.registryfix import PASSWORD, USER, FaultProxy, Recorder, Registry
+from tests.image.registryfix import IDENTITY_TOKEN, PASSWORD, USER, FaultProxy, Recorder, Registry
 
 pytestmark = pytest.mark.usefixtures("registry_tools")
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,6 +215,18 @@ def test_bearer_token_flow_with_credentials_from_environment(cli, token, no_dock
     assert reqs and all("scope=repository%3Ateam%2Fapp%3Apull" in r["path"] for r in reqs)
     assert all(r["authorization"].startswith("Basic ") for r in reqs)
     assert len(reqs) == 1  # one token for the manifest, config and all layers
+
+
+def test_identity_token_from_docker_config_is_exchanged_as_a_refresh_token(cli, token, no_docker_config):
+    (no_docker_config / "config.json").write_text(json.dumps(
+        {"auths": {token.host: {"auth": "", "identitytoken": IDENTITY_TOKEN}}}))
+    before = len(token.token.requests)
+    res = cli(["image", f"registry:{token.host}/team/app:1", "--format", "json", "--fail-on", "error"])
+    assert res.code in (0, 1), res.err
+    posts = [r for r in token.token.requests[before:] if "form" in r]
+    assert len(posts) == 1 and posts[0]["form"]["grant_type"] == "refresh_token"
+    assert posts[0]["form"]["scope"] == "repository:team/app:pull" and not posts[0]["authorization"]
+    assert IDENTITY_TOKEN not in res.out + res.err
 
 
 def test_expired_token_is_refreshed(cli, token, no_docker_config, monkeypatch):
