@@ -510,3 +510,12 @@ def test_runtime_fetches_only_the_layers_down_to_the_entrypoint(cli, plain, tmp_
     assert "only layers 2-3 of 4 were fetched" in res.out and "/app" in res.out
     data = json.loads(res.out)
     assert "Go binary /app" in json.dumps(data)  # the runtime rules saw the real binary
+
+
+def test_progress_shows_bytes_layers_and_rate_only_when_asked(cli, plain):
+    res = cli(["image", f"registry:{plain.host}/team/app:1", "--progress"])
+    assert res.code in (0, 1)
+    lines = [x for x in res.err.splitlines() if "layers " in x]
+    assert lines and "layers 3/3" in lines[-1] and "MB/s" in lines[-1]
+    quiet = cli(["image", f"registry:{plain.host}/team/app:1"])  # not a terminal: silent
+    assert quiet.err == ""

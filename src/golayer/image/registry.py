@@ -796,9 +796,29 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
         if not isinstance(d.get("size"), int) or d["size"] < 0:
             raise InputError(f"{where}: layer {i} has no valid size in the manifest")
     budget = [CAPTURE_BUDGET]
-    stats = {"bytes": 0, "done": 0}
+    stats = {"bytes": 0, "done": 0, "shown": 0.0}
     t0 = time.perf_counter()
     lock = threading.Lock()
+    total = sum(d["size"] for d in descs)
+
+    def show(force: bool = False) -> None:  # bytes, layers, rate; at most twice a second
+        now = time.perf_counter()
+        if progress and (force or now - stats["shown"] >= 0.5):
+            stats["shown"] = now
+            rate = stats["bytes"] / max(now - t0, 1e-6) / 1e6
+            progress(f"layers {stats['done']}/{len(descs)}, {stats['bytes'] / 1e6:.1f}/{total / 1e6:.1f} MB,"
+                     f" {rate:.1f} MB/s")
+
+    def counted(read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+        def r(n: int) -> bytes:
+            b = read(n)
+            if b and progress:
+                with lock:
+                    stats["bytes"] += len(b)
+                    show()
+            return b
+
+        return r
 
     def one(i: int) -> LayerRecord:
         d = descs[i]
@@ -808,7 +828,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
 
         raw = BlobReader(client, digest, size, what, cache=opts.cache)
         try:
-            rec = _stream_layer(raw, name, size, verify is not False, budget)
+            rec = _stream_layer(raw, name, size, verify is not False, budget, counted)
         except TarError as exc:
             raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
         finally:
@@ -822,11 +842,8 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
         rec.reopen = reopen
         sources._check_digest(rec, ids[i])
         with lock:
-            stats["bytes"] += size
             stats["done"] += 1
-            if progress:
-                rate = stats["bytes"] / max(time.perf_counter() - t0, 1e-6) / 1e6
-                progress(f"layers {stats['done']}/{len(descs)}, {stats['bytes'] / 1e6:.1f} MB, {rate:.1f} MB/s")
+            show(force=True)
         return rec
 
     jobs = min(opts.jobs, len(descs))
@@ -865,18 +882,20 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
     return loaded
 
 
-def _stream_layer(raw: BlobReader, name: str, size: int, hash_tar: bool, budget: list[int]) -> LayerRecord:
-    first = raw.read(4096)
+def _stream_layer(raw: BlobReader, name: str, size: int, hash_tar: bool, budget: list[int],
+                  counted: Callable[[Callable[[int], bytes]], Callable[[int], bytes]] = lambda r: r) -> LayerRecord:
+    read = counted(raw.read)
+    first = read(4096)
     kind = sniff(first)
     if kind == "unknown":
         raise InputError(f"{name}: unknown layer format (not a tar, gzip or zstd blob)")
     rec = LayerRecord(name=name, compression=kind)
-    src = decompressing(kind, _prefixed(first, raw.read), name, size)
+    src = decompressing(kind, _prefixed(first, read), name, size)
     h = Hashing(src) if hash_tar else None
     s = Stream(h.read if h else src)
     parse_layer(s, rec, capture=True, budget=budget)
     s.drain()
-    while raw.read(1 << 20):  # trailing bytes after the compressed stream still count for the digest
+    while read(1 << 20):  # trailing bytes after the compressed stream still count for the digest
         pass
     if h is not None:
         rec.digest = "sha256:" + h.hexdigest()
