@@ -519,3 +519,23 @@ def test_progress_shows_bytes_layers_and_rate_only_when_asked(cli, plain):
     assert lines and "layers 3/3" in lines[-1] and "MB/s" in lines[-1]
     quiet = cli(["image", f"registry:{plain.host}/team/app:1"])  # not a terminal: silent
     assert quiet.err == ""
+
+
+def test_a_stalled_answer_times_out_and_is_retried(cli, plain, fast_retries, monkeypatch):
+    monkeypatch.setenv("GOLAYER_REGISTRY_TIMEOUT", "1")
+    digest, _size = _biggest_blob(plain)
+
+    def plan(m, p, n, h):
+        if p.endswith(digest) and n == 1:
+            time.sleep(2.5)  # longer than the timeout: golayer gives up on this answer and asks again
+        return None
+
+    px = _proxy(plain, plan)
+    try:
+        t0 = time.monotonic()
+        data, _ = _json(cli, f"registry:{px.host}/team/app:1")
+        elapsed = time.monotonic() - t0
+    finally:
+        px.stop()
+    assert data["summary"]["wasted_bytes"] == 300_000
+    assert sum(1 for s in px.seen if s["path"].endswith(digest)) == 2 and elapsed < 20
