@@ -27,14 +27,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 ADDED, MODIFIED, REMOVED, UNCHANGED = "added", "modified", "removed", "unchanged"
 MARKS = (ADDED, MODIFIED, REMOVED, UNCHANGED)
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(NamedTuple):
     path: str
     type: str  # file | dir | symlink | hardlink | ...
     size: int
@@ -110,7 +109,8 @@ class Explorer:
                 vs.sort(key=lambda v: v.layer)
             p = path
             while p != "/":  # register the path with its ancestors
-                parent = _parent(p)
+                i = p.rfind("/")
+                parent = p[:i] if i > 0 else "/"
                 s = kids.get(parent)
                 if s is None:
                     kids[parent] = s = set()
@@ -119,32 +119,45 @@ class Explorer:
                     break
                 s.add(p)
                 p = parent
-            written = {v.layer for v in vs}
-            chain = []
-            p = _parent(path)
-            while True:
-                chain.append(aggs[p])
-                if p == "/":
-                    break
-                p = _parent(p)
+            # this path's changes go to its parent only; parents pass them up below (one merge per directory)
+            i = path.rfind("/")
+            deltas = aggs[path[:i] if i > 0 else "/"].deltas
+            written = {v.layer for v in vs} if len(vs) > 1 else None
             for v in vs:
                 size = v.size if v.type == "file" else 0
-                for a in chain:
-                    a.add(v.layer, _VB, size)
-                    a.add(v.layer, _VN, 1)
-                    a.add(v.layer, _CB, size)
-                    a.add(v.layer, _CN, 1)
-                    if v.hidden_at is not None:
-                        a.add(v.layer, _WN, 1)
-                        a.add(v.hidden_at, _VB, -size)
-                        a.add(v.hidden_at, _VN, -1)
-                        a.add(v.hidden_at, _WN, -1)
-                        if v.hidden_at not in written:  # removed there (not replaced)
-                            a.add(v.hidden_at, _CN, 1)
+                d = deltas.get(v.layer)
+                if d is None:
+                    deltas[v.layer] = d = [0, 0, 0, 0, 0]
+                d[_VB] += size
+                d[_VN] += 1
+                d[_CB] += size
+                d[_CN] += 1
+                if v.hidden_at is not None:
+                    d[_WN] += 1
+                    h = deltas.get(v.hidden_at)
+                    if h is None:
+                        deltas[v.hidden_at] = h = [0, 0, 0, 0, 0]
+                    h[_VB] -= size
+                    h[_VN] -= 1
+                    h[_WN] -= 1
+                    if written is None or v.hidden_at not in written:  # removed there (not replaced)
+                        h[_CN] += 1
+        for d in sorted(aggs, key=lambda p: -p.count("/") if p != "/" else 1):  # deepest first, root last
+            if d == "/":
+                continue
+            up = aggs[_parent(d)].deltas
+            for layer, vals in aggs[d].deltas.items():
+                t = up.get(layer)
+                if t is None:
+                    up[layer] = list(vals)
+                else:
+                    for i in range(5):
+                        t[i] += vals[i]
         self.versions = versions
         self.kids = kids
         self.aggs = aggs
-        self.lower = {p: p.lower() for p in versions}
+        self.sorted_paths = sorted(versions)
+        self.lower = [p.lower() for p in self.sorted_paths]
         self._filters: dict[tuple, set[str]] = {}
         self.binaries = {b.path: b for b in getattr(ana, "binaries", [])}
 
@@ -259,9 +272,10 @@ class Explorer:
     def search(self, text: str, layer: int, changes: bool, limit: int = 200) -> list[Node]:
         """Paths in the view containing ``text`` (case-insensitive), at most ``limit``, in path order."""
         needle = text.lower()
-        hits = sorted(p for p, low in self.lower.items() if needle in low)
         out = []
-        for p in hits:
+        for p, low in zip(self.sorted_paths, self.lower):
+            if needle not in low:
+                continue
             n = self.node(p, layer, changes)
             if n is not None:
                 out.append(n)

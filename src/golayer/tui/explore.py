@@ -70,7 +70,7 @@ class ExploreApp(App[None]):
     TITLE = "golayer explore"
     CSS = """
     #top {height: 1; padding: 0 1}
-    #left {width: 46%}
+    #left {width: 50%}
     #layers {height: 1fr}
     #findings {height: 12}
     #status {height: 1; padding: 0 1}
@@ -126,7 +126,7 @@ class ExploreApp(App[None]):
         layers.add_columns("#", "size", "categories", "created by")
         for li in self.ana.layers:
             layers.add_row(Text(str(li.index)), Text(human(li.added_bytes)), self._bar(li),
-                           Text(_one_line(li.created_by, 60)), key=str(li.index))
+                           Text(_one_line(li.created_by, 34)), key=str(li.index))
         layers.move_cursor(row=self.sel_layer)
         fd = self.query_one("#findings", DataTable)
         fd.add_columns("severity", "rule", "where")
