@@ -168,7 +168,7 @@ def goproxy_cmd(directory: str, modules: int, size_mb: int, app: str | None, ser
               help="Short-lived bytes allocated per request.")
 @click.option("--workers", type=click.IntRange(1, 256), default=4, show_default=True,
               help="Goroutines looping requests.")
-@click.option("--rate", type=click.FloatRange(0, 1e6), default=0, show_default=True, metavar="REQ/S",
+@click.option("--rate", type=click.FloatRange(0, 1e6), default=1000, show_default=True, metavar="REQ/S",
               help="Requests per second across the workers, like a service under steady load (latency then "
                    "counts from each request's scheduled start); 0: as fast as the CPU allows.")
 @click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",

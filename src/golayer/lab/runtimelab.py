@@ -83,11 +83,12 @@ class Variant:
 
 
 def parse_size(text: str, what: str = "--memory", minimum: int = 6 * MiB) -> int:
-    """A size as Kubernetes (``256Mi``) or docker/compose (``256m``) write it, in bytes."""
+    """A size as ``docker run --memory`` reads it (``256m``, ``1g``, ``1G`` = 1 GiB, ``256Mi``), else as a
+    Kubernetes quantity (``1e9``, ``500M`` is docker's 500 MiB, not 500 MB), in bytes."""
     from golayer.runtime import quantities as q
 
     s = str(text).strip()
-    for parse in (q.quantity_bytes, q.compose_bytes):
+    for parse in (q.compose_bytes, q.quantity_bytes):
         try:
             n = parse(s)
         except (q.QuantityError, ValueError, TypeError, ArithmeticError):
