@@ -38,6 +38,8 @@ automatic edit.
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
 - https://pkg.go.dev/runtime/debug#SetMemoryLimit
+- Measured (`golayer lab runtime`, docs/measurements.md): GOMEMLIMIT is a soft limit; at 90% the
+  cgroup's peak still came within a few MiB of the limit under a high allocation rate
 """
 
 from __future__ import annotations
