@@ -165,3 +165,57 @@ def test_no_container_is_left_behind(docker, cpu_doc):
 
     cp = dockercli.run(["ps", "-aq", "--filter", f"label=golayer.lab.run={cpu_doc['lab']['run_id']}"])
     assert cp.stdout.strip() == ""
+
+
+def test_image_that_stays_up(cli, docker, go, tmp_path, cpu_doc):
+    m = tmp_path / "compose.yaml"
+    m.write_text("""services:
+  web:
+    image: example/web
+    mem_limit: 512m
+    cpus: 1
+    environment: {GOMEMLIMIT: 460MiB}
+""")
+    img = cpu_doc["lab"]["image"]  # its default command runs for about 7 s under these limits
+    doc = _run(cli, "--manifest", str(m), "--variant", "manifest", "--live-heap", "8Mi", "--duration", "0.5",
+               "--rate", "100", "--image", img, "--stay", "2")
+    (v,) = doc["variants"]
+    assert v["env"] == {"GOMEMLIMIT": "460MiB"} and v["exit_code"] == 0 and v["memory_limit_bytes"] == 512 * 2**20
+    i = doc["image"]
+    assert i["started"] and i["stayed_up"] and i["exit_code"] is None and i["oom_killed"] is False
+
+
+def test_ctrl_c_removes_the_containers(docker, go, cpu_doc):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from golayer.lab import dockercli
+
+    def ours() -> set[str]:
+        cp = dockercli.run(["ps", "-a", "--filter", "label=golayer.lab=runtime", "--format", "{{.Names}}"])
+        return set(cp.stdout.split())
+
+    before = ours()
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.Popen([sys.executable, "-m", "golayer", "lab", "runtime", "--memory", "64Mi", "--variant",
+                          "gomemlimit-recommended", "--duration", "60", "--rate", "10"], env=env,
+                         start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    new: set[str] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not new and time.monotonic() < deadline:
+            time.sleep(0.5)
+            new = ours() - before
+        assert new, "the run never started a container"
+        os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
+    assert not (ours() & new)
