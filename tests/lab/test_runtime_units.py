@@ -23,7 +23,8 @@ def test_sizes_and_cpus():
     for bad in ("lots", "1Mi", "-5"):
         with pytest.raises(GolayerError):
             rl.parse_memory(bad)
-    assert rl.parse_cpus("1") == 1 and rl.parse_cpus("500m") == Fraction(1, 2) and rl.parse_cpus("0.25") == Fraction(1, 4)
+    assert rl.parse_cpus("1") == 1 and rl.parse_cpus("500m") == Fraction(1, 2)
+    assert rl.parse_cpus("0.25") == Fraction(1, 4)
     assert rl.parse_cpus("none") is None
     with pytest.raises(GolayerError):
         rl.parse_cpus("two")
@@ -76,8 +77,10 @@ def test_manifest_container_compose(tmp_path):
 SAMPLE_OUT = "\n".join([
     json.dumps({"golayer_proof": "start", "gomaxprocs": 2, "gomemlimit": 241172480, "gogc": 100, "num_cpu": 2,
                 "go_version": "go1.27.3", "default_godebug": ""}),
-    json.dumps({"golayer_proof": "sample", "t": 0.05, "cgroup_usage": 10 * MiB, "cgroup_peak": 11 * MiB, "gc_cycles": 1}),
-    json.dumps({"golayer_proof": "sample", "t": 0.10, "cgroup_usage": 20 * MiB, "cgroup_peak": 21 * MiB, "gc_cycles": 2}),
+    json.dumps({"golayer_proof": "sample", "t": 0.05, "cgroup_usage": 10 * MiB, "cgroup_peak": 11 * MiB,
+                "gc_cycles": 1}),
+    json.dumps({"golayer_proof": "sample", "t": 0.10, "cgroup_usage": 20 * MiB, "cgroup_peak": 21 * MiB,
+                "gc_cycles": 2}),
     '{"golayer_proof":"sample","t":0.1',  # cut by a kill
 ])
 REPORT = json.dumps({"golayer_proof": "report", "reason": "done", "ops_per_s": 1234.56, "gc_cycles": 9,

@@ -180,7 +180,8 @@ def goproxy_cmd(directory: str, modules: int, size_mb: int, app: str | None, ser
               help="Also write an HTML report with memory over time per variant.")
 def runtime_cmd(memory: str | None, cpus: str | None, manifest: str | None, container: str | None,
                 image_ref: str | None, stay: float, variant_names: tuple[str, ...], repeat: int, duration: float,
-                live_heap: str | None, alloc: str, workers: int, rate: float, ratio: str | None, config_path: str | None,
+                live_heap: str | None, alloc: str, workers: int, rate: float, ratio: str | None,
+                config_path: str | None,
                 fmt: str, output: str | None, html: str | None) -> None:
     """Run golayer's proof workload (a Go program holding a live heap and looping requests) in
     Docker under a memory and CPU limit, in the variants the runtime rules talk about — no

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -808,7 +808,9 @@ def render_html(doc: dict[str, Any]) -> str:
                    ("did not start" if not img["started"] else
                     ("OOM-killed" if img["oom_killed"] else f"exited {img['exit_code']}")))
         img_html = (f"<h2>Image</h2><p><code>{e(img['image'])}</code>: {e(verdict)} "
-                    f"({e(str(img['stay_s']))} s)</p>" + (f"<pre>{e(img['output'])}</pre>" if img.get("output") else ""))
+                    f"({e(str(img['stay_s']))} s)</p>")
+        if img.get("output"):
+            img_html += f"<pre>{e(img['output'])}</pre>"
     return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>golayer lab runtime</title><style>"
             "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}"
             "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;"
