@@ -758,9 +758,14 @@ def render_html(doc: dict[str, Any]) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" role="img" '
              f'aria-label="{e("cgroup memory usage over time per variant")}">']
     parts.append(f'<rect x="{L}" y="20" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/>')
-    for i in range(6):
-        b = ymax * i / 5
-        parts.append(f'<text x="{L - 6}" y="{y(b) + 4:.1f}" text-anchor="end">{b / MiB:.0f}</text>')
+    step = 1
+    while ymax / MiB / step > 6:
+        step *= 2
+    b = 0.0
+    while b <= ymax:
+        parts.append(f'<text x="{L - 6}" y="{y(b) + 4:.1f}" text-anchor="end">{b / MiB:.0f}</text>'
+                     f'<line x1="{L}" x2="{L + pw}" y1="{y(b):.1f}" y2="{y(b):.1f}" stroke="#f0f0f0"/>')
+        b += step * MiB
     for i in range(6):
         t = tmax * i / 5
         parts.append(f'<text x="{x(t):.1f}" y="{H - B + 16}" text-anchor="middle">{t:.1f}</text>')
@@ -770,13 +775,22 @@ def render_html(doc: dict[str, Any]) -> str:
     parts.append(f'<line x1="{L}" x2="{L + pw}" y1="{y(limit):.1f}" y2="{y(limit):.1f}" stroke="#000" '
                  'stroke-dasharray="6 4"/>')
     parts.append(f'<text x="{L + 4}" y="{y(limit) - 4:.1f}">{e("memory limit " + _mib(limit))}</text>')
+    for gml in sorted({v["gomemlimit_in_effect"] for v in vs if v.get("gomemlimit_in_effect")}):
+        if gml < ymax:
+            parts.append(f'<line x1="{L}" x2="{L + pw}" y1="{y(gml):.1f}" y2="{y(gml):.1f}" stroke="#888" '
+                         f'stroke-dasharray="2 3"/><text x="{L + pw - 4}" y="{y(gml) + 13:.1f}" text-anchor="end">'
+                         f'{e("GOMEMLIMIT " + _mib(gml))}</text>')
+    ooms = 0
     for i, v in enumerate(vs):
         c = _COLORS[i % len(_COLORS)]
         pts = " ".join(f"{x(t):.1f},{y(b):.1f}" for t, b in v["memory_series"])
         parts.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.6" points="{pts}"/>')
         if v["oom_killed"]:
             t, b = v["memory_series"][-1]
-            parts.append(f'<text x="{x(t):.1f}" y="{y(b) - 6:.1f}" fill="{c}" text-anchor="middle">✕ OOM</text>')
+            parts.append(f'<circle cx="{x(t):.1f}" cy="{y(b):.1f}" r="4" fill="none" stroke="{c}" stroke-width="2"/>'
+                         f'<text x="{x(t) + 8:.1f}" y="{y(b) + 16 + 13 * ooms:.1f}" fill="{c}">'
+                         f'OOM-killed: {e(v["name"][:24])}</text>')
+            ooms += 1
         ly = 30 + 18 * i
         parts.append(f'<rect x="{W - 180}" y="{ly - 9}" width="10" height="10" fill="{c}"/>'
                      f'<text x="{W - 165}" y="{ly}">{e(v["name"][:26])}</text>')
@@ -789,7 +803,7 @@ def render_html(doc: dict[str, Any]) -> str:
         env = " ".join(f"{k}={val}" for k, val in v["env"].items()) or "-"
         cells = [v["name"], env, _f(v["exit_code"]), ("yes" if v["oom_killed"] else "no") + (
             f" ({v['oom_kills']}/{v['repeat']})" if v["repeat"] > 1 else ""),
-            _f(v["peak_memory_bytes"] and round(v["peak_memory_bytes"] / MiB, 1)), _f(v["gc_cycles"]),
+            _f(v["peak_memory_bytes"] and v["peak_memory_bytes"] / MiB, "{:.1f}"), _f(v["gc_cycles"]),
             _f(v["gc_cpu_fraction"], "{:.0%}"), _f(v["gomaxprocs"]), _f(v["ops_per_s"], "{:.0f}"),
             _f(v["latency_p99_ms"], "{:.1f}"),
             "-" if not v.get("periods") else f"{v['throttled_periods']}/{v['periods']}"]
