@@ -219,3 +219,28 @@ def test_ctrl_c_removes_the_containers(docker, go, cpu_doc):
             p.kill()
     assert p.returncode == 130, err
     assert not (ours() & new)
+
+
+def test_workload_reports_on_sigterm(docker, cpu_doc):
+    """`docker stop` mid-run: the program still prints its runtime/metrics report."""
+    import time
+
+    from golayer.lab import dockercli
+    from golayer.lab import runtimelab as rl
+
+    name = f"golayer-lab-rt-test-{cpu_doc['lab']['run_id']}-sigterm"
+    dockercli.run(["run", "-d", "--name", name, "--label", "golayer.lab=runtime", "--network", "none",
+                   "--memory", "64m", "--memory-swap", "64m", cpu_doc["lab"]["image"], "-live=4000000",
+                   "-duration=60s", "-rate=50"])
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and '"sample"' not in dockercli.run(["logs", name]).stdout:
+            time.sleep(0.3)
+        dockercli.run(["stop", "-t", "10", name], timeout=60)
+        state = json.loads(dockercli.run(["inspect", "--format", "{{json .State}}", name]).stdout)
+        parsed = rl.parse_output(dockercli.run(["logs", name]).stdout)
+    finally:
+        dockercli.run(["rm", "-f", name], check=False)
+    assert state["ExitCode"] == 0 and not state["OOMKilled"]
+    assert parsed["report"] and parsed["report"]["reason"] == "signal terminated"
+    assert parsed["report"]["gc_cycles"] >= 0 and parsed["report"]["heap_goal"] > 0

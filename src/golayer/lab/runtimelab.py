@@ -410,7 +410,7 @@ def measure(parsed: dict[str, Any], exit_code: int | None, oom_killed: bool, std
         "completed": rep is not None and rep.get("reason") == "done",
         "latency_p50_ms": None, "latency_p99_ms": None,
         "throttled_periods": None, "periods": None, "throttled_s": None, "cpu_used_s": None,
-        "gc_cpu_s": None,
+        "gc_cpu_s": None, "heap_goal_bytes": None,
         "gomemlimit_in_effect": None, "gogc_in_effect": start.get("gogc"),
         "go_version": start.get("go_version"), "default_godebug": start.get("default_godebug"),
         "num_cpu": start.get("num_cpu"), "output": None,
@@ -420,8 +420,10 @@ def measure(parsed: dict[str, Any], exit_code: int | None, oom_killed: bool, std
         m["gomemlimit_in_effect"] = gml
     if samples:
         m["gc_cycles"] = samples[-1].get("gc_cycles")
+        m["heap_goal_bytes"] = samples[-1].get("heap_goal")
     if rep:
         m["gc_cycles"] = rep.get("gc_cycles")
+        m["heap_goal_bytes"] = rep.get("heap_goal")
         cpu, gc = _num(rep.get("cpu_seconds")), _num(rep.get("gc_cpu_seconds"))
         if cpu and gc is not None:
             m["gc_cpu_fraction"] = round(gc / cpu, 4)
@@ -514,7 +516,8 @@ def run_once(image: str, variant: Variant, limits: Limits, work: Workload, boxes
 # --------------------------------------------------------------------------- aggregation
 
 NUMERIC = ("peak_memory_bytes", "gc_cycles", "gc_cpu_fraction", "ops_per_s", "latency_p50_ms", "latency_p99_ms",
-           "throttled_periods", "periods", "throttled_s", "cpu_used_s", "gc_cpu_s", "gomaxprocs", "wall_s")
+           "throttled_periods", "periods", "throttled_s", "cpu_used_s", "gc_cpu_s", "heap_goal_bytes", "gomaxprocs",
+           "wall_s")
 
 
 def _median(vals: list[float]) -> float | int | None:
