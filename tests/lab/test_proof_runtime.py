@@ -50,7 +50,8 @@ def test_json_shape_is_the_documented_one(memory_doc):
             assert key in v, (v["name"], key)
         assert v["memory_limit_bytes"] == MEM_BYTES and v["cpu_limit"] == 1.0
     assert [v["name"] for v in memory_doc["variants"]] == [
-        "no-gomemlimit", "gomemlimit-recommended", "gomemlimit-768Mi", "gogc-off", "gogc-off-gomemlimit"]
+        "no-gomemlimit", "gomemlimit-recommended", "gomemlimit-at-limit", "gomemlimit-768Mi", "gogc-off",
+        "gogc-off-gomemlimit"]
 
 
 def test_no_gomemlimit_is_oom_killed_and_the_recommended_one_survives(memory_doc):
@@ -69,6 +70,19 @@ def test_no_gomemlimit_is_oom_killed_and_the_recommended_one_survives(memory_doc
     # ... at a measured GC cost: more cycles than the bare run managed before it died, real GC CPU
     assert rec["gc_cycles"] > bare["gc_cycles"]
     assert 0 < rec["gc_cpu_fraction"] < 1
+
+
+def test_gomemlimit_at_the_limit_leaves_no_headroom(memory_doc):
+    """GOMEMLIMIT = the limit (what `resourceFieldRef: limits.memory` gives): the runtime lets the
+    cgroup grow further towards the kill line than with golayer's 90%. (Under a steady 1000
+    requests/s it survived here; with requests as fast as the CPU allows it was OOM-killed 3 of 3
+    times while 90% survived -- docs/measurements.md; too close to the line to assert in CI.)"""
+    v = _by_name(memory_doc)
+    at, rec = v["gomemlimit-at-limit"], v["gomemlimit-recommended"]
+    assert at["env"] == {"GOMEMLIMIT": str(MEM_BYTES)} and at["gomemlimit_in_effect"] == MEM_BYTES
+    if not at["oom_killed"]:
+        assert at["peak_memory_bytes"] > rec["peak_memory_bytes"]
+        assert at["heap_goal_bytes"] > rec["heap_goal_bytes"]
 
 
 def test_gomemlimit_768Mi_exits_2_at_start(memory_doc):
@@ -90,7 +104,7 @@ def test_gogc_off_needs_a_gomemlimit(memory_doc):
 def test_html_chart_per_variant(memory_doc):
     page = memory_doc["_html"]
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
-    assert page.count("<polyline") == 4  # every variant that ran main (not 768Mi) has a memory series
+    assert page.count("<polyline") == 5  # every variant that ran main (not 768Mi) has a memory series
     assert "memory limit 128.0 MiB" in page and "OOM" in page
 
 

@@ -35,16 +35,17 @@ def test_variants_use_the_rules_recommendation():
     limits = rl.Limits(256 * MiB, Fraction(1))
     vs = rl.standard_variants(limits, Fraction(9, 10))
     names = [v.name for v in vs]
-    assert names == ["no-gomemlimit", "gomemlimit-recommended", "gomemlimit-768Mi", "gogc-off", "gogc-off-gomemlimit",
-                     "gomaxprocs-set", "go1.24-module"]
+    assert names == ["no-gomemlimit", "gomemlimit-recommended", "gomemlimit-at-limit", "gomemlimit-768Mi", "gogc-off",
+                     "gogc-off-gomemlimit", "gomaxprocs-set", "go1.24-module"]
     by = {v.name: v for v in vs}
     assert by["gomemlimit-recommended"].env == {"GOMEMLIMIT": "230MiB"}
+    assert by["gomemlimit-at-limit"].env == {"GOMEMLIMIT": str(256 * MiB)}
     assert by["gomaxprocs-set"].env["GOMAXPROCS"] == "1"
     assert by["go1.24-module"].go_line == "1.24"
     # ratio from config flows through
     assert rl.standard_variants(limits, Fraction(8, 10))[1].env == {"GOMEMLIMIT": "204MiB"}
     # no CPU limit: no GOMAXPROCS variants
-    assert [v.group for v in rl.standard_variants(rl.Limits(256 * MiB, None), Fraction(9, 10))] == ["memory"] * 5
+    assert [v.group for v in rl.standard_variants(rl.Limits(256 * MiB, None), Fraction(9, 10))] == ["memory"] * 6
     assert [v.name for v in rl.select_variants(vs, ["cpu"])] == ["gomaxprocs-set", "go1.24-module"]
     assert [v.name for v in rl.select_variants(vs, ["gogc-off,gogc-off"])] == ["gogc-off"]
     with pytest.raises(GolayerError, match="unknown variant"):

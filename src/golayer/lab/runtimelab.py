@@ -146,6 +146,8 @@ def standard_variants(limits: Limits, ratio: Fraction) -> list[Variant]:
         Variant("no-gomemlimit", {}, "no GOMEMLIMIT, GOGC=100 (the default)"),
         Variant("gomemlimit-recommended", {"GOMEMLIMIT": rec},
                 f"golayer's recommendation: {pct} of the limit, whole MiB"),
+        Variant("gomemlimit-at-limit", {"GOMEMLIMIT": str(limits.memory_bytes)},
+                "GOMEMLIMIT = the limit, what `resourceFieldRef: limits.memory` gives: no headroom"),
         Variant("gomemlimit-768Mi", {"GOMEMLIMIT": "768Mi"}, "Kubernetes quantity syntax, which Go rejects"),
         Variant("gogc-off", {"GOGC": "off"}, "GOGC=off and no GOMEMLIMIT"),
         Variant("gogc-off-gomemlimit", {"GOGC": "off", "GOMEMLIMIT": rec}, "GOGC=off with the recommended GOMEMLIMIT"),
