@@ -50,6 +50,8 @@ def test_variants_use_the_rules_recommendation():
     assert [v.name for v in rl.select_variants(vs, ["gogc-off,gogc-off"])] == ["gogc-off"]
     with pytest.raises(GolayerError, match="unknown variant"):
         rl.select_variants(vs, ["nope"])
+    with pytest.raises(GolayerError, match="nothing to run"):
+        rl.select_variants(vs, ["manifest"])
 
 
 def test_manifest_container_compose(tmp_path):

@@ -177,6 +177,9 @@ def select_variants(variants: list[Variant], names: Iterable[str]) -> list[Varia
             raise UsageError(f"--variant {n!r}: unknown variant",
                              hint=f"known: {', '.join(by)} (or a group: {', '.join(sorted(groups))})")
         out += [v for v in picked if v not in out]
+    if not out:
+        raise UsageError(f"--variant {', '.join(wanted)}: nothing to run",
+                         hint="the manifest variant needs --manifest; the cpu variants need a CPU limit")
     return out
 
 
