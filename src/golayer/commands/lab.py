@@ -16,7 +16,8 @@ import click
 
 @click.group("lab")
 def lab() -> None:
-    """Build variants with Docker and measure size and rebuild times (see docs/lab.md)."""
+    """Build variants with Docker and measure size and rebuild times; run a Go workload under real
+    memory and CPU limits (see docs/lab.md)."""
 
 
 @lab.command("bases")
@@ -155,7 +156,8 @@ def goproxy_cmd(directory: str, modules: int, size_mb: int, app: str | None, ser
 @click.option("--image", "image_ref", default=None, metavar="REF",
               help="Also start this local image under the limits and the manifest's env (no network, no load) "
                    "and report whether it stays up --stay seconds.")
-@click.option("--stay", type=click.FloatRange(1, 600), default=10, show_default=True, metavar="SECONDS")
+@click.option("--stay", type=click.FloatRange(1, 600), default=10, show_default=True, metavar="SECONDS",
+              help="How long --image must stay up.")
 @click.option("--variant", "variant_names", multiple=True, metavar="NAME",
               help="Run only these variants or groups (memory, cpu, manifest); repeatable or comma-separated.")
 @click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
