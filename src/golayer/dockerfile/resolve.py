@@ -345,8 +345,8 @@ class Resolver:
                 if not inv.files:
                     why = w
         if text is None:
-            self.note(c.line, step, self._where(c) + (why or "no Makefile in the stage") +
-                      f" (make runs in {d})")
+            what = f"`{inv.files[0]}`" if inv.files else "no GNUmakefile, makefile or Makefile"
+            self.note(c.line, step, self._where(c) + f"{what} in {d} at this point: " + (why or "not in the stage"))
             return []
         rels: dict[str, str] = {}
         mkdir = posixpath.dirname(_join(d, names[0]) or d) if inv.files else d

@@ -61,6 +61,8 @@ def render(report: Report, out: TextIO, color: bool) -> None:
     for f in findings:
         write_finding(out, f, lines, color)
     summary(out, report, findings, color)
+    for note in report.notes:
+        out.write(paint(visible(note), "2", color) + "\n")
 
 
 def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:

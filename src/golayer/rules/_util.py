@@ -39,7 +39,7 @@ def _spans(model: DockerfileModel, ins: Instruction, cmd: Command):
     as absolute offsets, or None when the command's text cannot be located unambiguously."""
     src = model.content[ins.start:ins.end]
     text = cmd.text
-    if not text or src.count(text) != 1:
+    if cmd.origin or not text or src.count(text) != 1:  # a command of a Makefile/script is not in this file
         return None
     a = src.index(text)
     b = a + len(text)
@@ -118,7 +118,7 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
     except Exception:  # noqa: BLE001
         return False
     ids = {id(r) for r in removed}
-    want = [c.argv for c in ins.commands if id(c) not in ids]
+    want = [c.argv for c in ins.commands if id(c) not in ids and not c.origin]
     return [c.argv for c in got] == want
 
 
@@ -217,6 +217,9 @@ def command_gocache(ins: Instruction, cmd: Command) -> str | None:
         v = posixpath.join(env["XDG_CACHE_HOME"], "go-build")
     elif "HOME" in cmd.assignments and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME"):
         v = posixpath.join(cmd.assignments["HOME"], ".cache", "go-build")
+    elif (ins.go.origin.get("GOCACHE") == "default" and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME")
+          and env.get("HOME", "").startswith("/")):  # HOME as this command sees it (export in make/a script)
+        v = posixpath.join(env["HOME"], ".cache", "go-build")
     else:
         v = ins.go.GOCACHE
     if v is None or is_unknown(v) or v == "off" or not v.startswith("/"):
@@ -232,6 +235,9 @@ def command_gomodcache(ins: Instruction, cmd: Command) -> str | None:
         v = env["GOMODCACHE"]
     elif env.get("GOPATH") and env.get("GOPATH") != ins.env.get("GOPATH") and not env.get("GOMODCACHE"):
         v = posixpath.join(env["GOPATH"].split(":")[0], "pkg", "mod")
+    elif (ins.go.origin.get("GOMODCACHE") == "default" and not env.get("GOMODCACHE") and not env.get("GOPATH")
+          and env.get("HOME", "").startswith("/")):  # HOME as this command sees it (export in make/a script)
+        v = posixpath.join(env["HOME"], "go", "pkg", "mod")
     else:
         v = ins.go.GOMODCACHE
     if v is None or is_unknown(v) or not v.startswith("/"):
