@@ -52,6 +52,12 @@ class SettingSource:
 
     def describe(self) -> str:
         """``ENV GOSUMDB=off`` / ``go env -w GOSUMDB=off`` / ``inline GOFLAGS=-mod=mod``."""
+        c = self.command
+        if c is not None and c.origin:  # set in a Makefile or script the RUN runs
+            via = f", via `{c.via}`" if c.via else ""
+            if self.how == "go env -w":
+                return f"go env -w {self.name}={self.value} ({c.origin}{via})"
+            return f"{self.name}={self.value} ({self.how} in {c.origin}{via})"
         if self.how in ("ENV", "ARG", "go env -w"):
             return f"{self.how} {self.name}={self.value}"
         return f"{self.name}={self.value} ({self.how} in RUN)"

@@ -28,7 +28,8 @@ from fnmatch import fnmatchcase
 from typing import Callable
 
 OPEN, CLOSE = "\x02", "\x03"  # around text that cannot be expanded without running something
-MAX_STEPS = 200_000  # variable references + function calls per make invocation
+MAX_STEPS = 50_000  # variable references + function calls per make invocation
+MAX_WORK = 4 << 20  # characters produced by all expansions of one make invocation
 MAX_VALUE = 256 * 1024  # characters of one expansion
 MAX_INCLUDE_DEPTH = 16
 MAX_INCLUDES = 64
@@ -194,6 +195,7 @@ class Make:
         self.recipe_prefix = "\t"
         self.unresolved: list[tuple[str, str]] = []
         self.steps = 0
+        self.work = 0
         self.includes = 0
         self.lines_read = 0
         self.autos: dict[str, str] = {}
@@ -260,10 +262,11 @@ class Make:
                 i = j + 2
             size += len(out[-1])
             if size > MAX_VALUE:
-                raise Limit("an expansion grows too large")
+                raise Limit("expansions grow too large")
         res = "".join(out)
-        if len(res) > MAX_VALUE:
-            raise Limit("an expansion grows too large")
+        self.work += len(res)
+        if len(res) > MAX_VALUE or self.work > MAX_WORK:
+            raise Limit("expansions grow too large")
         return res
 
     def _reference(self, inner: str, raw: str, depth: int) -> str:

@@ -65,6 +65,8 @@ def kind(c: Command) -> tuple[str, str] | None:
     if p is not None:
         return ("script", p) if not is_unknown(p) else ("script?", p)
     a0 = c.argv[0]
+    if a0.startswith(("$(", "`")):  # a command substitution names no file
+        return None
     if "/" in a0 and not a0.startswith(_SYSTEM_DIRS):
         return ("script", a0) if not is_unknown(a0) else ("script?", a0)
     return None
