@@ -62,6 +62,7 @@ class Rule:
     recipe: list[tuple[str, str, int]] = field(default_factory=list)  # (raw text, file, line)
     file: str = ""
     line: int = 0
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # recipe lines under conditions not evaluated
 
 
 @dataclass
@@ -196,6 +197,8 @@ class Make:
         self.unresolved: list[tuple[str, str]] = []
         self.steps = 0
         self.work = 0
+        self.maybe_vars: dict[str, tuple[str, str]] = {}  # defined under conditions that cannot be evaluated
+        self.maybe_targets: dict[str, tuple[str, str]] = {}
         self.includes = 0
         self.lines_read = 0
         self.autos: dict[str, str] = {}
@@ -217,6 +220,13 @@ class Make:
     def value_of(self, name: str, depth: int) -> str:
         if name in self.autos:
             return self.autos[name]
+        if name in self.maybe_vars:  # set under a condition that cannot be evaluated: its value is not known
+            if self.autos:
+                where, why = self.maybe_vars[name]
+                item = (where, f"`$({name})`: {why}")
+                if item not in self.unresolved:
+                    self.unresolved.append(item)
+            return OPEN + "$(" + name + ")" + CLOSE
         v = self.lookup(name)
         if v is None:
             return ""
@@ -302,6 +312,8 @@ class Make:
     def set_var(self, name: str, op: str, value: str, *, override: bool = False, export: bool | None = None,
                 scope: dict[str, Var] | None = None) -> None:
         db = self.vars if scope is None else scope
+        if scope is None and op in ("=", ":=", "::=", ":::=") and name in self.maybe_vars:
+            del self.maybe_vars[name]  # set again after the condition: known again
         cur = db.get(name) if scope is not None else self.vars.get(name)
         if scope is not None and cur is None:
             cur = self.vars.get(name)
@@ -388,6 +400,11 @@ class Make:
                 if active:
                     for r in rule:
                         r.recipe.append((body, fname, lineno))
+                else:
+                    unk = [c for c in cond if c[0] == "unknown"]
+                    if unk and all(c[0] in ("on", "unknown") for c in cond):
+                        for r in rule:
+                            r.unknown.append((f"{fname}:{lineno}", unk[-1][2]))
                 continue
             # logical line: join continuations
             logical = raw
@@ -406,9 +423,7 @@ class Make:
                 else:
                     val = self._condition(word, rest)
                     if val is None:
-                        self.unresolved.append((f"{fname}:{lineno}", f"the condition `{_short(s)}` cannot be "
-                                                                     "evaluated without running the build"))
-                        cond.append(["unknown"])
+                        cond.append(["unknown", f"{fname}:{lineno}", _short(s)])
                     else:
                         cond.append(["on" if val else "skip"])
                 continue
@@ -425,9 +440,7 @@ class Make:
                         r2 = rest[len(w2):].strip()
                         val = self._condition(w2, r2) if w2 in ("ifeq", "ifneq", "ifdef", "ifndef") else None
                         if val is None:
-                            self.unresolved.append((f"{fname}:{lineno}", f"the condition `{_short(s)}` cannot be "
-                                                                         "evaluated without running the build"))
-                            top[0] = "unknown"
+                            top[:] = ["unknown", f"{fname}:{lineno}", _short(s)]
                         else:
                             top[0] = "on" if val else "skip"
                     else:
@@ -438,6 +451,10 @@ class Make:
                     cond.pop()
                 continue
             if not active:
+                unk = [c for c in cond if c[0] == "unknown"]
+                if unk and all(c[0] in ("on", "unknown") for c in cond):
+                    self._shadow(s, unk[-1][1], unk[-1][2])
+                rule = []
                 continue
             override = False
             export: bool | None = None
@@ -516,6 +533,21 @@ class Make:
             # anything else (a bare function call like $(info …), a stray word)
             rule = []
 
+    def _shadow(self, s: str, where: str, cond: str) -> None:
+        """A line under a condition golayer cannot evaluate: remember what it would define."""
+        for w in ("override ", "export ", "private "):
+            if s.startswith(w):
+                s = s[len(w):].lstrip()
+        kind, pos = _classify(s)
+        why = (where, f"it is defined under `{cond}`, which cannot be evaluated without running the build")
+        if kind == "assign":
+            m = _ASSIGN.match(s)
+            if m:
+                self.maybe_vars.setdefault(m.group("name").strip(), why)
+        elif kind == "rule":
+            for t in s[:pos].split():
+                self.maybe_targets.setdefault(t, why)
+
     def _condition(self, kw: str, rest: str) -> bool | None:
         if kw in ("ifdef", "ifndef"):
             name = self.expand(rest).strip()
@@ -580,9 +612,26 @@ class Make:
                     if ex:
                         self.target_vars[t].append((m.group("name").strip(), "export", "", False))
                 return []
+        static = None
+        kind2, pos2 = _classify(right)
+        if kind2 == "rule":  # static pattern rule: targets: target-pattern: prereq-patterns
+            static = self.expand(right[:pos2]).strip()
+            right = right[pos2 + 1:]
         prereqs = self.expand(right).split("|")[0].split() if right.strip() else []
         out: list[Rule] = []
         for t in targets:
+            if static is not None:
+                stem = _pat(static, t)
+                if stem is None:
+                    continue
+                r = self.rules.get(t)
+                if r is None:
+                    r = self.rules[t] = Rule(t, [], [], fname, lineno)
+                r.prereqs.extend(p.replace("%", stem, 1) for p in prereqs)
+                if self.default_goal is None and not _SPECIAL.match(t) and OPEN not in t:
+                    self.default_goal = t
+                out.append(r)
+                continue
             if t == ".PHONY":
                 self.phony.update(prereqs)
                 continue
@@ -638,7 +687,7 @@ class Make:
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 continue
             if exported:
-                env[name] = self.value_of(name, 0)
+                env[name] = strip_markers(self.value_of(name, 0))[0]
             elif exported is False:
                 env.pop(name, None)
         return env
@@ -651,6 +700,10 @@ class Make:
             return plan
         done: set[str] = set()
         for g in goals:
+            if OPEN in g:
+                plan.unresolved.append((f"make {strip_markers(g)[0]}",
+                                        f"the target `{strip_markers(g)[0]}` is not known statically"))
+                continue
             self._build(g, plan, done, {}, base_env, [], top=True)
         return plan
 
@@ -679,7 +732,7 @@ class Make:
             raise Limit("too many targets")
         rule = self.rules.get(target)
         stem = ""
-        if rule is None or (not rule.recipe and not rule.prereqs):
+        if (rule is None or not rule.recipe) and target not in self.phony:
             for pr in self.patterns:
                 s = _pat(pr.target, target)
                 if s is not None and pr.recipe:
@@ -693,7 +746,10 @@ class Make:
                                 pr.recipe, pr.file, pr.line)
                     break
         if rule is None:
-            if top:
+            if target in self.maybe_targets:
+                where, why = self.maybe_targets[target]
+                plan.unresolved.append((where, f"target `{target}`: {why}"))
+            elif top:
                 text, _ = self.read(target)
                 if text is None:
                     plan.unresolved.append((f"make {target}", f"no rule for target `{target}` in the Makefile"))
@@ -706,6 +762,10 @@ class Make:
             self._build(p, plan, done, scope, base_env, stack)
         stack.pop()
         done.add(target)
+        if rule.unknown:
+            where, cond = rule.unknown[0]
+            plan.unresolved.append((where, f"recipe lines of `{target}` are under `{cond}`, which cannot be "
+                                           "evaluated without running the build"))
         if not rule.recipe:
             return
         prereqs = [p for p in rule.prereqs if OPEN not in p]
@@ -744,6 +804,8 @@ def _strip_prefixes(body: str) -> str:
 
 
 def _strip_comment(line: str) -> str:
+    if "#" not in line:
+        return line
     out = []
     i = 0
     depth = 0

@@ -277,7 +277,8 @@ class Resolver:
         self.count = 0
 
     def note(self, line: int, step: str, reason: str) -> None:
-        item = (line, step, reason)
+        strip = str.maketrans("", "", make_mod.OPEN + make_mod.CLOSE)
+        item = (line, step.translate(strip), reason.translate(strip))
         if item not in self.unresolved and len(self.unresolved) < 100:
             self.unresolved.append(item)
 
@@ -317,8 +318,28 @@ class Resolver:
     def _where(self, c: Command) -> str:
         return f"{c.origin}: " if c.origin else ""
 
+    def shell_words(self, c: Command) -> list[str]:
+        """The command's words with the shell's ``$VAR``/``${VAR}`` expanded from its environment (the RUN's
+        ARG/ENV, exports); a reference to a value not known statically stays as written, marked unresolved."""
+        from golayer.dockerfile.build import expand, strip_unknown
+
+        scope = {k: UNKNOWN + "${" + k + "}" for k, v in self.ins.args_in_scope.items() if is_unknown(v)}
+        scope.update(c.env)
+        out = []
+        for a in c.argv:
+            if "$" not in a or "$(" in a or "`" in a:
+                out.append(a if "$" not in a else make_mod.OPEN + a + make_mod.CLOSE)
+                continue
+            v = expand(a.replace("\\", "\\\\"), scope, quotes=False)
+            if v.startswith(UNKNOWN):
+                m = re.match(r"^([A-Za-z_][A-Za-z0-9_.]*=)(.*)$", a, re.S)  # VAR=value: only the value is unknown
+                v = m.group(1) + make_mod.OPEN + m.group(2) + make_mod.CLOSE if m else \
+                    make_mod.OPEN + a + make_mod.CLOSE
+            out.append(v)
+        return out
+
     def make(self, c: Command, cwd: str | None, depth: int, via: str) -> list[Command]:
-        inv = make_mod.parse_invocation(c.argv)
+        inv = make_mod.parse_invocation(self.shell_words(c))
         step = _short(c.text)
         if inv.problem:
             self.note(c.line, step, self._where(c) + inv.problem)
@@ -416,7 +437,7 @@ class Resolver:
             return []
         text, why, rel = self.files.read(p)
         if text is None:
-            if path.startswith("/") and not path.endswith(".sh") and "context" not in why and c.argv[0] == path:
+            if path.startswith("/") and not path.endswith(".sh") and c.argv[0] == path:
                 return []  # an absolute program path that is not a project file: a tool, not a script
             self.note(c.line, step, self._where(c) + why + f" ({p})")
             return []
