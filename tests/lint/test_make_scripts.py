@@ -341,3 +341,72 @@ def test_stdin_has_no_context_to_read(tmp_path):
                        capture_output=True, timeout=120)
     doc = json.loads(r.stdout)
     assert doc["dockerfiles"][0]["unresolved"][0]["reason"] == "standard input has no build context"
+
+
+def test_static_pattern_rules_and_pattern_recipes(tmp_path):
+    # the shape of a Makefile that builds one binary per app through a static pattern rule
+    mk = """\
+        BLDDIR = build
+        APPS = alpha beta
+        all: $(APPS)
+        $(BLDDIR)/alpha: $(wildcard apps/alpha/*.go)
+        $(BLDDIR)/%:
+        \tgo build ${BLDFLAGS} -o $@ ./apps/$*
+        $(APPS): %: $(BLDDIR)/%
+        .PHONY: $(APPS)
+        """
+    m = model(tmp_path, BUILDER.format(run="CGO_ENABLED=0 make BLDDIR=/out BLDFLAGS='-ldflags=\"-s -w\"'"),
+              files={"go.mod": GOMOD, "Makefile": mk})
+    gos = [c for c in _cmds(m) if c.go]
+    assert [c.argv for c in gos] == [["go", "build", "-ldflags=-s -w", "-o", "/out/alpha", "./apps/alpha"],
+                                     ["go", "build", "-ldflags=-s -w", "-o", "/out/beta", "./apps/beta"]]
+    assert all(c.env["CGO_ENABLED"] == "0" for c in gos)
+
+
+def test_conditions_that_need_a_command_are_reported_only_where_the_build_depends_on_them(tmp_path):
+    mk = """\
+        HAS_LINT := $(shell command -v golangci-lint)
+        ifndef HAS_LINT
+        LINT = go run lint@v1
+        endif
+        ifeq ($(shell uname -m),x86_64)
+        TARGET_ARCH ?= amd64
+        else
+        TARGET_ARCH ?= arm64
+        endif
+        app:
+        \tGOARCH=$(TARGET_ARCH) go build -o /app .
+        dist:
+        ifeq ($(shell uname -s),Darwin)
+        \tgo build -o /dist .
+        else
+        \tCGO_ENABLED=0 go build -o /dist .
+        endif
+        \techo done
+        """
+    m = model(tmp_path, BUILDER.format(run="make app && make dist"), files={"go.mod": GOMOD, "Makefile": mk})
+    gos = [c for c in _cmds(m) if c.go]
+    assert len(gos) == 1 and gos[0].assignments["GOARCH"] == "$(TARGET_ARCH)"  # not guessed: kept as written
+    reasons = sorted(r for _, _, r in m.unresolved)
+    assert len(reasons) == 2  # nothing about HAS_LINT: the build does not use it
+    assert reasons[0].startswith("`$(TARGET_ARCH)`: it is defined under `ifeq ($(shell uname -m),x86_64)`")
+    assert reasons[1].startswith("recipe lines of `dist` are under `ifeq ($(shell uname -s),Darwin)`")
+    # the cross-compile rule does not take a value it cannot know for "no GOARCH"
+    fs = lint(tmp_path, BUILDER.format(run="make app").replace("FROM golang:1.22 AS build",
+                                                               "FROM --platform=$BUILDPLATFORM golang:1.22 AS build"),
+              files={"go.mod": GOMOD, "Makefile": mk}, dockerignore=".git\n")
+    assert of_rule(fs, "cross-compile-wrong-arch") == []
+
+
+def test_unknown_base_no_cache_path_guess_for_any_rule(tmp_path):
+    df = """
+        ARG BUILD_BASE_IMAGE
+        FROM $BUILD_BASE_IMAGE AS build
+        WORKDIR /src
+        COPY . .
+        RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build make build
+        FROM scratch
+        COPY --from=build /src/bin/app /app
+    """
+    fs = lint(tmp_path, df, files={"go.mod": GOMOD, "Makefile": MAKEFILE}, dockerignore=".git\n")
+    assert of_rule(fs, "cache-mount-wrong-target") == [] and of_rule(fs, "missing-cache-mount") == []

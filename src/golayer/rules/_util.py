@@ -205,11 +205,43 @@ def _resolve_home_refs(value: str, env: dict[str, str]) -> str:
     return posixpath.normpath(v)
 
 
+def cache_path_known(ins: Instruction, cmd, kind: str) -> bool:
+    """Is the effective cache path something golayer knows rather than Go's default under a HOME/GOPATH
+    it cannot see? Known: a known base image (its ENV and user are data), or the value (or the HOME/
+    GOPATH/XDG_CACHE_HOME it derives from) given by the Dockerfile, the command, or its Makefile/script."""
+    st = ins.stage
+    root = _root_base(st) if st is not None else None
+    if root is not None and root.known:
+        return True
+    given = ("env", "arg", "go-env-w")
+    o = ins.go.origin.get(kind, "default")
+    if o in given or any(o == f"GOPATH ({g})" for g in given):
+        return True
+    names = ("GOCACHE", "XDG_CACHE_HOME", "HOME") if kind == "GOCACHE" else ("GOMODCACHE", "GOPATH", "HOME")
+    for n in names:
+        if n in cmd.assignments or n in ins.env or n in ins.args_in_scope:
+            return True
+        if cmd.origin and cmd.env.get(n) and cmd.env.get(n) != ins.env.get(n) and n != "HOME":
+            return True
+    return False
+
+
+def _root_base(stage):
+    s = stage
+    seen = set()
+    while s.base_stage is not None and s.index not in seen:
+        seen.add(s.index)
+        s = s.base_stage
+    return s.base_image
+
+
 def command_gocache(ins: Instruction, cmd: Command) -> str | None:
     """The GOCACHE a command uses (inline/export overrides of GOCACHE/HOME/XDG_CACHE_HOME honoured);
-    None when unknown or off."""
+    None when unknown or off, or when it would be Go's default under a HOME of an unknown base image."""
     import posixpath
 
+    if not cache_path_known(ins, cmd, "GOCACHE"):
+        return None
     env = cmd.env
     if env.get("GOCACHE") and env.get("GOCACHE") != ins.env.get("GOCACHE"):
         v = env["GOCACHE"]
@@ -228,8 +260,11 @@ def command_gocache(ins: Instruction, cmd: Command) -> str | None:
 
 
 def command_gomodcache(ins: Instruction, cmd: Command) -> str | None:
+    """The GOMODCACHE a command uses; None when unknown (see :func:`command_gocache`)."""
     import posixpath
 
+    if not cache_path_known(ins, cmd, "GOMODCACHE"):
+        return None
     env = cmd.env
     if env.get("GOMODCACHE") and env.get("GOMODCACHE") != ins.env.get("GOMODCACHE"):
         v = env["GOMODCACHE"]

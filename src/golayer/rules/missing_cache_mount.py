@@ -96,27 +96,6 @@ def wrong_kinds(ins: Instruction) -> set[str]:
     return out
 
 
-def path_known(ins: Instruction, cmd, kind: str) -> bool:
-    """Is the effective cache path something golayer knows rather than Go's default under a HOME/GOPATH
-    it cannot see? Known: a known base image (its ENV and user are data), or the value (or the HOME/
-    GOPATH/XDG_CACHE_HOME it derives from) given by the Dockerfile, the command, or its Makefile/script."""
-    st = ins.stage
-    root = gofacts.stage_chain(st)[0].base_image if st is not None else None
-    if root is not None and root.known:
-        return True
-    given = ("env", "arg", "go-env-w")
-    o = ins.go.origin.get(kind, "default")
-    if o in given or any(o == f"GOPATH ({g})" for g in given):
-        return True
-    names = ("GOCACHE", "XDG_CACHE_HOME", "HOME") if kind == "GOCACHE" else ("GOMODCACHE", "GOPATH", "HOME")
-    for n in names:
-        if n in cmd.assignments or n in ins.env or n in ins.args_in_scope:
-            return True
-        if cmd.origin and cmd.env.get(n) and cmd.env.get(n) != ins.env.get(n) and n != "HOME":
-            return True
-    return False
-
-
 def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | None, str]]:
     """Missing caches of this RUN: kind -> (path, what the RUN does); path None when the base image's
     path is not known (then only reported when the RUN has no cache mount at all)."""
@@ -126,7 +105,7 @@ def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | Non
         if c.go is None:
             continue
         if c.go.downloads and not (c.go.compiles and _util.vendor_mode(model, ins, c)):
-            if not path_known(ins, c, "GOMODCACHE"):
+            if not _util.cache_path_known(ins, c, "GOMODCACHE"):
                 if not any_mount and "GOMODCACHE" not in missing:
                     missing["GOMODCACHE"] = (None, f"go {c.go.sub}")
             else:
@@ -134,7 +113,7 @@ def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | Non
                 if p and not _util.covered(ins, p, ("cache", "bind")) and "GOMODCACHE" not in missing:
                     missing["GOMODCACHE"] = (p, f"go {c.go.sub}")
         if c.go.compiles:
-            if not path_known(ins, c, "GOCACHE"):
+            if not _util.cache_path_known(ins, c, "GOCACHE"):
                 if not any_mount and "GOCACHE" not in missing:
                     missing["GOCACHE"] = (None, f"go {c.go.sub}")
             else:
