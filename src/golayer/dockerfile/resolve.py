@@ -22,9 +22,15 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from golayer.dockerfile import make as make_mod
 from golayer.dockerfile import shell
 from golayer.dockerfile.model import UNKNOWN, Command, DockerfileModel, Instruction, Stage, is_unknown
+
+def _make():
+    """The make reader, imported only when a RUN calls make (keeps `golayer lint` start-up small)."""
+    from golayer.dockerfile import make
+
+    return make
+
 
 MAX_DEPTH = 8  # make/script nesting
 MAX_COMMANDS = 5000  # resolved commands per RUN
@@ -277,7 +283,7 @@ class Resolver:
         self.count = 0
 
     def note(self, line: int, step: str, reason: str) -> None:
-        strip = str.maketrans("", "", make_mod.OPEN + make_mod.CLOSE)
+        strip = str.maketrans("", "", _make().OPEN + _make().CLOSE)
         item = (line, step.translate(strip), reason.translate(strip))
         if item not in self.unresolved and len(self.unresolved) < 100:
             self.unresolved.append(item)
@@ -327,19 +333,19 @@ class Resolver:
         scope.update(c.env)
         out = []
         for a in c.argv:
-            if "$" not in a or "$(" in a or "`" in a:
-                out.append(a if "$" not in a else make_mod.OPEN + a + make_mod.CLOSE)
+            if "$" not in a:
+                out.append(a)
                 continue
-            v = expand(a.replace("\\", "\\\\"), scope, quotes=False)
+            v = UNKNOWN if "$(" in a or "`" in a else expand(a.replace("\\", "\\\\"), scope, quotes=False)
             if v.startswith(UNKNOWN):
                 m = re.match(r"^([A-Za-z_][A-Za-z0-9_.]*=)(.*)$", a, re.S)  # VAR=value: only the value is unknown
-                v = m.group(1) + make_mod.OPEN + m.group(2) + make_mod.CLOSE if m else \
-                    make_mod.OPEN + a + make_mod.CLOSE
+                v = m.group(1) + _make().OPEN + m.group(2) + _make().CLOSE if m else \
+                    _make().OPEN + a + _make().CLOSE
             out.append(v)
         return out
 
     def make(self, c: Command, cwd: str | None, depth: int, via: str) -> list[Command]:
-        inv = make_mod.parse_invocation(self.shell_words(c))
+        inv = _make().parse_invocation(self.shell_words(c))
         step = _short(c.text)
         if inv.problem:
             self.note(c.line, step, self._where(c) + inv.problem)
@@ -391,13 +397,13 @@ class Resolver:
         cmdline.update(inv.cmdline)
         if cmdline:
             env["MAKEFLAGS"] = " -- " + " ".join(f"{k}={v.replace(' ', chr(92) + ' ')}" for k, v in cmdline.items())
-        m = make_mod.Make(read, d, env, cmdline, inv.env_overrides)
+        m = _make().Make(read, d, env, cmdline, inv.env_overrides)
         mf_name = inv.files[0] if inv.files else posixpath.basename(rel)
         rels[mf_name] = rel
         try:
             m.parse(text, mf_name)
             plan = m.run(inv.goals, env)
-        except make_mod.Limit as exc:
+        except _make().Limit as exc:
             self.note(c.line, step, f"{rel}: {exc}: stopped reading")
             return []
         except RecursionError:
@@ -419,14 +425,14 @@ class Resolver:
                 sc.via = via
                 sc.cwd = cur if cur is not None else UNKNOWN + "cwd"
                 if rl.unresolved and sc.argv and any(r in sc.argv[0] for r in rl.unresolved):
-                    self.note(c.line, f"{step} ({sc.origin})", make_mod.unresolved_reason(rl.unresolved[0]))
+                    self.note(c.line, f"{step} ({sc.origin})", _make().unresolved_reason(rl.unresolved[0]))
                 if sc.name == "cd":
                     t = sc.argv[1] if len(sc.argv) > 1 else None
                     cur = None if t is None or t.startswith(("~", "-")) else _join(cur, t)
                 sc.line = c.line
             out.extend(self.expand(cmds, depth + 1, d, via))
             if rl.unresolved and not cmds:
-                self.note(c.line, f"{step} ({origin_file}:{rl.line})", make_mod.unresolved_reason(rl.unresolved[0]))
+                self.note(c.line, f"{step} ({origin_file}:{rl.line})", _make().unresolved_reason(rl.unresolved[0]))
         return out
 
     def script(self, c: Command, path: str, cwd: str | None, depth: int, via: str) -> list[Command]:
