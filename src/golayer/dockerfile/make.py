@@ -43,6 +43,10 @@ _UNRESOLVED_FUNCS = {"shell", "wildcard", "eval", "realpath", "abspath", "file",
                      "flavor"}
 
 
+class _Unresolved(Exception):
+    """A list function got a value that is not known: the whole call stays as written."""
+
+
 class Limit(Exception):
     """The bounded work ran out (hostile or very large Makefile)."""
 
@@ -197,6 +201,7 @@ class Make:
         self.unresolved: list[tuple[str, str]] = []
         self.steps = 0
         self.work = 0
+        self.expanding: set[str] = set()  # recursive variables being expanded (self-reference is an error)
         self.maybe_vars: dict[str, tuple[str, str]] = {}  # defined under conditions that cannot be evaluated
         self.maybe_targets: dict[str, tuple[str, str]] = {}
         self.includes = 0
@@ -230,13 +235,21 @@ class Make:
         v = self.lookup(name)
         if v is None:
             return ""
-        return self.expand(v.value, depth + 1) if v.recursive else v.value
+        if not v.recursive:
+            return v.value
+        if name in self.expanding:
+            raise Limit(f"the variable {name} references itself")
+        self.expanding.add(name)
+        try:
+            return self.expand(v.value, depth + 1)
+        finally:
+            self.expanding.discard(name)
 
     def expand(self, text: str, depth: int = 0) -> str:
         if "$" not in text:
             return text
-        if depth > 64:
-            raise Limit("variable references nest too deeply (recursive variable?)")
+        if depth > 64:  # a recursive $(call …) that only $(wildcard …) would end: not followed further
+            return OPEN + text + CLOSE
         out: list[str] = []
         size = 0
         i, n = 0, len(text)
@@ -288,7 +301,10 @@ class Make:
                 return ""
             if name in _UNRESOLVED_FUNCS:
                 return OPEN + raw + CLOSE
-            return _FUNCS[name](self, args, depth)
+            try:
+                return _FUNCS[name](self, args, depth)
+            except _Unresolved:
+                return OPEN + raw + CLOSE
         # substitution reference $(VAR:a=b)
         top = _split_top(inner, ":")
         if len(top) >= 2 and "=" in top[-1]:
@@ -757,7 +773,10 @@ class Make:
         stack.append(target)
         scope = self._scope_for(target, inherited)
         for p in rule.prereqs:
-            if OPEN in p:
+            if OPEN in p and p not in self.rules:
+                plan.unresolved.append((f"{rule.file}:{rule.line}" if rule.file else f"make {target}",
+                                        f"prerequisite `{strip_markers(p)[0]}` of `{target}` is not known "
+                                        "statically"))
                 continue
             self._build(p, plan, done, scope, base_env, stack)
         stack.pop()
@@ -779,12 +798,16 @@ class Make:
                 joined = "\n".join(_strip_prefixes(b) for b, _, _ in bodies)
                 bodies = [(joined, bodies[0][1], bodies[0][2])]
             for body, f, ln in bodies:
-                clean_text, raws = strip_markers(_strip_prefixes(self.expand(body)))
-                if not clean_text.strip():
-                    continue
-                plan.lines.append(RecipeLine(clean_text, f, ln, target, env, raws))
-                if len(plan.lines) > MAX_RECIPE_LINES:
-                    raise Limit("too many recipe lines")
+                text = self.expand(body)
+                # a multi-line variable ($(call title) of a define) makes several recipe lines
+                pieces = [text] if self.oneshell else re.split(r"(?<!\\)\n", text)
+                for piece in pieces:
+                    clean_text, raws = strip_markers(_strip_prefixes(piece))
+                    if not clean_text.strip():
+                        continue
+                    plan.lines.append(RecipeLine(clean_text, f, ln, target, env, raws))
+                    if len(plan.lines) > MAX_RECIPE_LINES:
+                        raise Limit("too many recipe lines")
         finally:
             self.locals.pop()
             self.autos = {}
@@ -853,8 +876,14 @@ def _classify(s: str) -> tuple[str, int]:
 # ---------------------------------------------------------------------- functions
 
 
+def _known(v: str) -> str:
+    if OPEN in v:
+        raise _Unresolved
+    return v
+
+
 def _words(m: Make, s: str, depth: int) -> list[str]:
-    return m.expand(s, depth + 1).split()
+    return _known(m.expand(s, depth + 1)).split()
 
 
 def _args(m: Make, args: str, n: int, depth: int, expand: bool = True) -> list[str]:
@@ -863,7 +892,7 @@ def _args(m: Make, args: str, n: int, depth: int, expand: bool = True) -> list[s
         parts = parts[: n - 1] + [",".join(parts[n - 1:])]
     while len(parts) < n:
         parts.append("")
-    return [m.expand(p, depth + 1) for p in parts] if expand else parts
+    return [_known(m.expand(p, depth + 1)) for p in parts] if expand else parts
 
 
 def _f_subst(m, a, d):
@@ -937,7 +966,7 @@ def _f_foreach(m, a, d):
     scope: dict[str, Var] = {}
     m.locals.append(scope)
     try:
-        for w in m.expand(lst, d + 1).split():
+        for w in _known(m.expand(lst, d + 1)).split():
             scope[name] = Var(w, False, "automatic")
             out.append(m.expand(body, d + 1))
     finally:
