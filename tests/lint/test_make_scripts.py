@@ -410,3 +410,42 @@ def test_unknown_base_no_cache_path_guess_for_any_rule(tmp_path):
     """
     fs = lint(tmp_path, df, files={"go.mod": GOMOD, "Makefile": MAKEFILE}, dockerignore=".git\n")
     assert of_rule(fs, "cache-mount-wrong-target") == [] and of_rule(fs, "missing-cache-mount") == []
+
+
+def test_define_call_oneshell_dash_f_and_recursive_wildcard_helpers(tmp_path):
+    files = {
+        "go.mod": GOMOD,
+        "build/release.mk": """\
+            rwildcard = $(wildcard $1$2) $(foreach d,$(wildcard $1*),$(call rwildcard,$d/,$2))
+            SH_FILES := $(call rwildcard,./,*.sh)
+            define title
+            @printf '== %s\\n' $(1)
+            @echo start
+            endef
+            export GO_BUILD = CGO_ENABLED=0 go build -trimpath
+            .ONESHELL:
+            release: out/$(BINARY)$(EXT)
+            out/$(BINARY)$(EXT):
+            \t$(call title,$@)
+            \tcd cmd/app
+            \t$(GO_BUILD) -o /out/app .
+            lint: $(SH_FILES)
+            """,
+    }
+    m = model(tmp_path, BUILDER.format(run="make -f build/release.mk BINARY=app release lint"), files=files)
+    cmds = [c for c in _cmds(m) if c.origin]
+    assert [c.argv[0] for c in cmds] == ["printf", "echo", "cd", "go"]  # .ONESHELL: one shell for the recipe
+    go = cmds[-1]
+    assert go.origin == "build/release.mk:13" and go.cwd == "/src/cmd/app" and go.assignments["CGO_ENABLED"] == "0"
+    reasons = [r for _, _, r in m.unresolved]
+    assert reasons and all(r.startswith("prerequisite `$(") and r.endswith("of `lint` is not known statically")
+                           for r in reasons), reasons
+
+
+def test_missing_include_and_missing_dash_f_file(tmp_path):
+    files = {"go.mod": GOMOD, "Makefile": "include gen/vars.mk\nb:\n\tgo build -o /app .\n"}
+    m = model(tmp_path, BUILDER.format(run="make b && make -f other.mk"), files=files)
+    reasons = [r for _, _, r in m.unresolved]
+    assert any("`gen/vars.mk` is not in the build context" in r for r in reasons)
+    assert any(r.startswith("`other.mk` in /src at this point:") for r in reasons)
+    assert [c.go.sub for c in _cmds(m) if c.go] == ["build"]  # the rest of the Makefile is still read

@@ -79,6 +79,7 @@ class RecipeLine:
     target: str
     env: dict[str, str]  # the environment the shell gets
     unresolved: list[str] = field(default_factory=list)  # raw texts that could not be expanded
+    line_map: list[int] = field(default_factory=list)  # Makefile line of each line of ``text`` (.ONESHELL)
 
 
 @dataclass
@@ -603,7 +604,7 @@ class Make:
         recipe_inline = None
         if ";" in right:
             right, _, recipe_inline = right.partition(";")
-        targets = self.expand(left).split()
+        targets = split_words(self.expand(left))
         # target-specific variable: "target: VAR = value"
         m = _ASSIGN.match(right.strip())
         if m and recipe_inline is None:
@@ -633,7 +634,7 @@ class Make:
         if kind2 == "rule":  # static pattern rule: targets: target-pattern: prereq-patterns
             static = self.expand(right[:pos2]).strip()
             right = right[pos2 + 1:]
-        prereqs = self.expand(right).split("|")[0].split() if right.strip() else []
+        prereqs = split_words(self.expand(right).split("|")[0]) if right.strip() else []
         out: list[Rule] = []
         for t in targets:
             if static is not None:
@@ -794,13 +795,22 @@ class Make:
         try:
             env = self.exported_env(base_env)
             bodies = rule.recipe
-            if self.oneshell and bodies:
-                joined = "\n".join(_strip_prefixes(b) for b, _, _ in bodies)
-                bodies = [(joined, bodies[0][1], bodies[0][2])]
+            if self.oneshell and bodies:  # one shell; a POSIX shell gets each line without its @-+ prefix
+                lines: list[str] = []
+                where: list[int] = []
+                for body, f, ln in bodies:
+                    n_raw = body.count("\n")
+                    for i, x in enumerate(self.expand(body).split("\n")):
+                        lines.append(_strip_prefixes(x))
+                        where.append(ln + min(i, n_raw))
+                clean_text, raws = strip_markers("\n".join(lines))
+                if clean_text.strip():
+                    plan.lines.append(RecipeLine(clean_text, bodies[0][1], bodies[0][2], target, env, raws, where))
+                bodies = []
             for body, f, ln in bodies:
                 text = self.expand(body)
                 # a multi-line variable ($(call title) of a define) makes several recipe lines
-                pieces = [text] if self.oneshell else re.split(r"(?<!\\)\n", text)
+                pieces = re.split(r"(?<!\\)\n", text)
                 for piece in pieces:
                     clean_text, raws = strip_markers(_strip_prefixes(piece))
                     if not clean_text.strip():
@@ -817,6 +827,27 @@ class Make:
             return True
         text, _ = self.read(name)
         return text is not None
+
+
+_WORD = re.compile(OPEN + "[^" + CLOSE + "]*" + CLOSE + r"|[^\s" + OPEN + "]+")
+
+
+def split_words(s: str) -> list[str]:
+    """Whitespace-separated words; text that could not be expanded stays one word."""
+    if OPEN not in s:
+        return s.split()
+    out: list[str] = []
+    cur = ""
+    pos = 0
+    for m in _WORD.finditer(s):
+        if m.start() > pos and cur:  # whitespace before this piece ends the word
+            out.append(cur)
+            cur = ""
+        cur += m.group(0)
+        pos = m.end()
+    if cur:
+        out.append(cur)
+    return out
 
 
 def _strip_prefixes(body: str) -> str:

@@ -417,8 +417,11 @@ class Resolver:
         for rl in plan.lines:
             origin_file = rels.get(rl.file, rl.file)
             base_line = rl.line
-            cmds = shell.split_script(rl.text, lambda off, _t=rl.text.encode(), _b=base_line: _b + _t[:off].count(
-                b"\n"), rl.env)
+            def line_of(off: int, _t: bytes = rl.text.encode(), _b: int = base_line, _m: list = rl.line_map) -> int:
+                k = _t[:off].count(b"\n")
+                return _m[min(k, len(_m) - 1)] if _m else _b + k
+
+            cmds = shell.split_script(rl.text, line_of, rl.env)
             cur: str | None = d
             for sc in cmds:
                 sc.origin = f"{origin_file}:{sc.line}"
