@@ -43,6 +43,9 @@ _UNRESOLVED_FUNCS = {"shell", "wildcard", "eval", "realpath", "abspath", "file",
                      "flavor"}
 
 
+_FILE_LIST = re.compile(r"^\$[({]\s*(wildcard\s|shell\s+(find|ls|git\s+ls-files)\s)")
+
+
 class _Unresolved(Exception):
     """A list function got a value that is not known: the whole call stays as written."""
 
@@ -775,6 +778,8 @@ class Make:
         scope = self._scope_for(target, inherited)
         for p in rule.prereqs:
             if OPEN in p and p not in self.rules:
+                if all(_FILE_LIST.match(r) for r in strip_markers(p)[1]):
+                    continue  # a list of existing files ($(wildcard *.go), $(shell find …)): sources, no step
                 plan.unresolved.append((f"{rule.file}:{rule.line}" if rule.file else f"make {target}",
                                         f"prerequisite `{strip_markers(p)[0]}` of `{target}` is not known "
                                         "statically"))
