@@ -53,6 +53,7 @@ def test_go_commands_of_a_make_target_are_commands_of_the_run(tmp_path):
               dockerignore=".git\n")
     [f] = of_rule(fs, "missing-cache-mount")
     assert f.line == 4  # the finding stays on the RUN line
+    assert f.extra["origin"] == "Makefile:11"
     assert "`go mod download` (Makefile:11, via `make build`)" in f.message
     assert "`go build` (Makefile:8, via `make build`)" in f.message
     assert f.fix is not None and "target=/root/.cache/go-build" in f.fix.description
@@ -241,6 +242,19 @@ def test_scripts_functions_cd_export_and_env_prefixes(tmp_path):
     assert "CGO_ENABLED=1" in cgo.message
     [mm] = of_rule(fs, "mod-mode-mod")
     assert "scripts/build.sh:" in mm.message and "via `sh scripts/build.sh`" in mm.message
+
+
+def test_script_variables_are_expanded_where_known(tmp_path):
+    files = {"go.mod": GOMOD, "build.sh": """\
+        #!/bin/bash
+        GO=${GO:-go}
+        OUT=bin
+        LDFLAGS="-s -w"
+        $GO build -ldflags "$LDFLAGS" -o "$OUT/app" ./cmd/app
+        """}
+    m = model(tmp_path, BUILDER.format(run="./build.sh"), files=files)
+    [go] = [c for c in _cmds(m) if c.go]
+    assert go.argv == ["go", "build", "-ldflags", "-s -w", "-o", "bin/app", "./cmd/app"] and go.origin == "build.sh:5"
 
 
 def test_dot_slash_scripts_and_bash_c(tmp_path):

@@ -104,10 +104,12 @@ def _add_origins(model: DockerfileModel, findings: list[Finding]) -> None:
         if not any(c.origin for c in cmds):
             continue
 
-        def sub(m: re.Match[str]) -> str:
+        def sub(m: re.Match[str], f: Finding = f) -> str:
             span = m.group(1).strip()
             for c in cmds:
                 if span == c.text.strip() or (c.go is not None and span == f"go {c.go.sub}"):
+                    if c.origin:
+                        f.extra.setdefault("origin", c.origin)  # JSON: where the command really is
                     return m.group(0) + c.where()
             return m.group(0)
 

@@ -221,8 +221,27 @@ class _ScriptWalker(shell._Walker):
         self.funcs: dict[str, Any] = {}
         self.calls = 0
         self.call_depth = 0
+        self.vars: dict[str, str] = {}  # shell variables (not exported) set by plain assignments
+
+    def _value(self, v: str) -> str:
+        """A word with the script's known variables expanded (``$GO``, ``${OUT:-bin}``); else as written."""
+        if "$" not in v or "$(" in v or "`" in v:
+            return v
+        from golayer.dockerfile.build import expand
+
+        scope = {**self.vars, **self.env}
+        res = expand(v.replace("\\", "\\\\"), scope, quotes=False)
+        return v if res.startswith(UNKNOWN) else res
 
     def walk(self, node: Any) -> None:
+        if node.type == "variable_assignment":
+            name, value = self.assignment(node)
+            if name:
+                value = self._value(value)
+                self.vars[name] = value
+                if name in self.env:
+                    self.env[name] = value
+            return
         if node.type == "function_definition":
             name = None
             body = None
@@ -259,7 +278,15 @@ class _ScriptWalker(shell._Walker):
                             self.call_depth -= 1
                     return
                 break
+        n = len(self.out)
         super().command(node, writes, heredoc_bodies)
+        if len(self.out) == n + 1:  # expand the script's own variables in the words, then recognise again
+            c = self.out[-1]
+            argv = [self._value(a) for a in c.argv]
+            if argv != c.argv:
+                c.argv = argv
+                c.go = shell.parse_go(argv)
+                c.package_install = shell.parse_package_install(argv)
 
 
 def split_script_file(text: str, env: dict[str, str]) -> list[Command]:

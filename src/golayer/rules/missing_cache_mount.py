@@ -9,6 +9,10 @@ the effective GOCACHE.
 Effective paths follow the model: GOMODCACHE = `$GOMODCACHE` or the first `GOPATH` entry + `/pkg/mod`
 (`/go/pkg/mod` in the golang image), GOCACHE = `$GOCACHE`, `$XDG_CACHE_HOME/go-build` or
 `$HOME/.cache/go-build`. A cache (or bind) mount on the path or on a directory containing it counts.
+Go commands a `RUN` runs through `make` or a project script count as that `RUN`'s (see docs/lint.md, "make
+and script resolution"); the finding names where they are (`Makefile:12, via make build`).
+On a base image golayer does not know, Go's default paths under its HOME/GOPATH are not guessed: the `RUN`
+is reported only when it has no cache mount at all, without a path.
 Stages in the image are left to `build-cache-in-layer`; a mount that looks like a Go cache but sits on the
 wrong path is left to `cache-mount-wrong-target`. Stages the target does not need are not reported.
 
@@ -54,6 +58,11 @@ builder stage's output (the binary) is unchanged; only the caches move out of th
 unsafe (`--unsafe-fixes`) when the cache directories are used later — a stage in the image is built
 `FROM` this one, or a `COPY --from` takes them — or when the mount would hide content an earlier `COPY`
 put there (a cache mount masks the directory). The legacy (non-BuildKit) builder rejects `--mount`.
+No fix where the path is not known (an unknown base image whose HOME/GOPATH golayer cannot see, unless the
+Dockerfile, the command, its Makefile or script sets GOCACHE/GOMODCACHE/GOPATH/HOME): a mount on a guessed
+path would change nothing. The fix always goes on the `RUN` that compiles, also when the compile runs
+through make or a script, at the path the go command there uses (an `export HOME`/`GOCACHE` in the
+Makefile or script is honoured).
 
 ## References
 
