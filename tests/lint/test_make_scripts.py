@@ -265,13 +265,14 @@ def test_dot_slash_scripts_and_bash_c(tmp_path):
         FROM golang:1.22 AS build
         WORKDIR /src
         COPY . .
-        RUN ./build.sh && bash -c "make b" && ./tools.py
+        RUN ./build.sh && bash -c "make b" && ./tools.py && ./bin/app --version && /usr/local/bin/tool
         FROM scratch
         COPY --from=build /app /app
     """
     m = model(tmp_path, df, files=files)
     gos = [c for c in _cmds(m) if c.go]
     assert [(c.origin, c.via) for c in gos] == [("build.sh:2", "./build.sh"), ("build.sh:2", "make b")]
+    # a program built in the stage (./bin/app) or installed (/usr/local/bin/tool) is not a script to read
     assert [r for _, _, r in m.unresolved] == ["`tools.py` is not a shell script (/usr/bin/env python3)"]
 
 

@@ -473,10 +473,12 @@ class Resolver:
             return []
         text, why, rel = self.files.read(p)
         if text is None:
-            if path.startswith("/") and not path.endswith(".sh") and c.argv[0] == path:
-                return []  # an absolute program path that is not a project file: a tool, not a script
+            if not path.endswith(".sh") and c.argv[0] == path:
+                return []  # a program (built or installed in the stage, a tool), not a project script
             self.note(c.line, step, self._where(c) + why + f" ({p})")
             return []
+        if "\x00" in text[:4096] or text.startswith("\x7fELF"):
+            return []  # a binary copied from the context: a program, not a script
         first = text.split("\n", 1)[0]
         if first.startswith("#!") and not re.search(r"\b(sh|bash|ash|dash|ksh|mksh|zsh)\b", first):
             self.note(c.line, step, f"`{rel}` is not a shell script ({_short(first[2:].strip(), 40)})")
