@@ -464,3 +464,12 @@ def test_missing_include_and_missing_dash_f_file(tmp_path):
     assert any("`gen/vars.mk` is not in the build context" in r for r in reasons)
     assert any(r.startswith("`other.mk` in /src at this point:") for r in reasons)
     assert [c.go.sub for c in _cmds(m) if c.go] == ["build"]  # the rest of the Makefile is still read
+
+
+def test_two_alike_commands_of_a_makefile_each_say_where_they_are(tmp_path):
+    mk = "tidy:\n\tgo mod tidy\n\tcd proto && go mod tidy\n"
+    fs = lint(tmp_path, BUILDER.format(run="make tidy"), files={"go.mod": GOMOD, "Makefile": mk},
+              dockerignore=".git\n")
+    tidy = of_rule(fs, "go-mod-tidy-in-build")
+    assert sorted(f.extra["origin"] for f in tidy) == ["Makefile:2", "Makefile:3"]
+    assert all(f.line == 4 and "via `make tidy`" in f.message for f in tidy)

@@ -96,6 +96,7 @@ def _add_origins(model: DockerfileModel, findings: list[Finding]) -> None:
     for ins in model.runs():
         for c in ins.commands:
             by_line.setdefault(c.line, []).append(c)
+    used: dict[tuple[str, int | None, str], set[int]] = {}  # a rule reporting two alike commands: one each
     for f in findings:
         if f.rule.startswith("golayer-"):
             continue
@@ -106,12 +107,15 @@ def _add_origins(model: DockerfileModel, findings: list[Finding]) -> None:
 
         def sub(m: re.Match[str], f: Finding = f) -> str:
             span = m.group(1).strip()
-            for c in cmds:
-                if span == c.text.strip() or (c.go is not None and span == f"go {c.go.sub}"):
-                    if c.origin:
-                        f.extra.setdefault("origin", c.origin)  # JSON: where the command really is
-                    return m.group(0) + c.where()
-            return m.group(0)
+            hits = [c for c in cmds if span == c.text.strip() or (c.go is not None and span == f"go {c.go.sub}")]
+            if not hits:
+                return m.group(0)
+            seen = used.setdefault((f.rule, f.line, span), set())
+            c = next((h for h in hits if id(h) not in seen), hits[0])
+            seen.add(id(c))
+            if c.origin:
+                f.extra.setdefault("origin", c.origin)  # JSON: where the command really is
+            return m.group(0) + c.where()
 
         f.message = _SPAN.sub(sub, f.message)
 
