@@ -473,3 +473,25 @@ def test_two_alike_commands_of_a_makefile_each_say_where_they_are(tmp_path):
     tidy = of_rule(fs, "go-mod-tidy-in-build")
     assert sorted(f.extra["origin"] for f in tidy) == ["Makefile:2", "Makefile:3"]
     assert all(f.line == 4 and "via `make tidy`" in f.message for f in tidy)
+
+
+def test_scripts_calling_themselves_and_symlinks_out_of_the_context_are_bounded(tmp_path):
+    import os
+
+    outside = tmp_path / "outside.sh"
+    outside.write_text("go build -o /secret .\n")
+    ctx = tmp_path / "ctx"
+    files = {"go.mod": GOMOD, "a.sh": "#!/bin/sh\nf() { f; }\nf\nsh ./a.sh\n"}
+    for rel, body in files.items():
+        (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ctx / rel).write_text(body)
+    os.symlink(outside, ctx / "link.sh")
+    (ctx / "Dockerfile").write_text(
+        "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN ./a.sh && ./link.sh\n"
+        "FROM scratch\nCOPY --from=build /app /app\n")
+    from golayer.dockerfile.build import build_model
+
+    m = build_model(ctx / "Dockerfile")
+    assert [c for c in _cmds(m) if c.go] == []  # the symlink points outside the context: not read
+    reasons = [r for _, _, r in m.unresolved]
+    assert any("nesting deeper than 8" in r for r in reasons)

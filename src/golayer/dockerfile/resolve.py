@@ -92,7 +92,7 @@ class StageFiles:
         self.root = None
         try:
             self.root = self.ctx.dir.resolve()
-        except OSError:
+        except (OSError, ValueError, RuntimeError):
             self.root = None
 
     def locate(self, path: str) -> tuple[str | None, str]:
@@ -148,10 +148,9 @@ class StageFiles:
         return self.ctx.dockerignore.name if self.ctx.dockerignore is not None else ".dockerignore"
 
     def _safe(self, rel: str) -> Path | None:
-        p = self.ctx.dir / rel
         try:
-            rp = p.resolve()
-        except OSError:
+            rp = (self.ctx.dir / rel).resolve()
+        except (OSError, ValueError, RuntimeError):  # NUL in a name, a symlink loop
             return None
         if self.root is None or not (rp == self.root or self.root in rp.parents):
             return None
@@ -159,11 +158,17 @@ class StageFiles:
 
     def _is_dir(self, rel: str) -> bool:
         p = self._safe(rel)
-        return p is not None and p.is_dir()
+        try:
+            return p is not None and p.is_dir()
+        except (OSError, ValueError):
+            return False
 
     def _is_file(self, rel: str) -> bool:
         p = self._safe(rel)
-        return p is not None and p.is_file()
+        try:
+            return p is not None and p.is_file()
+        except (OSError, ValueError):
+            return False
 
     def read(self, path: str) -> tuple[str | None, str, str]:
         """(text, "", context path) of the file at container path ``path``, or (None, why not, "")."""
@@ -182,7 +187,7 @@ class StageFiles:
                     reason = f"`{rel}` is larger than {MAX_FILE >> 20} MiB"
                 else:
                     text = data.decode("utf-8", "replace")
-            except (OSError, TypeError) as exc:
+            except (OSError, TypeError, ValueError) as exc:
                 reason = f"cannot read `{rel}`: {getattr(exc, 'strerror', None) or exc}"
             self.cache[key] = (text, reason)
         text, reason = self.cache[key]
