@@ -282,3 +282,23 @@ def test_divisor_zero_as_the_api_server_writes_it_is_the_default(tmp_path):
     _, doc = run_json(str(p), assume_go=False, opt_in=False)
     assert rules_of(doc) == ["gomemlimit-no-headroom"]
     assert "with divisor 0 is 1073741824 bytes" in doc["findings"][0]["message"]
+
+
+def test_check_judges_only_the_go_services_of_a_compose_file(tmp_path):
+    import json as _json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  cache: {image: 'redis:7', mem_limit: 1g}\n"
+        "  db: {image: 'postgres:16', mem_limit: 2g, cpus: 2}\n"
+        "  metrics: {image: 'prom/prometheus:v2.53.0', mem_limit: 1g}\n"
+        "  app: {image: 'registry.example.com/app:1', mem_limit: 1g}\n")
+    r = run_cli(["check", str(tmp_path), "-f", "json"])
+    doc = _json.loads(r.out)
+    assert [(f["container"], f["rule"]) for f in doc["findings"]] == [("metrics", "gomemlimit-missing")], r.out
+    langs = {c["container"]: c["language"] for c in doc["runtime"]["containers"]}
+    assert langs == {"cache": "not-go", "db": "not-go", "metrics": "go", "app": "unknown"}
+    r = run_cli(["check", str(tmp_path), "--assume-go", "-f", "json"])
+    assert {f["container"] for f in _json.loads(r.out)["findings"]} == {"metrics", "app"}
