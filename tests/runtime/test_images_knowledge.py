@@ -302,3 +302,24 @@ def test_check_judges_only_the_go_services_of_a_compose_file(tmp_path):
     assert langs == {"cache": "not-go", "db": "not-go", "metrics": "go", "app": "unknown"}
     r = run_cli(["check", str(tmp_path), "--assume-go", "-f", "json"])
     assert {f["container"] for f in _json.loads(r.out)["findings"]} == {"metrics", "app"}
+
+
+def test_go_debug_directive_in_the_main_package_turns_container_awareness_off(tmp_path):
+    from golayer.commands.runtime import run_runtime
+    from golayer.config import Config
+    from golayer.runtime.detect import main_package_godebug, project_lookup
+
+    (tmp_path / "Dockerfile").write_text(GO_DOCKERFILE)
+    (tmp_path / "go.mod").write_text("module example.com/api\n\ngo 1.26\n")
+    (tmp_path / "cmd" / "api").mkdir(parents=True)
+    (tmp_path / "cmd" / "api" / "main.go").write_text(
+        "// Command api.\n//go:debug containermaxprocs=0\npackage main\n\nfunc main() {}\n")
+    (tmp_path / "internal").mkdir()
+    (tmp_path / "internal" / "x.go").write_text("//go:debug containermaxprocs=1\npackage internal\n")
+    assert main_package_godebug(tmp_path) == {"containermaxprocs": "0"}
+    p = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                        "  - {name: api, image: 'registry.example.com/api:1', resources: {limits: {memory: 1Gi, cpu: '2'}},"
+                        " env: [{name: GOMEMLIMIT, value: 900MiB}]}\n")
+    rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
+    [f] = [f for f in rep.findings if f.rule == "gomaxprocs-cpu-limit"]
+    assert "sets containermaxprocs=0" in f.message and "remove the containermaxprocs=0 directive" in f.message

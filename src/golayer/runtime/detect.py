@@ -84,6 +84,49 @@ def go_mod_facts(path: Path, limit: int = 1 << 20) -> tuple[str | None, str | No
     return (m.group(1) if m else None), (t.group(1) if t else None), debug
 
 
+_GO_DEBUG_DIRECTIVE = re.compile(r"^//go:debug\s+([A-Za-z0-9_]+)=(\S+)", re.M)
+_PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.M)
+
+
+def main_package_godebug(root: Path, max_files: int = 3000, head: int = 8192) -> dict[str, str]:
+    """``//go:debug key=value`` directives of the ``package main`` files below ``root`` (they must
+    precede the package clause, so only the first bytes of each file are read). A key whose main
+    packages disagree is left out: which binary the image runs is not known here. Bounded: at most
+    ``max_files`` .go files, vendor/testdata/hidden directories skipped, symlinks not followed."""
+    seen: dict[str, set[str]] = {}
+    count = 0
+    stack = [root]
+    while stack and count < max_files:
+        d = stack.pop()
+        try:
+            entries = sorted(d.iterdir())
+        except OSError:
+            continue
+        for p in entries:
+            if p.is_symlink():
+                continue
+            if p.is_dir():
+                if p.name not in ("vendor", "testdata", "node_modules") and not p.name.startswith((".", "_")):
+                    stack.append(p)
+                continue
+            if not p.name.endswith(".go") or p.name.endswith("_test.go"):
+                continue
+            count += 1
+            if count > max_files:
+                break
+            try:
+                with open(p, "rb") as fh:
+                    text = fh.read(head).decode("utf-8", "replace")
+            except OSError:
+                continue
+            m = _PACKAGE_MAIN.search(text)
+            if not m:
+                continue
+            for k, v in _GO_DEBUG_DIRECTIVE.findall(text[:m.start()]):
+                seen.setdefault(k, set()).add(v)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
 def line_tuple(v: str | None) -> tuple[int, int] | None:
     """"1.24.3" / "go1.25rc1" -> (1, 24)."""
     if not v:
@@ -320,6 +363,8 @@ def project_lookup(project: Any) -> BuildLookup:
         if go:
             gm = _go_mod_for(build)
             line, toolchain, debug = go_mod_facts(gm) if gm is not None else (None, None, {})
+            if gm is not None:  # //go:debug in a main package overrides the go.mod's godebug lines
+                debug = {**debug, **main_package_godebug(gm.parent)}
             shown = gm
             if gm is not None:
                 try:

@@ -9,7 +9,7 @@ A Go container with a CPU limit (`resources.limits.cpu`, compose `cpus` /
   of its main module's go.mod is below 1.25 (seen in the binary's buildinfo, where
   `DefaultGODEBUG` then contains `containermaxprocs=0`, or in the go.mod of the module this
   repository builds the image from); or `GODEBUG=containermaxprocs=0` is set in the environment or
-  by a `godebug` directive. When none of that is known (no `--image`, no go.mod of a build of this
+  by a go.mod `godebug` directive or a `//go:debug` line of a main package. When none of that is known (no `--image`, no go.mod of a build of this
   repository for the image) there is no finding: the output says how many Go containers with a CPU
   limit have an unknown Go version (most current Go programs are built with Go ≥ 1.25 from go ≥
   1.25 modules, and then follow the limit); or
@@ -109,7 +109,10 @@ def follows_limit(c) -> tuple[bool | None, str]:
     if vt is not None and vt < (1, 25):
         return False, f"the binary was built with {info.go_version}, which ignores CPU limits (Go < 1.25)"
     if info.default_debug("containermaxprocs") == "0" or info.module_go_before_125:
-        if info.go_line and info.go_mod:
+        if info.module_godebug.get("containermaxprocs") == "0":
+            src = (f"a godebug directive of the main module ({info.go_mod or 'go.mod'} or a //go:debug line) sets "
+                   "containermaxprocs=0")
+        elif info.go_line and info.go_mod:
             src = f"{info.go_mod} says go {info.go_line}"
         elif info.default_godebug.get("containermaxprocs") == "0":
             src = "the main module's go.mod says go < 1.25 (buildinfo DefaultGODEBUG has containermaxprocs=0)"
@@ -166,6 +169,9 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
         if "GODEBUG" in why:
             short = f"remove containermaxprocs=0 from GODEBUG, or set GOMAXPROCS={want}"
             fix = f"remove containermaxprocs=0 from GODEBUG, or {how}"
+        elif "godebug directive" in why:
+            short = f"remove the containermaxprocs=0 directive, or set GOMAXPROCS={want}"
+            fix = f"remove the containermaxprocs=0 directive, or {how}"
         elif "built with" in why:
             short = f"build with Go >= 1.25 from a go.mod that says go >= 1.25, or set GOMAXPROCS={want}"
             fix = f"build with Go >= 1.25 from a go.mod that says go >= 1.25, or {how}"
