@@ -13,7 +13,7 @@ COPY go.mod ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -o /out/app ./cmd/app
-FROM gcr.io/distroless/static-debian12
+FROM gcr.io/distroless/static-debian12 AS runtime
 COPY --from=build /out/app /app
 USER 65532:65532
 ENTRYPOINT ["/app"]

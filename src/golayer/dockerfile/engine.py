@@ -13,6 +13,7 @@ reported as ``golayer-unused-pragma`` (info).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from golayer.findings import Finding, Severity
 PARSE_ERROR = ("golayer-parse-error", "GLX001")
 UNUSED_PRAGMA = ("golayer-unused-pragma", "GLX002")
 RULE_ERROR = ("golayer-rule-error", "GLX003")
+_FROM_LINE = re.compile(r"^[ \t]*FROM[ \t]+\S", re.IGNORECASE | re.MULTILINE)
 
 
 def _tool_finding(kind: tuple[str, str], severity: Severity, message: str, **kw: Any) -> Finding:
@@ -53,10 +55,20 @@ def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
 
     file = str(model.path)
     findings: list[Finding] = []
-    for err in model.errors:
-        findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
-                                      hint="the Dockerfile cannot be built as written; fix this first"))
     fatal = bool(model.errors) and not model.stages
+    if fatal and not _FROM_LINE.search(model.content or ""):
+        # not a Dockerfile at all (a credentials file named Dockerfile.ci...): report it without a
+        # line, so no format echoes its content
+        findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR,
+                                      "not a Dockerfile: no FROM instruction and "
+                                      + (f"{len(model.errors)} lines that are not Dockerfile instructions"
+                                         if len(model.errors) != 1 else "a line that is not a Dockerfile instruction")
+                                      + " (content not shown)", file=file,
+                                      hint="rename the file if it is not a Dockerfile, or fix it"))
+    else:
+        for err in model.errors:
+            findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
+                                          hint="the Dockerfile cannot be built as written; fix this first"))
     # per-analysis settings ([tool.golayer.lint]) for rules that have options (e.g. runtime-base)
     model.settings = dict(cfg.section("lint")) if cfg is not None and hasattr(cfg, "section") else {}
     enabled: set[str] = set()

@@ -13,7 +13,8 @@ Decision table (docs/project.md repeats it):
   unless ``include-examples`` is set; the summary counts them.
 * Symlinks: a symlinked file is read only when its target is inside the scanned tree; symlinked
   directories are never entered (their target, when inside the tree, is walked anyway). A
-  ``.dockerignore`` or manifest that is a symlink leaving the tree is not read either.
+  ``.dockerignore`` or manifest that is a symlink leaving the tree is not read either, nor a symlink
+  into a directory golayer never enters (``.git/config`` behind ``docker/Dockerfile``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ def looks_like_dockerfile(path: str | Path) -> bool:
         return False
     return low.endswith((".dockerfile", ".containerfile")) or low.startswith(
         ("dockerfile.", "dockerfile-", "containerfile.", "containerfile-"))
+
+
+def _into_skipped_dir(p: Path, root: Path) -> bool:
+    try:
+        rel = Path(os.path.realpath(p)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return True
+    return any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts[:-1])
 
 
 def safe_file(path: Path, root: Path) -> bool:
@@ -132,9 +141,13 @@ def _classify(tree: Tree, p: Path, root: Path, rel: Path, in_chart: bool) -> Non
               or MAKEFILE_NAME.match(name) or name in KUSTOMIZATION_NAMES)
     if not wanted:
         return
-    if os.path.islink(p) and not inside(p, root):
-        tree.skipped.append(Skipped(p, "symlink leaving the tree"))
-        return
+    if os.path.islink(p):
+        if not inside(p, root):
+            tree.skipped.append(Skipped(p, "symlink leaving the tree"))
+            return
+        if _into_skipped_dir(p, root):
+            tree.skipped.append(Skipped(p, "symlink into a hidden or vendored directory (.git, ...)"))
+            return
     try:
         if not p.is_file():  # FIFOs, devices, dangling links
             return
