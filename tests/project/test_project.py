@@ -292,3 +292,15 @@ def test_helm_chart_without_helm_is_skipped_and_templates_never_read(tmp_path, c
     doc = _json(cli(["check", str(tmp_path), "-f", "json"]))
     assert [s["reason"] for s in doc["project"]["skipped"]] == ["helm chart not rendered: no helm binary"]
     assert "runtime" not in doc or not doc["runtime"]["containers"]
+
+
+def test_produces_go_binary(tmp_path):
+    from golayer.dockerfile.build import build_model
+    from golayer.dockerfile.final import produces_go_binary
+
+    root = project(tmp_path)
+    assert produces_go_binary(build_model(root / "build/api.Dockerfile", context_dir=root)) is True
+    p = write(tmp_path, {"web/Dockerfile": "FROM nginx:1.27\nCOPY site /usr/share/nginx/html\n"}) / "web/Dockerfile"
+    assert produces_go_binary(build_model(p)) is None
+    # the builder stage alone (--target build) builds it too
+    assert produces_go_binary(build_model(root / "build/api.Dockerfile", target="build", context_dir=root)) is True
