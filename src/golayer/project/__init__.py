@@ -67,14 +67,15 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
         files = cp.files
         if all(f.resolve() in consumed for f in files):
             continue  # included by or extended from another project: judged there
-        proj.notes.extend(cp.notes)
         if cp.doc["services"]:
+            proj.notes.extend(cp.notes)
             proj.manifest_docs.append(ManifestDoc(kind="compose", path=files[0], files=tuple(files),
                                                   compose=cp.doc, origin=" + ".join(str(f) for f in files)))
-        elif cp.fragments:
+        else:
+            proj.notes.extend(n for n in cp.notes if "not judged (an override fragment?)" not in n)
             proj.skipped.append(Skipped(files[0], "compose fragment (no service has image or build)"))
         for svc in cp.doc["services"]:
-            b = compose_mod.build_of(cp, svc)
+            b = compose_mod.build_of(cp, svc, root if root.is_dir() else root.parent)
             if b is None:
                 continue
             b["services"] = [(f, svc) for f in cp.files] + [(f, svc) for f in cp.consumed]
@@ -111,13 +112,14 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
     known = {p.resolve(): p for p in proj.dockerfiles}
     merged: dict[tuple, ImageBuild] = {}
     service_keys: list[tuple[tuple, list]] = []
+    missing: dict[str, list[str]] = {}
     for b, kind in raw_builds:
         df: Path = b["dockerfile"]
         if not inside(df, base):
             proj.skipped.append(Skipped(df, f"Dockerfile outside the tree ({b.get('origin')})"))
             continue
         if not df.is_file():
-            proj.notes.append(f"{b.get('origin')}: {_show(df, base)} does not exist; that build is not linted")
+            missing.setdefault(_show(df, base), []).append(str(b.get("origin")))
             continue
         if df.resolve() not in known:
             known[df.resolve()] = df
@@ -143,6 +145,9 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
         merged[key] = ib
         if b.get("services"):
             service_keys.append((key, b["services"]))
+    for df_name, origins in missing.items():
+        more = f" and {len(origins) - 1} more" if len(origins) > 1 else ""
+        proj.notes.append(f"{df_name} does not exist (named by {origins[0]}{more}); that build is not linted")
     proj.builds = list(merged.values())
     for key, services in service_keys:
         for f, svc in services:
@@ -235,8 +240,8 @@ def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path]
     for d, k in sorted(ks.items()):
         reads, patches = all_reads(k, {d})
         consumed |= patches  # patch files are never workloads on their own
-        if d in used:
-            consumed |= reads  # judged through the overlays that use this base
+        if d in used or k.component:
+            consumed |= reads  # judged through the overlays that use this base / list this component
             continue
         if k.problem:
             proj.skipped.append(Skipped(k.file, f"kustomization not rendered: {k.problem}"))

@@ -349,7 +349,7 @@ def load(files: list[Path], project_dir: Path | None = None) -> ComposeProject:
                           fragments=fragments)
 
 
-def build_of(proj: ComposeProject, service: str) -> dict[str, Any] | None:
+def build_of(proj: ComposeProject, service: str, root: Path | None = None) -> dict[str, Any] | None:
     """The build settings of a merged service: context, dockerfile, target, args, images, line; None
     without a (local) build."""
     svc = proj.doc["services"].get(service)
@@ -388,7 +388,7 @@ def build_of(proj: ComposeProject, service: str) -> dict[str, Any] | None:
     line = (getattr(own, "key_lines", {}).get("build", getattr(own, "line", 0)) if own is not None else 0) + 1
     return {"context": ctx_path, "dockerfile": ctx_path / dockerfile if not Path(dockerfile).is_absolute()
             else Path(dockerfile), "target": txt(b.get("target")), "args": args, "images": tuple(images),
-            "origin": f"{_rel(Path(file), proj.project_dir)}:{line} (service {service})", "file": str(file)}
+            "origin": f"{_rel(Path(file), root or proj.project_dir)}:{line} (service {service})", "file": str(file)}
 
 
 def _cached_service(file: Path, service: str) -> Any:

@@ -11,6 +11,8 @@ Decisions (docs/project.md repeats them):
   remote resource (URL, ``git@``, ``github.com/...``) or a path leaving the scanned tree, so
   nothing is fetched and nothing outside the tree is read. Timeout :data:`TIMEOUT` seconds,
   output capped at :data:`MAX_OUTPUT` bytes.
+* A ``kind: Component`` is never rendered alone (it only patches the kustomization that lists it);
+  its files are not judged on their own either.
 * Without a binary (``kubectl`` or ``kustomize`` on PATH), the kustomization is skipped and the
   summary says so; its plain resources are then judged on their own (patches still never).
 """
@@ -41,6 +43,7 @@ class Kustomization:
     reads: list[Path] = field(default_factory=list)  # files it reads (resources, patches)
     patches: list[Path] = field(default_factory=list)
     problem: str | None = None  # why it cannot be rendered safely
+    component: bool = False  # kind: Component: applied only through a kustomization that lists it
 
 
 def _load_yaml(path: Path) -> Any:
@@ -63,6 +66,7 @@ def read(file: Path, root: Path) -> Kustomization:
     if not isinstance(doc, dict):
         k.problem = "not a mapping"
         return k
+    k.component = doc.get("kind") == "Component"
     refs: list[tuple[str, str]] = []
     for key in LIST_KEYS:
         for v in doc.get(key) or [] if isinstance(doc.get(key), list) else []:
@@ -142,7 +146,11 @@ def render(k: Kustomization) -> tuple[str | None, str | None]:
         if proc.returncode != 0:
             err.seek(0)
             text = err.read(64 * 1024).decode("utf-8", "replace").strip().splitlines() or ["failed"]
-            return None, f"{Path(cmd[0]).name} {cmd[1]} failed: {text[-1][:200]}"
+            last = text[-1]
+            m = re.search(r'\berr="((?:[^"\\]|\\.)*)"', last)  # klog: E1202 ... "command failed" err="..."
+            if m:
+                last = m.group(1).replace('\\"', '"')
+            return None, f"{Path(cmd[0]).name} {cmd[1]} failed: {last[:200]}"
         if out.tell() > MAX_OUTPUT:
             return None, f"output larger than {MAX_OUTPUT >> 20} MiB"
         out.seek(0)

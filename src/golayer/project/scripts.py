@@ -7,7 +7,8 @@ build`` or ``podman build`` is split like a shell would split it; ``-t/--tag``, 
 still holds a variable (``$(IMAGE)``, ``${TAG}``) is unknown: such a tag is dropped, and a
 context or Dockerfile that is unknown drops the whole line. Paths are relative to the directory
 make runs in (the Makefile's) or, for scripts and workflows, to the repository root; a line whose
-Dockerfile does not exist there is ignored (never guessed).
+Dockerfile does not exist there is ignored (never guessed). A ``*.mk`` file is included by another
+Makefile, so its paths are tried from the root first.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def scan(path: Path, root: Path, kind: str) -> list[dict[str, Any]]:
     if not _BUILD.search(text):
         return []
     out = []
-    bases = [path.parent, root] if kind == "make" else [root, path.parent]
+    # make runs in the Makefile's directory; a *.mk is included from elsewhere (usually the root Makefile)
+    bases = [path.parent, root] if kind == "make" and not path.name.endswith(".mk") else [root, path.parent]
     for line, cmd in _lines(text):
         got = parse_command(cmd)
         if got is None:

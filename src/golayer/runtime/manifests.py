@@ -43,6 +43,11 @@ POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "R
 LONG_RUNNING_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 WORKLOAD_KINDS = POD_TEMPLATE_KINDS | {"Pod", "CronJob", "PodTemplate"}
 IGNORE_KEY = "golayer/ignore"
+# kinds that never hold a pod template, even when their text says "template:" (CRD schemas do): not parsed
+NEVER_WORKLOAD_KINDS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "ServiceAccount", "Namespace",
+                        "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "NetworkPolicy", "Ingress",
+                        "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+                        "PodDisruptionBudget", "PriorityClass", "StorageClass", "HorizontalPodAutoscaler"}
 
 _DOC_SPLIT = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$", re.MULTILINE)
 _TOP_KIND = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z0-9]+)", re.MULTILINE)
@@ -808,7 +813,7 @@ def load_text(text: str, name: str, path: Path | None = None) -> Loaded:
             continue
         kinds = _TOP_KIND.findall(chunk)
         if kinds and all(k not in WORKLOAD_KINDS and k != "LimitRange" and not k.endswith("List") for k in kinds) \
-                and "template:" not in chunk:
+                and ("template:" not in chunk or all(k in NEVER_WORKLOAD_KINDS for k in kinds)):
             continue  # a ConfigMap, CRD, Service...: nothing for us, not worth parsing
         ctx = _Ctx(name, offset, out.notes)
         try:
