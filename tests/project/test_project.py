@@ -304,3 +304,72 @@ def test_produces_go_binary(tmp_path):
     assert produces_go_binary(build_model(p)) is None
     # the builder stage alone (--target build) builds it too
     assert produces_go_binary(build_model(root / "build/api.Dockerfile", target="build", context_dir=root)) is True
+
+
+BAKE_HCL = """\
+// shared settings
+variable "TAG" {
+  default = "dev"
+}
+variable "REGISTRY" { default = "ghcr.io/acme" }
+group "default" {
+  targets = ["app", "worker"]
+}
+/* a base only inherited */
+target "_common" {
+  context = "."
+  args = {
+    GO_VERSION = "1.23"
+    CGO_ENABLED = "0"
+  }
+}
+target "app" {
+  inherits = ["_common"]
+  dockerfile = "build/app.Dockerfile"
+  target = "runtime"
+  tags = ["${REGISTRY}/app:${TAG}", "app:latest"]
+  args = { CGO_ENABLED = "1" }
+  platforms = ["linux/amd64", "linux/arm64"]
+}
+target "worker" {
+  context = "./worker"
+  tags = [notequal("", TAG) ? "x" : "y"]
+  labels = {
+    "org.opencontainers.image.source" = "https://example.com"
+  }
+}
+"""
+
+
+def test_bake_hcl_subset(tmp_path):
+    from golayer.project import bake
+
+    p = write(tmp_path, {"docker-bake.hcl": BAKE_HCL}) / "docker-bake.hcl"
+    bf = bake.load(p)
+    assert bf.notes == [] and bf.groups == {"default": ["app", "worker"]}
+    got = {b["name"]: b for b in bake.builds(bf)}
+    assert set(got) == {"app", "worker"}  # _common is only inherited
+    app = got["app"]
+    assert (app["context"], app["dockerfile"], app["target"]) == (tmp_path / ".", tmp_path / "./build/app.Dockerfile",
+                                                                  "runtime")
+    assert app["args"] == {"GO_VERSION": "1.23", "CGO_ENABLED": "1"}
+    assert app["images"] == ("ghcr.io/acme/app:dev", "app:latest")
+    assert got["worker"]["images"] == ()  # a conditional golayer does not evaluate: no tag, never a guess
+    bad = write(tmp_path, {"bad/docker-bake.hcl": 'target "x" {\n  context = \n'}) / "bad/docker-bake.hcl"
+    assert "not read as a bake file" in bake.load(bad).notes[0]
+
+
+def test_kustomize_component_is_never_rendered_alone(tmp_path, cli, kubectl):
+    write(tmp_path, {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n"
+                            "    spec:\n      containers: [{name: a, image: a}]\n",
+        "components/mem/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                             "patches: [{path: patch.yaml}]\n",
+        "components/mem/patch.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n"
+                                     "  template:\n    spec:\n      containers: [{name: a, env: [{name: GOGC, value: 'off'}]}]\n",
+    })
+    doc = _json(cli(["check", str(tmp_path), "-f", "json"]))
+    assert [(d["kind"], Path(d["path"]).relative_to(tmp_path).as_posix()) for d in doc["project"]["deployments"]] == [
+        ("kustomize", "base/kustomization.yaml")]
+    assert [c["gogc"] for c in doc["runtime"]["containers"]] == [None]
