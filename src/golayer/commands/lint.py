@@ -1,8 +1,9 @@
 """``golayer lint PATH...``: lint Dockerfiles for the ways Go programs go wrong in containers.
 
-PATH is a Dockerfile, a directory (every ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*`` and
-``Containerfile`` below it, skipping hidden, vendor, node_modules and testdata directories) or ``-`` for
-standard input. ``--diff`` shows what ``--fix`` would change; ``--fix`` applies safe fixes in place;
+PATH is a Dockerfile, a directory (every ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``,
+``Dockerfile-*`` and ``Containerfile*`` below it, skipping hidden, vendor, node_modules, third_party and
+testdata directories and symlinks leaving the tree; each linted with the build context compose, bake or
+a ``docker build`` line gives it: docs/project.md) or ``-`` for standard input. ``--diff`` shows what ``--fix`` would change; ``--fix`` applies safe fixes in place;
 ``--unsafe-fixes`` adds the unsafe ones.
 """
 
