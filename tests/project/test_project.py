@@ -373,3 +373,25 @@ def test_kustomize_component_is_never_rendered_alone(tmp_path, cli, kubectl):
     assert [(d["kind"], Path(d["path"]).relative_to(tmp_path).as_posix()) for d in doc["project"]["deployments"]] == [
         ("kustomize", "base/kustomization.yaml")]
     assert [c["gogc"] for c in doc["runtime"]["containers"]] == [None]
+
+
+def test_check_an_override_file_merges_it_over_its_base(tmp_path, cli):
+    root = project(tmp_path)
+    doc = _json(cli(["check", str(root / "compose.override.yaml"), "-f", "json"]))
+    cs = {c["workload"]: c for c in doc["runtime"]["containers"]}
+    assert cs["service/api"]["gomemlimit"] == "921MiB" and cs["service/api"]["memory_limit"] == "1g"
+    alone = write(tmp_path, {"other/docker-compose.override.yml": "services:\n  a:\n    image: x\n"})
+    doc = _json(cli(["check", str(alone / "other/docker-compose.override.yml"), "-f", "json"]))
+    assert "runtime" not in doc and doc["project"]["skipped"][0]["reason"].startswith("compose override without")
+
+
+def test_a_build_context_outside_the_scanned_tree_is_not_read(tmp_path, cli):
+    write(tmp_path, {"go.mod": "module x\n\ngo 1.21\n",
+                     "sub/compose.yaml": "services:\n  a:\n    build: {context: .., dockerfile: sub/Dockerfile}\n",
+                     "sub/Dockerfile": GO_DOCKERFILE})
+    doc = _json(cli(["check", str(tmp_path / "sub"), "-f", "json"]))
+    [d] = doc["lint"]["dockerfiles"]
+    assert Path(d["context"]) == tmp_path / "sub" and "context_origin" in d
+    assert any("outside the scanned tree" in n for n in doc["project"]["notes"])
+    doc = _json(cli(["check", str(tmp_path), "-f", "json"]))  # from the root the same build is in the tree
+    assert [Path(d["context"]) for d in doc["lint"]["dockerfiles"]] == [tmp_path]

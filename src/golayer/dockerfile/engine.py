@@ -23,7 +23,7 @@ from golayer.findings import Finding, Severity
 PARSE_ERROR = ("golayer-parse-error", "GLX001")
 UNUSED_PRAGMA = ("golayer-unused-pragma", "GLX002")
 RULE_ERROR = ("golayer-rule-error", "GLX003")
-_FROM_LINE = re.compile(r"^[ \t]*FROM[ \t]+\S", re.IGNORECASE | re.MULTILINE)
+_FROM_LINE = re.compile(r"^[ \t]*FROM(?:[ \t]|$)", re.IGNORECASE | re.MULTILINE)
 
 
 def _tool_finding(kind: tuple[str, str], severity: Severity, message: str, **kw: Any) -> Finding:
@@ -56,9 +56,10 @@ def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
     file = str(model.path)
     findings: list[Finding] = []
     fatal = bool(model.errors) and not model.stages
-    if fatal and not _FROM_LINE.search(model.content or ""):
-        # not a Dockerfile at all (a credentials file named Dockerfile.ci...): report it without a
-        # line, so no format echoes its content
+    if fatal and not _FROM_LINE.search(model.content or "") and any(
+            e.message.startswith("unknown instruction") for e in model.errors):
+        # not a Dockerfile at all (a credentials file named Dockerfile.ci...): no FROM and words that
+        # are no instruction. Reported without a line and without those words, so no format echoes it
         findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR,
                                       "not a Dockerfile: no FROM instruction and "
                                       + (f"{len(model.errors)} lines that are not Dockerfile instructions"

@@ -24,12 +24,16 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
     root = Path(root)
     tree = discover.walk(root)
     proj = Project(root=root, skipped=list(tree.skipped))
-    if root.is_file():
-        proj.dockerfiles = list(tree.dockerfiles)
-    else:
-        proj.dockerfiles = list(tree.dockerfiles)
+    proj.dockerfiles = list(tree.dockerfiles)
     compose_files = [Path(f) for f in compose_files or []]
     compose_candidates = list(tree.compose)
+    if root.is_file() and compose_candidates and not compose_files:
+        compose_files, compose_candidates = [root], []  # `check compose.prod.yaml`: that file, as -f would
+        if compose_mod_is_override(root):  # an override is judged only merged over its base
+            default = _default_files(root.parent)
+            compose_files = default if root.resolve() in {f.resolve() for f in default} else []
+            if not compose_files:
+                proj.skipped.append(Skipped(root, "compose override without its base file (never judged alone)"))
     yaml_files = list(tree.yaml)
     kustomizations = list(tree.kustomizations)
     charts = list(tree.charts)
@@ -132,6 +136,10 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
         args.update(build_args or {})
         if context is not None:
             ctx = Path(context)
+        elif not inside(ctx, base):
+            proj.notes.append(f"{b.get('origin')}: build context {_show(Path(_tidy(ctx)), base)} is outside the "
+                              "scanned tree; not read (pass --context to use it)")
+            continue
         ib = ImageBuild(dockerfile=df, context=Path(_tidy(ctx)), target=target or b.get("target"),
                         build_args=args, images=tuple(b.get("images") or ()), origin=b["origin"],
                         dockerignore=dockerignore_for(df, Path(_tidy(ctx))))
@@ -170,6 +178,18 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
                 continue
             proj.manifest_docs.append(ManifestDoc(kind="kubernetes", path=p, files=(p,), origin=str(p)))
     return proj
+
+
+def compose_mod_is_override(p: Path) -> bool:
+    from golayer.project.compose import is_override_name
+
+    return is_override_name(p)
+
+
+def _default_files(d: Path) -> list[Path]:
+    from golayer.project.compose import default_project_files
+
+    return default_project_files(d)
 
 
 def lint_builds(proj: Project) -> list[ImageBuild]:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 MAX_BYTES = 4 * 1024 * 1024
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_NUMBER = re.compile(r"-?[0-9][0-9.eE+-]*")
 
 
 class Unknown:
@@ -47,9 +49,15 @@ class _Tok:
         self.s = text
         self.i = 0
         self.n = len(text)
+        self._pos, self._line = 0, 1
 
     def line(self) -> int:
-        return self.s.count("\n", 0, self.i) + 1
+        """1-based line of the current position (counted incrementally: linear over a file)."""
+        if self.i < self._pos:
+            self._pos, self._line = 0, 1
+        self._line += self.s.count("\n", self._pos, self.i)
+        self._pos = self.i
+        return self._line
 
     def skip(self, newlines: bool = True) -> None:
         while self.i < self.n:
@@ -71,7 +79,7 @@ class _Tok:
 
     def ident(self) -> str | None:
         self.skip()
-        m = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*").match(self.s, self.i)
+        m = _IDENT.match(self.s, self.i)
         if not m:
             return None
         self.i = m.end()
@@ -151,7 +159,7 @@ def _expr(t: _Tok, depth: int = 0) -> Any:
             j = re.compile(r"\n[ \t]*" + re.escape(m.group(1)) + r"[ \t]*(?=\n|$)").search(t.s, m.end() - 1)
             t.i = j.end() if j else t.n
             return ("unknown", None) if end < 0 else ("str", t.s[m.end():j.start() + 1] if j else "")
-    m = re.compile(r"-?[0-9][0-9.eE+-]*").match(t.s, t.i)
+    m = _NUMBER.match(t.s, t.i)
     if m:
         t.i = m.end()
         return ("lit", m.group(0))
