@@ -250,6 +250,11 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
     cfg = load_config(config_path, select, ignore, fail_on, start=start)
     build_args = _parse_build_args(build_arg)
     contents = {str(f): _read(f) for f in files}
+    builds = _project_builds([p for p in paths if p != "-" and Path(p).is_dir()], cfg, context_dir,
+                             build_args, target)
+    first_build = {}
+    for b in builds:
+        first_build.setdefault(str(b.dockerfile), b)
 
     if diff or fix:
         from golayer.dockerfile.fixes import fix_content
@@ -257,9 +262,11 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
         fixed_total = 0
         changed: dict[str, str] = {}
         for f in files:
+            b = first_build.get(str(f))  # fix with the context the file is really built with
             try:
-                new, n = fix_content(f, contents[str(f)], unsafe=unsafe_fixes, target=target, build_args=build_args,
-                                     context_dir=context_dir, cfg=cfg)
+                new, n = fix_content(f, contents[str(f)], unsafe=unsafe_fixes, target=b.target if b else target,
+                                     build_args=dict(b.build_args) if b else build_args,
+                                     context_dir=str(b.context) if b else context_dir, cfg=cfg)
             except Exception as exc:  # a usage error for one file of many
                 from golayer.errors import UsageError
 
@@ -290,15 +297,13 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
                 _write(Path(name), new)
             contents[name] = new
         report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                          contents=contents)
+                          contents=contents, builds=builds)
         report.fixed = fixed_total
         if "-" in changed:  # the fixed Dockerfile went to stdout: the report goes to stderr
             click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} applied", err=True)
             return 0
         return finish(report, cfg, fmt, output, color)
 
-    builds = _project_builds([p for p in paths if p != "-" and Path(p).is_dir()], cfg, context_dir,
-                             build_args, target)
     report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
                       contents=contents, builds=builds)
     return finish(report, cfg, fmt, output, color)
