@@ -356,6 +356,8 @@ def build_of(proj: ComposeProject, service: str, root: Path | None = None) -> di
     if not isinstance(svc, dict) or not isinstance(svc.get("build"), dict):
         return None
     b = svc["build"]
+    if "dockerfile_inline" in b:
+        return None  # the Dockerfile is in the compose file: no file to lint
     ctx = b.get(CONTEXT_KEY) if CONTEXT_KEY in b else b.get(DEFAULT_CONTEXT_KEY)
     if not ctx:
         return None
