@@ -395,3 +395,23 @@ def test_a_build_context_outside_the_scanned_tree_is_not_read(tmp_path, cli):
     assert any("outside the scanned tree" in n for n in doc["project"]["notes"])
     doc = _json(cli(["check", str(tmp_path), "-f", "json"]))  # from the root the same build is in the tree
     assert [Path(d["context"]) for d in doc["lint"]["dockerfiles"]] == [tmp_path]
+
+
+def test_compose_file_lists_in_the_repositorys_makefile_are_merged(tmp_path, cli):
+    write(tmp_path, {
+        "compose.yaml": "services:\n  api:\n    image: acme/api\n    mem_limit: 1g\n",
+        "compose.prod.yaml": "services:\n  api:\n    environment: {GOMEMLIMIT: 3GiB}\n",
+        "compose.extra.yaml": "services:\n  extra:\n    image: acme/extra\n",
+        "Makefile": "up:\n\tdocker compose -f compose.yaml \\\n\t  -f compose.prod.yaml up -d\n"
+                    "dev:\n\tdocker compose -f $(BASE) -f compose.extra.yaml up\n",
+    })
+    doc = _json(cli(["check", str(tmp_path), "-f", "json"]))
+    deps = [[Path(f).name for f in d["files"]] for d in doc["project"]["deployments"]]
+    # the literal list is a project; compose.yaml alone is `docker compose up`'s default project;
+    # the $(BASE) line is unknown, so compose.extra.yaml stays a project of its own
+    assert sorted(deps) == [["compose.extra.yaml"], ["compose.yaml"], ["compose.yaml", "compose.prod.yaml"]]
+    merged = [c for c in doc["runtime"]["containers"] if c["gomemlimit"] == "3GiB"]
+    assert len(merged) == 1 and merged[0]["memory_limit"] == "1g"
+    # the same finding from both deployments of compose.yaml is reported once
+    keys = [(f["file"], f["line"], f["rule"], f["message"]) for f in doc["findings"]]
+    assert len(keys) == len(set(keys))

@@ -85,6 +85,14 @@ def check(path: str, images: tuple[str, ...], target: str | None, context_dir: s
         runtime_cmd = None
     if runtime_cmd is not None and proj.manifest_docs:
         rep = runtime_cmd.run_runtime([], cfg, images=analyses, docs=proj.manifest_docs, project=proj)
+        seen: set[tuple] = set()
+        kept = []
+        for f in rep.findings:  # a compose file judged alone and merged under an -f list: report once
+            key = (f.file, f.line, f.rule, f.message)
+            if key not in seen:
+                seen.add(key)
+                kept.append(f)
+        rep.findings = kept
         _merge(combined, rep, "runtime")
         n = len(proj.manifest_docs)
         ran.append(f"runtime ({n} deployment{'s' if n != 1 else ''}: "

@@ -55,7 +55,20 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
     consumed: set[Path] = set()
 
     # --- compose --------------------------------------------------------------------------------
-    projects = _compose_projects(root, compose_candidates, compose_files, proj)
+    from golayer.project import scripts
+
+    base = root if root.is_dir() else root.parent
+    script_lists: list[list[Path]] = []
+    if root.is_dir() and not compose_files:
+        from golayer.fsutil import inside
+
+        for kind, files in (("make", tree.makefiles), ("script", tree.scripts), ("workflow", tree.workflows)):
+            for f in files:
+                for lst in scripts.compose_lists(f, base, kind):
+                    if all(inside(p, base) for p in lst) and \
+                            {p.resolve() for p in lst} not in [{q.resolve() for q in x} for x in script_lists]:
+                        script_lists.append(lst)
+    projects = _compose_projects(root, compose_candidates, compose_files, proj, script_lists)
     from golayer.project import compose as compose_mod
 
     loaded = []
@@ -96,9 +109,6 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
         proj.notes.extend(bf.notes)
 
     # --- docker build lines, goreleaser ----------------------------------------------------------
-    from golayer.project import scripts
-
-    base = root if root.is_dir() else root.parent
     for kind, files in (("make", tree.makefiles), ("script", tree.scripts), ("workflow", tree.workflows)):
         for f in files:
             for b in scripts.scan(f, base, kind):
@@ -212,7 +222,11 @@ def _show(p: Path, base: Path) -> str:
         return str(p)
 
 
-def _compose_projects(root: Path, candidates: list[Path], given: list[Path], proj: Project) -> list[list[Path]]:
+def _compose_projects(root: Path, candidates: list[Path], given: list[Path], proj: Project,
+                      script_lists: list[list[Path]] | None = None) -> list[list[Path]]:
+    """The compose projects to judge: ``--compose-file`` lists, multi-file ``-f`` lists the
+    repository's own Makefiles/scripts/workflows run (their later files are overrides: not judged
+    alone), directories' default projects, then other compose files alone."""
     from golayer.project import compose as compose_mod
 
     out: list[list[Path]] = []
@@ -220,6 +234,9 @@ def _compose_projects(root: Path, candidates: list[Path], given: list[Path], pro
     if given:
         out.append(given)
         used |= {g.resolve() for g in given}
+    for lst in script_lists or []:
+        out.append(lst)
+        used |= {p.resolve() for p in lst[1:]}
     dirs = sorted({c.parent for c in candidates})
     given_dirs = {g.parent.resolve() for g in given}
     for d in dirs:

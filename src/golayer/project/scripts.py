@@ -164,3 +164,51 @@ def _rel(p: Path, root: Path) -> str:
         return str(p.relative_to(root))
     except ValueError:
         return str(p)
+
+
+_COMPOSE = re.compile(r"\b(?:docker\s+compose|docker-compose|podman-compose|podman\s+compose)\b")
+
+
+def compose_lists(path: Path, root: Path, kind: str) -> list[list[Path]]:
+    """``docker compose -f A -f B ...`` lines with two or more literal files that exist: the merged
+    projects a repository's own Makefiles, scripts and workflows run."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return []
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    if not _COMPOSE.search(text):
+        return []
+    out = []
+    bases = [path.parent, root] if kind == "make" and not path.name.endswith(".mk") else [root, path.parent]
+    for _line, cmd in _lines(text):
+        m = _COMPOSE.search(cmd)
+        if not m:
+            continue
+        rest = re.split(r"\s(?:&&|\|\||;|\|)\s|;\s*$", cmd[m.end():])[0]
+        try:
+            words = shlex.split(rest, comments=True)
+        except ValueError:
+            continue
+        files: list[str] = []
+        i = 0
+        while i < len(words):
+            w = words[i]
+            if w in ("-f", "--file") and i + 1 < len(words):
+                files.append(words[i + 1])
+                i += 2
+                continue
+            if w.startswith("--file="):
+                files.append(w.split("=", 1)[1])
+            elif not w.startswith("-"):
+                break  # the subcommand: options after it are its own
+            i += 1
+        if len(files) < 2 or any(_unknown(f) or f == "-" for f in files):
+            continue
+        for base in bases:
+            paths = [base / f for f in files]
+            if all(p.is_file() for p in paths):
+                out.append(paths)
+                break
+    return out
