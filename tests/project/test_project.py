@@ -415,3 +415,24 @@ def test_compose_file_lists_in_the_repositorys_makefile_are_merged(tmp_path, cli
     # the same finding from both deployments of compose.yaml is reported once
     keys = [(f["file"], f["line"], f["rule"], f["message"]) for f in doc["findings"]]
     assert len(keys) == len(set(keys))
+
+
+def test_helm_chart_is_rendered_by_the_helm_on_path(tmp_path, cli, monkeypatch):
+    """No PyPI package ships a helm binary, so this stands one in that prints what `helm template`
+    would (the wiring: argv, values files, output judged and attributed to Chart.yaml)."""
+    chart = write(tmp_path, {"chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+                             "chart/templates/d.yaml": "{{ .Values.x }}\n", "prod.yaml": "x: 1\n"})
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    helm = bindir / "helm"
+    helm.write_text("#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/argv\"\ncat <<'EOF'\n---\napiVersion: apps/v1\n"
+                    "kind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n"
+                    "        - name: web\n          image: acme/web\n          resources: {limits: {memory: 1Gi}}\n"
+                    "          env: [{name: GOMEMLIMIT, value: 2GiB}]\nEOF\n")
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ.get('PATH', '')}")
+    doc = _json(cli(["check", str(chart), "--values", str(tmp_path / "prod.yaml"), "-f", "json"]))
+    assert (bindir / "argv").read_text().split() == ["template", "golayer", str(tmp_path / "chart"), "--values",
+                                                      str(tmp_path / "prod.yaml")]
+    [f] = [f for f in doc["findings"] if f["rule"] == "gomemlimit-no-headroom"]
+    assert Path(f["file"]) == tmp_path / "chart/Chart.yaml" and f["line"] is None

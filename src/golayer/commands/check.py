@@ -34,11 +34,14 @@ from golayer.report import Report
               help="Build argument value, as `docker build --build-arg` (repeatable).")
 @click.option("--compose-file", "compose_files", multiple=True, type=click.Path(dir_okay=False, exists=True),
               metavar="FILE", help="Compose files merged in this order, as `docker compose -f` (repeatable).")
+@click.option("--values", "helm_values", multiple=True, type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="Values file for the Helm charts rendered with `helm template` (repeatable).")
 @click.option("--include-examples/--skip-examples", "include_examples", default=None,
               help="Judge manifests below example/test/docs directories too [default: skip, or config].")
 @report_options
 def check(path: str, images: tuple[str, ...], target: str | None, context_dir: str | None, build_arg: tuple[str, ...],
-          compose_files: tuple[str, ...], include_examples: bool | None, fmt: str, output: str | None,
+          compose_files: tuple[str, ...], helm_values: tuple[str, ...], include_examples: bool | None, fmt: str,
+          output: str | None,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
@@ -55,7 +58,8 @@ def check(path: str, images: tuple[str, ...], target: str | None, context_dir: s
 
     examples = cfg.include_examples if include_examples is None else include_examples
     proj = load_project(root, config=cfg, include_examples=examples, compose_files=[Path(f) for f in compose_files],
-                        context=Path(context_dir) if context_dir else None, build_args=build_args, target=target)
+                        context=Path(context_dir) if context_dir else None, build_args=build_args, target=target,
+                        helm_values=[Path(v) for v in helm_values])
     if root.is_file() and not lint_cmd.looks_like_dockerfile(root):
         proj.dockerfiles, proj.builds = [], []
     builds = lint_builds(proj)

@@ -18,7 +18,7 @@ EXAMPLE_REASON = "example/test/docs directory"
 def load_project(root: Path, *, config: Any = None, include_examples: bool = False,
                  compose_files: list[Path] | None = None, context: Path | None = None,
                  build_args: Mapping[str, str] | None = None, target: str | None = None,
-                 manifests: bool = True) -> Project:
+                 manifests: bool = True, helm_values: list[Path] | None = None) -> Project:
     from golayer.project import discover
 
     root = Path(root)
@@ -182,7 +182,7 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
     # --- deployments -----------------------------------------------------------------------------
     if manifests:
         _kustomize(proj, kustomizations, base, consumed)
-        _helm(proj, charts)
+        _helm(proj, charts, helm_values)
         for p in yaml_files:
             if p.resolve() in consumed:
                 continue
@@ -299,11 +299,11 @@ def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path]
                     consumed.discard(p.resolve())
 
 
-def _helm(proj: Project, charts: list[Path]) -> None:
+def _helm(proj: Project, charts: list[Path], values: list[Path] | None = None) -> None:
     from golayer.project import helm
 
     for c in charts:
-        text, why = helm.render(c)
+        text, why = helm.render(c, values)
         if text is None:
             proj.skipped.append(Skipped(c / "Chart.yaml", f"helm chart not rendered: {why}"))
             continue
