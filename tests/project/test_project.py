@@ -436,3 +436,14 @@ def test_helm_chart_is_rendered_by_the_helm_on_path(tmp_path, cli, monkeypatch):
                                                       str(tmp_path / "prod.yaml")]
     [f] = [f for f in doc["findings"] if f["rule"] == "gomemlimit-no-headroom"]
     assert Path(f["file"]) == tmp_path / "chart/Chart.yaml" and f["line"] is None
+
+
+def test_a_dotenv_symlink_leaving_the_directory_is_not_read(tmp_path, cli):
+    write(tmp_path / "outside", {"env": f"TOKEN={SECRET}\n"})
+    repo = write(tmp_path / "repo", {"compose.yaml": "services:\n  a:\n    image: x\n    mem_limit: 1g\n"
+                                                   "    environment:\n      GOMEMLIMIT: ${TOKEN}\n"})
+    (repo / ".env").symlink_to(tmp_path / "outside" / "env")
+    for argv in (["check", str(repo)], ["runtime", str(repo / "compose.yaml")]):
+        for fmt in ("text", "json"):
+            r = cli(argv + ["-f", fmt])
+            assert SECRET not in r.out + r.err, argv

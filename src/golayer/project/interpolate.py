@@ -152,10 +152,12 @@ def _take(res: Result, scratch: Result) -> None:
 
 def read_dotenv(path: Path) -> dict[str, str]:
     """``KEY=value`` lines of a ``.env`` file (quotes stripped, ``export`` allowed); {} when absent."""
+    from golayer.fsutil import inside
+
     out: dict[str, str] = {}
     try:
-        if not path.is_file() or path.stat().st_size > 1 << 20:
-            return {}
+        if not path.is_file() or path.stat().st_size > 1 << 20 or not inside(path, path.parent):
+            return {}  # a .env that is a symlink out of its directory is never read (its values reach reports)
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
