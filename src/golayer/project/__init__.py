@@ -22,7 +22,7 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
     from golayer.project import discover
 
     root = Path(root)
-    tree = discover.walk(root)
+    tree = discover.walk(root, manifests=manifests)
     proj = Project(root=root, skipped=list(tree.skipped))
     proj.dockerfiles = list(tree.dockerfiles)
     compose_files = [Path(f) for f in compose_files or []]

@@ -91,16 +91,19 @@ class Tree:
     yaml: list[Path] = field(default_factory=list)  # other YAML: raw Kubernetes manifest candidates
     example_yaml: list[Path] = field(default_factory=list)  # manifests below example/test/docs dirs
     skipped: list[Skipped] = field(default_factory=list)
+    sniff: bool = True
 
 
 def is_example_path(rel: Path) -> bool:
     return any(part.lower() in EXAMPLE_DIRS for part in rel.parts[:-1])
 
 
-def walk(root: Path) -> Tree:
-    """Walk ``root`` once (never through symlinked directories) and sort what it holds by role."""
+def walk(root: Path, manifests: bool = True) -> Tree:
+    """Walk ``root`` once (never through symlinked directories) and sort what it holds by role.
+    Without ``manifests`` YAML files are not opened to sniff for Kubernetes workloads."""
     root = Path(root)
     tree = Tree(root=root)
+    tree.sniff = manifests
     if root.is_file():
         _classify(tree, root, root.parent, Path(root.name), in_chart=False)
         return tree
@@ -176,7 +179,7 @@ def _classify(tree: Tree, p: Path, root: Path, rel: Path, in_chart: bool) -> Non
     elif name.endswith((".yaml", ".yml")) and not name.startswith("."):
         if parts & (MANIFEST_SKIP_DIRS | {"testdata"}) and not is_example_path(rel):
             return
-        if sniff_workload(p):
+        if tree.sniff and sniff_workload(p):
             (tree.example_yaml if is_example_path(rel) else tree.yaml).append(p)
 
 
@@ -206,7 +209,7 @@ def dockerfiles(paths: list[str | Path]) -> list[Path]:
     seen: set[Path] = set()
     for raw in paths:
         p = Path(raw)
-        hits = sorted(walk(p).dockerfiles) if p.is_dir() else [p]
+        hits = sorted(walk(p, manifests=False).dockerfiles) if p.is_dir() else [p]
         for h in hits:
             key = h.resolve() if h.exists() else h
             if key not in seen:
