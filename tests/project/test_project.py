@@ -447,3 +447,15 @@ def test_a_dotenv_symlink_leaving_the_directory_is_not_read(tmp_path, cli):
         for fmt in ("text", "json"):
             r = cli(argv + ["-f", fmt])
             assert SECRET not in r.out + r.err, argv
+
+
+def test_lint_a_directory_uses_the_project_contexts(tmp_path, cli):
+    root = project(tmp_path)
+    r = cli(["lint", str(root / "worker"), "-f", "json"])  # the compose file is not below worker/: its own dir
+    assert [d.get("context_origin") for d in _json(r)["dockerfiles"]] == ["directory of the Dockerfile"]
+    r = cli(["lint", str(root), "-f", "json"])
+    worker = [d for d in _json(r)["dockerfiles"] if d["file"].endswith("Dockerfile-worker")]
+    assert [(Path(d["context"]), d["context_origin"]) for d in worker] == [
+        (root / "worker", "compose.yaml:18 (service worker)")]
+    r = cli(["lint", str(root)])
+    assert "(from docker-bake.hcl target tools)" in r.out
