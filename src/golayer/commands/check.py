@@ -28,6 +28,7 @@ from golayer.report import Report
               help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
                    "the runtime rules read the Go version and dependencies of container/service NAME from it.")
 @click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the build's, else the last).")
+@click.option("-v", "--verbose", is_flag=True, help="Print each make/script step golayer could not follow.")
 @click.option("--context", "context_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Build context for every Dockerfile (default: the context each is built with, see docs/project.md).")
 @click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE",
@@ -39,9 +40,9 @@ from golayer.report import Report
 @click.option("--include-examples/--skip-examples", "include_examples", default=None,
               help="Judge manifests below example/test/docs directories too [default: skip, or config].")
 @report_options
-def check(path: str, images: tuple[str, ...], target: str | None, context_dir: str | None, build_arg: tuple[str, ...],
-          compose_files: tuple[str, ...], helm_values: tuple[str, ...], include_examples: bool | None, fmt: str,
-          output: str | None,
+def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool, context_dir: str | None,
+          build_arg: tuple[str, ...], compose_files: tuple[str, ...], helm_values: tuple[str, ...],
+          include_examples: bool | None, fmt: str, output: str | None,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
@@ -65,7 +66,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, context_dir: s
     builds = lint_builds(proj)
     if proj.dockerfiles:
         rep = lint_cmd.run_lint(proj.dockerfiles, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                                builds=builds)
+                                verbose=verbose, builds=builds)
         _merge(combined, rep, "lint")
         n = len(proj.dockerfiles)
         ran.append(f"lint ({n} Dockerfile{'s' if n != 1 else ''}"
@@ -158,6 +159,7 @@ def _merge(into: Report, rep: Report, key: str) -> None:
     into.findings.extend(rep.findings)
     into.inputs.extend(rep.inputs)
     into.text_sections.extend(rep.text_sections)
+    into.notes.extend(rep.notes)
     if rep.data:
         into.data.setdefault(key, [] if key == "image" else {})
         if key == "image":
