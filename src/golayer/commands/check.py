@@ -18,14 +18,14 @@ from pathlib import Path
 
 import click
 
-from golayer.commands.common import finish, load_config, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.report import Report
 
 
 @click.command("check")
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True), default=".")
 @click.option("--image", "images", multiple=True, metavar="[NAME=]REF",
-              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
+              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, registry:REF, ...). With NAME= "
                    "the runtime rules read the Go version and dependencies of container/service NAME from it.")
 @click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the build's, else the last).")
 @click.option("-v", "--verbose", is_flag=True, help="Print each make/script step golayer could not follow.")
@@ -39,6 +39,7 @@ from golayer.report import Report
               help="Values file for the Helm charts rendered with `helm template` (repeatable).")
 @click.option("--include-examples/--skip-examples", "include_examples", default=None,
               help="Judge manifests below example/test/docs directories too [default: skip, or config].")
+@registry_options
 @report_options
 def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool, context_dir: str | None,
           build_arg: tuple[str, ...], compose_files: tuple[str, ...], helm_values: tuple[str, ...],
