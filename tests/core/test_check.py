@@ -30,9 +30,9 @@ def test_check_runs_lint_and_runtime_on_the_example(cli, tmp_path):
     doc = json.loads(r.out)
     rules = {f["rule"] for f in doc["findings"]}
     assert {"toolchain-in-final-image", "go-env-write", "gomemlimit-invalid"} <= rules
-    assert "lint (1 Dockerfile), runtime (1 manifest)" in r.err
+    assert "lint (1 Dockerfile), runtime (1 deployment: 1 kubernetes)" in r.err
     c = doc["runtime"]["containers"][0]
-    assert c["go_assumed"] is False and c["go"]["decided_by"] == "env", c
+    assert c["go_assumed"] is False and c["go"]["decided_by"] in ("build", "env"), c
 
 
 def test_check_of_an_empty_directory_says_so(cli, tmp_path):

@@ -323,3 +323,25 @@ def test_go_debug_directive_in_the_main_package_turns_container_awareness_off(tm
     rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
     [f] = [f for f in rep.findings if f.rule == "gomaxprocs-cpu-limit"]
     assert "sets containermaxprocs=0" in f.message and "remove the containermaxprocs=0 directive" in f.message
+
+
+def test_check_decides_from_the_dockerfile_a_compose_service_is_built_from(tmp_path):
+    """The project model (compose `build:`) + the Dockerfile's final stage + the go.mod go line."""
+    import json as _json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "cmd" / "api").mkdir(parents=True)
+    (tmp_path / "cmd" / "api" / "main.go").write_text("package main\n\nfunc main() {}\n")
+    (tmp_path / "go.mod").write_text("module example.com/api\n\ngo 1.24\n")
+    (tmp_path / "Dockerfile").write_text(GO_DOCKERFILE.replace("/out/api ./cmd/api", "/out/api ./cmd/api"))
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build: .\n    mem_limit: 1g\n    cpus: 2\n"
+                                           "  cache: {image: 'redis:7', mem_limit: 1g}\n")
+    r = run_cli(["check", str(tmp_path), "--select", "GLR", "-f", "json"])
+    doc = _json.loads(r.out)
+    by = {c["container"]: c for c in doc["runtime"]["containers"]}
+    assert by["api"]["go"]["decided_by"] == "build" and by["api"]["go"]["go_mod_go_line"] == "1.24", by["api"]
+    assert by["cache"]["language"] == "not-go"
+    assert sorted(f["rule"] for f in doc["findings"]) == ["gomaxprocs-cpu-limit", "gomemlimit-missing"]
+    [g] = [f for f in doc["findings"] if f["rule"] == "gomaxprocs-cpu-limit"]
+    assert "go.mod says go 1.24" in g["message"] and g["severity"] == "warning"

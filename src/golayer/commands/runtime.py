@@ -84,17 +84,20 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
-                ratio: str | None = None, strict: bool = False, loaded: Any = None, assume_go: bool | None = None,
-                lookup: Any = None, project: Any = None) -> Report:
+                ratio: str | None = None, strict: bool = False, loaded: Any = None,
+                docs: list[Any] | None = None, project: Any = None, assume_go: bool | None = None,
+                lookup: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
     already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
     otherwise it is skipped with a note (``golayer check``). ``loaded`` is manifests already read (the editor
-    server passes an open document's text). ``assume_go`` (``--assume-go``) judges containers of unknown
-    language as Go; ``lookup`` is a :data:`golayer.runtime.detect.BuildLookup` (the project model of
-    ``golayer check``), None when no project is loaded; a ``project`` (golayer.project.Project) gives
-    one through :func:`golayer.runtime.detect.project_lookup`."""
+    server passes an open document's text). ``docs`` (golayer.project.ManifestDoc: merged compose
+    projects, rendered kustomize/helm output, raw files) replaces ``paths`` when given; ``project`` is
+    the golayer.project.Project they came from (builds: which image comes from which Dockerfile; it
+    gives the :data:`golayer.runtime.detect.BuildLookup` through
+    :func:`golayer.runtime.detect.project_lookup` unless ``lookup`` is given). ``assume_go``
+    (``--assume-go``) judges containers of unknown language as Go."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
@@ -102,7 +105,9 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     r, mx, section = _settings(cfg, ratio)
     if lookup is None and project is not None:
         lookup = detect.project_lookup(project)
-    loaded = loaded if loaded is not None else manifests.load_paths(paths, strict=strict)
+    if loaded is None:
+        loaded = manifests.load_docs(docs, strict=strict) if docs is not None else \
+            manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
@@ -145,6 +150,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
             "from a go.mod that says go >= 1.25 the runtime follows the limit by itself; pass --image NAME=REF "
             "to let golayer check (gomaxprocs-cpu-limit)")
     report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
+    if project is not None:
+        report.objects["project"] = project
     assumed = [(w, c) for w, c in model.containers() if c.go.is_go and c.go.assumed]
     by_key = {(w.file, w.ref, c.name): c for w, c in model.containers()}
     for f in kept:
