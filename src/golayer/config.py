@@ -31,10 +31,10 @@ KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "lint", "image", "runti
 
 # One schema for the settings whose type golayer can check before any command reads them: key -> the
 # Python types TOML may give it. A wrong type is a usage error naming the file and the key (never a crash
-# later, never `verify = "false"` read as true). [lint] has no settings yet: any key there is a typo.
+# later, never `verify = "false"` read as true). An unknown [lint] key is a typo: an error.
 _STR_LIST = (list, str)
 SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
-    "lint": {},
+    "lint": {"runtime-base": (str,)},
     "image": {"platform": (str,), "verify": (bool,), "forbid-category": _STR_LIST, "max-size": (str, int),
               "max-wasted": (str, int, float), "min-efficiency": (str, int, float),
               "min-dive-efficiency": (str, int, float), "wasted-threshold": (str, int, float)},
