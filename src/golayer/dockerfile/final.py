@@ -691,6 +691,7 @@ class GoSourceFacts:
 
 
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
+_BATCH_FILES: dict[str, tuple[int, bool, bool, bool, bool]] = {}  # Go file -> its facts while a batch runs
 
 
 class batch:
@@ -702,11 +703,23 @@ class batch:
         self._prev = _BATCH
         if _BATCH is None:
             _BATCH = {}
+            _BATCH_FILES.clear()
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _BATCH
         _BATCH = self._prev
+        if _BATCH is None:
+            _BATCH_FILES.clear()
+
+
+def _file_facts(p: str) -> tuple[int, bool, bool, bool, bool]:
+    """(bytes read, calls LoadLocation, imports time/tzdata, makes TLS client calls, imports "C") of one file."""
+    with open(p, "rb") as fh:
+        data = fh.read(4 * 1024 * 1024)
+    return (len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT),
+            _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)),
+            b'"C"' in data and _IMPORT_C.search(data) is not None)
 
 
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
@@ -726,10 +739,13 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
         return facts_b
     facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
     total = 0
+    files = _BATCH_FILES if _BATCH is not None else {}
     try:
         if not d.is_dir():
             facts = None
         else:
+            # list first, read after: a context over the file limit is given up before reading anything
+            paths: list[str] = []
             for root, dirs, names in os.walk(d):
                 dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
                 for n in names:
@@ -738,22 +754,26 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                     p = os.path.join(root, n)
                     if os.path.islink(p):
                         continue
-                    facts.files += 1
-                    if facts.files > _MAX_GO_FILES:
+                    paths.append(p)
+                    if len(paths) > _MAX_GO_FILES:
                         raise StopIteration
-                    with open(p, "rb") as fh:
-                        data = fh.read(4 * 1024 * 1024)
-                    total += len(data)
-                    if total > _MAX_GO_BYTES:
-                        raise StopIteration
-                    if _has(data, _LOADLOC):
-                        facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if _has(data, _TZDATA_IMPORT):
-                        facts.imports_tzdata = True
-                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
-                        facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if b'"C"' in data and _IMPORT_C.search(data):
-                        facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
+            facts.files = len(paths)
+            for p in paths:
+                got = files.get(p)  # nested contexts of one batch share their files' facts
+                if got is None:
+                    got = files[p] = _file_facts(p)
+                size, loadloc, tzdata, tls, import_c = got
+                total += size
+                if total > _MAX_GO_BYTES:
+                    raise StopIteration
+                if loadloc:
+                    facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                if tzdata:
+                    facts.imports_tzdata = True
+                if tls:
+                    facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                if import_c:
+                    facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
                 text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]
