@@ -29,7 +29,17 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
+    from golayer.commands.progress import Progress
+
+    with Progress("golayer check") as progress:
+        return _check(path, images, target, fmt, output, config_path, select, ignore, fail_on, color, progress)
+
+
+def _check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
+           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+           color: bool | None, progress) -> int:
     root = Path(path)
+    progress.set(f"looking for Dockerfiles and manifests in {path}")
     cfg = load_config(config_path, select, ignore, fail_on, start=root if root.is_dir() else root.parent)
     combined = Report(command="check")
     ran: list[str] = []
@@ -39,7 +49,9 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
     dockerfiles = lint_cmd.discover([root]) if root.is_dir() else (
         [root] if lint_cmd.looks_like_dockerfile(root) else [])
     if dockerfiles:
-        rep = lint_cmd.run_lint(dockerfiles, cfg, target=target)
+        progress.set(f"lint 0/{len(dockerfiles)} Dockerfiles")
+        rep = lint_cmd.run_lint(dockerfiles, cfg, target=target,
+                                on_done=lambda d, n: progress.set(f"lint {d}/{n} Dockerfiles"))
         _merge(combined, rep, "lint")
         ran.append(f"lint ({len(dockerfiles)} Dockerfile{'s' if len(dockerfiles) != 1 else ''})")
 
@@ -49,6 +61,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
 
         for value in images:
             name, ref = _split_image(value)
+            progress.set(f"image {ref}")
             rep = image_cmd.run_image(ref, cfg)
             _merge(combined, rep, "image")
             ran.append(f"image {ref}")
@@ -60,12 +73,15 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
     except ImportError:  # analysis not built in
         runtime_cmd = None
     if runtime_cmd is not None:
+        progress.set(f"looking for manifests in {path}")
         manifests = runtime_cmd.discover(root)
         if manifests:
+            progress.set(f"runtime: {len(manifests)} manifest{'s' if len(manifests) != 1 else ''}")
             rep = runtime_cmd.run_runtime([str(m) for m in manifests], cfg, images=analyses)
             _merge(combined, rep, "runtime")
             ran.append(f"runtime ({len(manifests)} manifest{'s' if len(manifests) != 1 else ''})")
 
+    progress.clear()  # the line is erased before anything else is written
     if not ran:
         click.echo(f"golayer: nothing to check in {path}: no Dockerfile or manifest found"
                    " (use --image REF to analyse a built image)", err=True)
