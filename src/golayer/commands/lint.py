@@ -169,7 +169,7 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     report = Report(command="lint")
     several = len(paths) > 1
     jobs = [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several) for p in paths]
-    fork = _can_fork()
+    fork = several and _can_fork()  # imports multiprocessing: not for a single file
     try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (
