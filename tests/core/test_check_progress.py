@@ -49,7 +49,7 @@ def test_progress_line_on_a_terminal_and_erased_before_the_summary(tmp_path):
     os.close(master)
     assert p.returncode == 1
     text = err.decode()
-    assert "golayer check: looking for Dockerfiles and manifests in" in text
+    assert "golayer check: reading the project in" in text
     assert "/6 Dockerfiles (" in text  # per-file progress of the lint phase
     assert "\r\x1b[K" in text
     # the line is erased before the summary, which stays on its own line
