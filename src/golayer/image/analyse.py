@@ -82,7 +82,7 @@ def _head(e) -> bytes:
     rec = e.rec
     if rec is None:
         return b""
-    if rec.fd is not None:
+    if rec.seekable:
         return rec.read(e, min(4096, e.size))
     data = rec.captured.get(e.off)
     if data is None:
