@@ -468,7 +468,7 @@ def _flatten(store, index: dict[str, Any], where: str) -> list[tuple[dict, dict]
             else:
                 out.append((d, shapes.check(doc, shapes.MANIFEST, f"image manifest {digest}")))
 
-    visit(index, 1)
+    visit(index, 0)
     if not out and unknown:
         raise InputError(f"{where}: unknown media type(s) in the image index: {', '.join(sorted(set(unknown)))}")
     return out

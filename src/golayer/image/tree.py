@@ -34,7 +34,6 @@ dive's efficiency score is computed alongside, the way dive computes it (see
 
 from __future__ import annotations
 
-import copy
 import os
 from typing import Iterator
 
@@ -208,7 +207,12 @@ class Tree:
                              hint="raise the limit with GOLAYER_MAX_ENTRIES (memory grows with it)")
         members = rec.members
         if id(rec) in self._applied:
-            members = [copy.copy(e) for e in members]
+            new = TEntry.__new__
+            members = []
+            for e in rec.members:
+                c = new(TEntry)
+                c.__dict__.update(e.__dict__)
+                members.append(c)
         self._applied.add(id(rec))
         # 1. opaque directories: hide the lower children
         for d in rec.opaques:
