@@ -281,3 +281,36 @@ def test_zstd_frame_walk_accepts_complete_blobs(tmp_path):
     finally:
         os.close(fd)
     assert hashlib.sha256(data).hexdigest()
+
+
+# ---- 9. library resolution: needed x search directories x binaries ------------------------------
+
+def _library_maze(tmp_path, needed: int, dirs: int, binaries: int, found: bool = False):
+    from tests.image.elfsynth import dynamic_go_elf
+
+    lay = Layer().dir("real")
+    for i in range(dirs):
+        lay.symlink(f"l{i}", "/real")  # every LD_LIBRARY_PATH entry exists, through a symlink
+    if found:
+        lay.file("real/lib0.so", dynamic_go_elf([])[:64] + b"\0" * 64)
+    for b in range(binaries):
+        lay.file(f"app{b}", dynamic_go_elf([f"lib{i}.so" for i in range(needed)]), mode=0o755)
+    env = ["LD_LIBRARY_PATH=" + ":".join(f"/l{i}" for i in range(dirs))]
+    return str(docker_archive(tmp_path / "libs.tar", [lay], entrypoint=["/app0"], env=env))
+
+
+def test_library_resolution_is_shared_between_binaries(tmp_path):
+    ref = _library_maze(tmp_path, needed=200, dirs=200, binaries=25, found=True)
+    r = run_limited(["image", ref, "-f", "json"], timeout=40)
+    doc = _json_report(r)
+    assert len(doc["binaries"]) == 25
+    for b in doc["binaries"]:
+        assert b["missing"] == ["/lib64/ld-linux-x86-64.so.2"] + [f"lib{i}.so" for i in range(1, 200)]
+    assert r.seconds < 30
+
+
+def test_library_resolution_work_is_bounded(tmp_path):
+    ref = _library_maze(tmp_path, needed=700, dirs=400, binaries=2)  # 280,000 distinct lookups
+    r = run_limited(["image", ref, "-f", "json"], timeout=60)
+    doc = _json_report(r)
+    assert all(b["missing"] == [] and "library resolution stopped" in b["error"] for b in doc["binaries"])
