@@ -209,7 +209,9 @@ def stderr_progress(force: bool = False) -> Callable[[str], None] | None:
     t0 = time.perf_counter()
 
     def show(msg: str) -> None:
-        line = f"golayer: {time.perf_counter() - t0:5.1f}s {msg}"
+        from golayer.report.text import visible
+
+        line = f"golayer: {time.perf_counter() - t0:5.1f}s {visible(msg)}"
         if tty:
             sys.stderr.write("\r\x1b[K" + line)
             if msg.startswith("done"):

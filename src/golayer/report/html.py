@@ -87,6 +87,18 @@ document.body.setAttribute('data-rendered','1');
 """
 
 
+_EMBED = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def embed_json(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` block (the html format's one way to embed
+    data): ``<``, ``>`` and ``&`` are written as ``\\u003c`` ..., so no content -- ``</script>``,
+    ``<!--<script>`` from an image's history -- can end or comment out the block; U+2028/2029 too.
+    ``JSON.parse`` reads the same values back. Everything else on the page goes through
+    ``html.escape``."""
+    return json.dumps(value, default=str).translate(_EMBED)
+
+
 def _rows(items: list[list[str]], num: set[int]) -> str:
     out = []
     for i, r in enumerate(items):
@@ -101,8 +113,7 @@ def render(ana: Any, report: Any) -> str:
 
     data = dict(report.data)
     data["colors"] = COLORS
-    blob = json.dumps({k: data[k] for k in ("summary", "layers", "categories", "colors")}, default=str)
-    blob = blob.replace("</", "<\\/")
+    blob = embed_json({k: data[k] for k in ("summary", "layers", "categories", "colors")})
     layer_rows = [["#", "size", "hidden", "files", "created by"]] + [
         [str(li.index), human(li.added_bytes), human(li.hidden_bytes), str(li.files), created_by(ana, li.index, 100)]
         for li in ana.layers]
