@@ -12,10 +12,11 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def escape_data(s: str) -> str:
-    """The github format's escaping of a command's message: control characters from the input shown
-    as ``\\xNN`` (an ESC would colour the log, a CR or LF would start a forged command), then the
-    workflow-command escapes of ``%``, CR and LF."""
-    return visible(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The github format's escaping of a command's message: ``%``, CR and LF as the workflow-command
+    escapes (a line break stays inside the annotation: it can never start another command), every
+    other control character from the input shown as ``\\xNN`` (an ESC would colour the log)."""
+    s = s.replace("%", "%25")
+    return "%0A".join("%0D".join(visible(y) for y in x.split("\r")) for x in s.split("\n"))
 
 
 def escape_property(s: str) -> str:
@@ -35,5 +36,5 @@ def render(report: Report, out: TextIO) -> None:
         msg = f.message
         if not f.file and f.location:
             msg = f"{f.location}: {msg}"
-        text = escape_data(msg) + (f"%0A{escape_data(f.hint)}" if f.hint else "")
+        text = escape_data(msg + (f"\n{f.hint}" if f.hint else ""))
         out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{text}\n")
