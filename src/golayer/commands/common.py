@@ -31,7 +31,32 @@ def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for opt in reversed(opts):
         fn = opt(fn)
-    return fn
+    return adoption_options(fn)
+
+
+def adoption_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--baseline/--write-baseline/--changed-since: read by :func:`finish` from the click context, so the
+    command functions need no extra parameters."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        for key in ("baseline", "write_baseline", "changed_since"):
+            ctx.meta[f"golayer.{key}"] = kwargs.pop(key, None)
+        return fn(*args, **kwargs)
+
+    opts = [
+        click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                     help="Report only findings that are not in this baseline (written by --write-baseline)."),
+        click.option("--write-baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                     help="Record today's findings in FILE as the accepted baseline (the report is still shown)."),
+        click.option("--changed-since", default=None, metavar="REF",
+                     help="Only findings in files changed since the git ref REF (plus untracked files)."),
+    ]
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -70,10 +95,31 @@ def load_config(config_path: str | None, select: tuple[str, ...], ignore: tuple[
     return cfg
 
 
+def _adopt(report: Report) -> None:
+    """Apply --changed-since, --write-baseline and --baseline (in that order) to the findings."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    ref, write, base = (meta.get(f"golayer.{k}") for k in ("changed_since", "write_baseline", "baseline"))
+    if not (ref or write or base):
+        return
+    from golayer import adoption
+
+    if ref:
+        report.findings = adoption.only_changed(report.findings, adoption.changed_files(ref))
+    if write:
+        adoption.write_baseline(write, report.findings)
+    if base:
+        known = adoption.read_baseline(base)
+        before = len(report.findings)
+        report.findings = [f for f in report.findings if f.fingerprint() not in known]
+        report.data.setdefault("baseline", {"file": base, "suppressed": before - len(report.findings)})
+
+
 def finish(report: Report, cfg: config_mod.Config, fmt: str, output: str | None, color: bool | None) -> int:
     """Apply config to the findings, render, and return the exit code."""
     report.findings = cfg.apply(report.findings)
     report.fail_on = cfg.fail_on
+    _adopt(report)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:

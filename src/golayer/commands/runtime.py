@@ -84,18 +84,19 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
-                ratio: str | None = None, strict: bool = False) -> Report:
+                ratio: str | None = None, strict: bool = False, loaded: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
     already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
-    otherwise it is skipped with a note (``golayer check``)."""
+    otherwise it is skipped with a note (``golayer check``). ``loaded`` is manifests already read (the editor
+    server passes an open document's text)."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
 
     r, mx, section = _settings(cfg, ratio)
-    loaded = manifests.load_paths(paths, strict=strict)
+    loaded = loaded if loaded is not None else manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
