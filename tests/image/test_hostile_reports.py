@@ -107,3 +107,23 @@ def test_html_with_hostile_history_renders_in_chromium(tmp_path):
                           "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120)
     assert 'data-rendered="1"' in res.stdout, res.stderr[-2000:]
     assert "&lt;!--&lt;script&gt;" in res.stdout  # shown as text in the layer table
+
+
+@pytest.mark.parametrize("fmt", ["gitlab", "junit", "checkstyle", "sonarqube", "markdown"])
+def test_every_other_format_keeps_hostile_names_in_their_place(tmp_path, fmt):
+    from golayer.report import FORMATS
+
+    if fmt not in FORMATS:
+        pytest.skip(f"no {fmt} format in this build")
+    ref = _evil_image(tmp_path)
+    r = run_limited(["image", ref, "-f", fmt])
+    assert r.code == 1, r.err
+    assert "\x1b" not in r.out and "\r" not in r.out
+    if fmt in ("gitlab", "sonarqube"):
+        json.loads(r.out)
+    elif fmt in ("junit", "checkstyle"):
+        import xml.etree.ElementTree as ET
+
+        ET.fromstring(r.out)
+    else:
+        assert not any(x.startswith(("::error", "::warning", "forged")) for x in r.out.splitlines()), r.out
