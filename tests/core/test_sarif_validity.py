@@ -19,10 +19,15 @@ DOCKERFILE = "FROM golang:1.22 AS build\nRUN go build -o /app .\nENV GOFLAGS=-mo
 
 
 def _multitool() -> str | None:
-    for c in (os.environ.get("SARIF_MULTITOOL"), shutil.which("sarif-multitool"),
-              shutil.which("sarif-multitool-linux")):
-        if c and os.path.exists(c):
-            return c
+    """The validator's own executable (npm's wrapper passes arguments through a shell, which would
+    split ``Gh;Sarif`` at the semicolon)."""
+    for c in (os.environ.get("SARIF_MULTITOOL"), shutil.which("sarif-multitool-linux"), shutil.which("sarif-multitool")):
+        if not c or not os.path.exists(c):
+            continue
+        real = Path(os.path.realpath(c))
+        exe = real if real.name == "Sarif.Multitool" else real.parent / "Sarif.Multitool"
+        if exe.exists() and os.access(exe, os.X_OK):
+            return str(exe)
     return None
 
 
