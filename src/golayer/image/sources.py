@@ -244,8 +244,21 @@ def _read_json(store, name: str, what: str, digest: str | None = None, shape: An
             raise InputError(f"{what} ({name}) is implausibly large: {size} bytes")
         data = pread_all(fd, size, off)
     finally:
-        store.done(fd)
+        _done(store, fd)
     return _parse_json(data, what, name, digest, shape)
+
+
+def _path_of(store, name: str) -> str | None:
+    """The file a blob lives in when the store is a directory (its layers re-open it by path)."""
+    f = getattr(store, "path_of", None)
+    return f(name) if f is not None else None
+
+
+def _done(store, fd: int) -> None:
+    """Release a descriptor ``store.get`` handed out (directory stores open one per blob)."""
+    f = getattr(store, "done", None)
+    if f is not None:
+        f(fd)
 
 
 def _parse_json(data: bytes, what: str, name: str, digest: str | None, shape: Any = dict) -> Any:
@@ -360,12 +373,10 @@ def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], whe
     budget = [CAPTURE_BUDGET]
     for i, ((blob, shown), did) in enumerate(zip(names, ids)):
         _report(progress, f"layer {i + 1}/{len(names)}")
-        path = store.path_of(blob)
-        key: Any = path
-        if key is None:
-            hit = store._find(blob)
-            key = hit
-        rec = parsed.get(key) if key is not None else None
+        path = _path_of(store, blob)
+        find = getattr(store, "_find", None)  # an archive: symlinked duplicates resolve to one member
+        key: Any = path or (find(blob) if find is not None else None) or blob
+        rec = parsed.get(key)
         if rec is None:
             try:
                 fd, off, size = store.get(blob)
@@ -374,7 +385,7 @@ def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], whe
             try:
                 rec = layer_from_file(fd, off, size, shown, did, verify, budget, path)
             finally:
-                store.done(fd)
+                _done(store, fd)
             parsed[key] = rec
         else:
             _check_digest(rec, did, verify)
