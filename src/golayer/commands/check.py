@@ -14,18 +14,20 @@ from pathlib import Path
 
 import click
 
-from golayer.commands.common import finish, load_config, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.report import Report
 
 
 @click.command("check")
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True), default=".")
 @click.option("--image", "images", multiple=True, metavar="[NAME=]REF",
-              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, ...). With NAME= "
+              help="Also analyse this built image (docker-archive:PATH, oci:DIR, docker:NAME, registry:REF, ...). With NAME= "
                    "the runtime rules read the Go version and dependencies of container/service NAME from it.")
 @click.option("--target", default=None, metavar="STAGE", help="Dockerfile target stage (default: the last).")
+@click.option("-v", "--verbose", is_flag=True, help="Print each make/script step golayer could not follow.")
+@registry_options
 @report_options
-def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, output: str | None,
+def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool, fmt: str, output: str | None,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
@@ -39,7 +41,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, fmt: str, outp
     dockerfiles = lint_cmd.discover([root]) if root.is_dir() else (
         [root] if lint_cmd.looks_like_dockerfile(root) else [])
     if dockerfiles:
-        rep = lint_cmd.run_lint(dockerfiles, cfg, target=target)
+        rep = lint_cmd.run_lint(dockerfiles, cfg, target=target, verbose=verbose)
         _merge(combined, rep, "lint")
         ran.append(f"lint ({len(dockerfiles)} Dockerfile{'s' if len(dockerfiles) != 1 else ''})")
 
@@ -86,6 +88,7 @@ def _merge(into: Report, rep: Report, key: str) -> None:
     into.findings.extend(rep.findings)
     into.inputs.extend(rep.inputs)
     into.text_sections.extend(rep.text_sections)
+    into.notes.extend(rep.notes)
     if rep.data:
         into.data.setdefault(key, [] if key == "image" else {})
         if key == "image":

@@ -59,6 +59,66 @@ def adoption_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def registry_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--ca-file/--insecure-registry/--username/--password-stdin for image references read from a registry."""
+    opts = [
+        click.option("--ca-file", default=None, metavar="PEM",
+                     help="Trust this CA (besides the system's) for registry TLS [env GOLAYER_REGISTRY_CA_FILE]."),
+        click.option("--insecure-registry", "insecure_registries", multiple=True, metavar="HOST[:PORT]",
+                     help="Allow plain HTTP / unverified TLS to this registry (loopback always may use HTTP)."),
+        click.option("--username", default=None, metavar="USER",
+                     help="Registry user [env GOLAYER_REGISTRY_USERNAME]; default: the docker CLI's credentials."),
+        click.option("--password-stdin", is_flag=True,
+                     help="Read the registry password for --username from stdin [or env GOLAYER_REGISTRY_PASSWORD]."),
+        click.option("--namespace", default=None, metavar="NS",
+                     help="containerd namespace for containerd:NAME [default: k8s.io, then default]."),
+        click.option("--containerd-root", default=None, metavar="DIR",
+                     help="containerd's root directory [default: /var/lib/containerd; env GOLAYER_CONTAINERD_ROOT]."),
+        click.option("--cache", "blob_cache", default=None, metavar="DIR", type=click.Path(file_okay=False),
+                     help="Keep verified registry blobs in DIR and reuse them [default: nothing is written]."),
+    ]
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        apply_registry_options(kw.pop("ca_file"), kw.pop("insecure_registries"), kw.pop("username"),
+                               kw.pop("password_stdin"), kw.pop("namespace"), kw.pop("containerd_root"),
+                               kw.pop("blob_cache"))
+        return fn(*args, **kw)
+
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
+def apply_registry_options(ca_file: str | None, insecure: tuple[str, ...], username: str | None,
+                           password_stdin: bool, namespace: str | None = None,
+                           containerd_root: str | None = None, cache: str | None = None) -> None:
+    """Hand the source options to the registry/containerd sources (imported only when an option is given)."""
+    rem = sys.modules.get("golayer.image.remote")
+    if namespace or containerd_root or rem is not None:
+        from golayer.image import remote
+
+        remote.configure(namespace=namespace, containerd_root=containerd_root)
+    if not (ca_file or insecure or username or password_stdin or cache):
+        reg = sys.modules.get("golayer.image.registry")
+        if reg is not None:  # an earlier command in this process (tests, an embedding program) set some
+            reg.configure()
+        return
+    password = None
+    if password_stdin:
+        from golayer.errors import UsageError
+
+        if sys.stdin is None or (hasattr(sys.stdin, "isatty") and sys.stdin.isatty()):
+            raise UsageError("--password-stdin: pipe the password to standard input")
+        password = sys.stdin.read().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: standard input is empty")
+    from golayer.image import registry
+
+    registry.configure(ca_file=ca_file, insecure=insecure, username=username, password=password, cache=cache)
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 

@@ -104,7 +104,20 @@ def _stage_data(model: Any) -> dict[str, Any]:
         "target": model.target.label if model.target else None,
         "stages": [{"index": s.index, "name": s.name, "base": s.base, "known_base": s.base_image.known,
                     "needed": s.needed, "in_final_image": s.in_final_image} for s in model.stages],
+        # make/script steps of RUNs golayer could not follow (rules that depend on them stay silent)
+        "unresolved": [{"line": line, "step": step, "reason": reason} for line, step, reason in model.unresolved],
     }
+
+
+def unresolved_notes(files: list[dict[str, Any]], verbose: bool) -> list[str]:
+    """The text report's note about build steps golayer could not follow: one line, or each with --verbose."""
+    items = [(d["file"], u) for d in files if d for u in d.get("unresolved", [])]
+    if not items:
+        return []
+    if verbose:
+        return [f"note: {f}:{u['line']}: `{u['step']}` not resolved: {u['reason']}" for f, u in items]
+    n = len(items)
+    return [f"note: {n} build step{'s' if n != 1 else ''} not resolved (--verbose for details)"]
 
 
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
@@ -156,7 +169,7 @@ def _lint_star(job: tuple) -> tuple:
 
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
-             contents: dict[str, str] | None = None) -> Report:
+             contents: dict[str, str] | None = None, verbose: bool = False) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
     file does not define skips that file (it is a usage error for a single file). Many files are
     linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off)."""
@@ -193,6 +206,7 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
         report.findings.extend(findings)
         files.append(data)
     report.data["dockerfiles"] = files
+    report.notes.extend(unresolved_notes(files, verbose))
     if contents and contents.get("-") is not None:  # the text report shows stdin's lines, not a file named "-"
         report.objects["sources"] = {"-": contents["-"]}
     return report
@@ -208,10 +222,12 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
 @click.option("--diff", is_flag=True, help="Print a unified diff of the fixes instead of applying them.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff, also apply fixes that may change behaviour.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each make/script step golayer could not follow.")
 @report_options
 def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...], context_dir: str | None,
-         diff: bool, fix: bool, unsafe_fixes: bool, fmt: str, output: str | None, config_path: str | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, color: bool | None) -> int:
+         diff: bool, fix: bool, unsafe_fixes: bool, verbose: bool, fmt: str, output: str | None,
+         config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+         color: bool | None) -> int:
     """Lint Dockerfiles (files, directories, or - for stdin) for Go-in-container mistakes.
 
     \b
@@ -275,7 +291,7 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
                 _write(Path(name), new)
             contents[name] = new
         report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                          contents=contents)
+                          contents=contents, verbose=verbose)
         report.fixed = fixed_total
         if "-" in changed:  # the fixed Dockerfile went to stdout: the report goes to stderr
             click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} applied", err=True)
@@ -283,5 +299,5 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
         return finish(report, cfg, fmt, output, color)
 
     report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                      contents=contents)
+                      contents=contents, verbose=verbose)
     return finish(report, cfg, fmt, output, color)

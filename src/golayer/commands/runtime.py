@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import click
 
-from golayer.commands.common import finish, load_config, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.config import Config
 from golayer.errors import UsageError
 from golayer.report import Report
@@ -69,7 +69,7 @@ def _analyse(ref: str) -> Any:
         from golayer.image.analyse import analyse  # type: ignore[import-not-found]
     except ImportError:
         raise UsageError("--image needs the image analysis (golayer image), which is not in this build") from None
-    return analyse(ref)
+    return analyse(ref, entrypoint_only=True)  # a registry source may skip layers below the entrypoint
 
 
 def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -101,6 +101,10 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
     analyses = {name: (_analyse(ref) if isinstance(ref, str) else ref) for name, ref in (images or {}).items()}
+    for name, ana in analyses.items():
+        note = getattr(ana, "source_note", None) or ""
+        if "only layers" in note:  # say that a registry image was read only down to its entrypoint
+            model.notes.append(f"--image {name}: {note}")
     detect.classify(model, analyses, section)
     for name in analyses:
         if not any(name in (c.name, c.image, detect.image_name(c.image or "")) for _w, c in model.containers()):
@@ -194,6 +198,7 @@ def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
               help="Read the Go binary of container/service/image NAME from image REF (repeatable).")
 @click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",
               help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
+@registry_options
 @report_options
 def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, fmt: str, output: str | None,
             config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,

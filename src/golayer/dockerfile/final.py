@@ -450,6 +450,11 @@ def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = Tr
                 continue
             cwd: str | None = ""
             for cmd in ins.commands:
+                if cmd.origin:  # resolved from make/a script: runs in its own directory
+                    if cmd.name != "cd":
+                        out.extend(binaries_of_command(model, ins, cmd, None if is_unknown(cmd.cwd or "$")
+                                                       else cmd.cwd))
+                    continue
                 if cmd.name == "cd":
                     dest = cmd.argv[1] if len(cmd.argv) > 1 else None
                     if dest is None or is_unknown(dest) or dest.startswith("-"):

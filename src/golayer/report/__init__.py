@@ -33,6 +33,7 @@ class Report:
     # files read, for the text summary ("3 files checked")
     inputs: list[str] = field(default_factory=list)
     fixed: int = 0  # fixes applied this run
+    notes: list[str] = field(default_factory=list)  # "note: ..." lines the text format prints after the summary
     # in-process results another analysis may reuse (e.g. "analysis": the ImageAnalysis); never rendered
     objects: dict[str, Any] = field(default_factory=dict)
 

@@ -74,6 +74,8 @@ def render(report: Report, out: TextIO, color: bool) -> None:
     if base and base.get("suppressed"):
         n = base["suppressed"]
         out.write(f"{n} known finding{'s' if n != 1 else ''} in the baseline {visible(str(base['file']))} not shown\n")
+    for note in report.notes:
+        out.write(paint(visible(note), "2", color) + "\n")
 
 
 def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:
