@@ -488,7 +488,7 @@ def _flatten(store, index: dict[str, Any], where: str) -> list[tuple[dict, dict]
             if kind in INDEX_TYPES or kind == "index":
                 visit(shapes.check(doc, shapes.INDEX, f"image index {digest}"), depth + 1)
             else:
-                out.append((d, shapes.check(doc, shapes.MANIFEST, f"image manifest {digest}")))
+                out.append((d, doc))  # its shape is checked where it is used (choose_image)
 
     visit(index, 0)
     if not out and unknown:
@@ -507,6 +507,7 @@ def choose_image(store, index: dict[str, Any], where: str, platform: str | None,
         raise InputError(f"{where}: the index lists no image manifest")
     cands: list[tuple[str | None, dict, dict, dict]] = []
     for d, man in found:  # one entry per digest (_flatten)
+        man = shapes.check(man, shapes.MANIFEST, f"image manifest {d['digest']}")
         cfg_desc = man["config"]
         config = _read_json(store, _blob_name(cfg_desc["digest"]), "image config", cfg_desc["digest"],
                             shape=shapes.CONFIG)
