@@ -84,19 +84,24 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
-                ratio: str | None = None, strict: bool = False, loaded: Any = None) -> Report:
+                ratio: str | None = None, strict: bool = False, loaded: Any = None,
+                docs: list[Any] | None = None, project: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
     already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
     otherwise it is skipped with a note (``golayer check``). ``loaded`` is manifests already read (the editor
-    server passes an open document's text)."""
+    server passes an open document's text). ``docs`` (golayer.project.ManifestDoc: merged compose
+    projects, rendered kustomize/helm output, raw files) replaces ``paths`` when given; ``project`` is
+    the golayer.project.Project they came from (builds: which image comes from which Dockerfile)."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
 
     r, mx, section = _settings(cfg, ratio)
-    loaded = loaded if loaded is not None else manifests.load_paths(paths, strict=strict)
+    if loaded is None:
+        loaded = manifests.load_docs(docs, strict=strict) if docs is not None else \
+            manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
@@ -127,6 +132,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
         kept.append(f)
 
     report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
+    if project is not None:
+        report.objects["project"] = project
     assumed = [(w, c) for w, c in model.containers() if c.go.is_go and c.go.assumed]
     report.data = {
         "gomemlimit_ratio": str(float(r)),
