@@ -1,5 +1,7 @@
 """runs-as-root (GLD013)."""
 
+import pytest
+
 from tests.lint.final_helpers import dedent, fixed_text, relint
 from tests.lint.helpers import lint, of_rule
 
@@ -92,6 +94,7 @@ def test_only_the_target_stage_counts(tmp_path):
     fs = found(tmp_path, """
         FROM golang:1.22 AS dev
         RUN go build -o /out/app .
+        CMD ["/out/app"]
         FROM gcr.io/distroless/static-debian12:nonroot
         COPY --from=dev /out/app /app
     """, target="dev")
@@ -105,6 +108,7 @@ def test_user_inherited_through_from_stage(tmp_path):
         USER app
         FROM base AS final
         COPY app /app
+        CMD ["/app"]
     """) == []
     fs = found(tmp_path, """
         FROM debian:bookworm AS base
@@ -114,6 +118,7 @@ def test_user_inherited_through_from_stage(tmp_path):
         RUN <<EOF
         apt-get update
         EOF
+        CMD ["/app"]
     """)
     assert [f.line for f in fs] == [4]
 
@@ -137,7 +142,47 @@ def test_unsafe_fix_inserts_numeric_user_before_cmd(tmp_path):
 
 
 def test_fix_appends_at_end_without_newline(tmp_path):
-    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY app /app")
-    df = "FROM scratch\nCOPY app /app"
+    df = "FROM scratch\nENTRYPOINT [\"/app\"]\nCOPY app /app"
+    (tmp_path / "Dockerfile").write_text(df)
     new = fixed_text(tmp_path, df, RULE)
-    assert new == "FROM scratch\nCOPY app /app\nUSER 65532:65532\n"
+    assert new == df + "\nUSER 65532:65532\n"
+
+
+def test_no_program_no_finding(tmp_path):
+    # a data/bundle image: no ENTRYPOINT/CMD, whoever runs it picks program and user
+    assert found(tmp_path, """
+        FROM alpine:3.20
+        COPY manifests/ /manifests/
+    """) == []
+
+
+@pytest.mark.parametrize("ep", ['ENTRYPOINT ["su-exec", "app", "/app"]', 'ENTRYPOINT ["gosu", "1000", "/app"]',
+                                'CMD ["setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "/app"]',
+                                "CMD s6-setuidgid app /app", 'ENTRYPOINT ["runuser", "-u", "app", "--", "/app"]'])
+def test_entrypoint_that_drops_privileges_is_fine(tmp_path, ep):
+    assert found(tmp_path, "FROM alpine:3.20\nRUN apk add su-exec\nCOPY app /app\n" + ep + "\n") == []
+
+
+def test_entrypoint_script_that_drops_privileges_is_fine(tmp_path):
+    script = "#!/bin/sh\nset -e\nchown -R app /data\nexec su-exec app /app \"$@\"\n"
+    df = """
+        FROM alpine:3.20
+        COPY app /app
+        COPY docker-entrypoint.sh /usr/local/bin/
+        ENTRYPOINT ["docker-entrypoint.sh"]
+    """
+    assert found(tmp_path, df, files={"docker-entrypoint.sh": script}) == []
+    # the same script without the switch: root all the way
+    fs = found(tmp_path, df, files={"docker-entrypoint.sh": "#!/bin/sh\nexec /app \"$@\"\n"})
+    assert len(fs) == 1
+
+
+def test_no_user_fix_where_it_would_break_the_image(tmp_path):
+    fs = found(tmp_path, """
+        FROM debian:bookworm-slim
+        RUN mkdir -p /var/lib/app
+        VOLUME /var/lib/app
+        COPY app /app
+        CMD ["/app"]
+    """)
+    assert len(fs) == 1 and fs[0].fix is None

@@ -43,15 +43,56 @@ def test_builder_stage_and_dev_stage_are_fine(tmp_path):
     """) == []
 
 
-def test_target_dev_stage_is_flagged(tmp_path):
+def test_target_toolchain_stage_is_flagged(tmp_path):
     fs = found(tmp_path, """
-        FROM golang:1.22 AS dev
+        FROM golang:1.22 AS app
         RUN go build -o /app .
         FROM gcr.io/distroless/static-debian12:nonroot
-        COPY --from=dev /app /app
-    """, target="dev")
-    assert [f.stage for f in fs] == ["dev"]
+        COPY --from=app /app /app
+    """, target="app")
+    assert [f.stage for f in fs] == ["app"]
     assert fs[0].fix is None  # multi-stage files are not rewritten
+
+
+@pytest.mark.parametrize("name", ["dev", "test", "ci", "debug", "lint", "golangci-lint", "e2e-test"])
+def test_target_stage_named_for_development_is_not_flagged(tmp_path, name):
+    # the image's job is to carry the toolchain: "remove it" would break it
+    assert found(tmp_path, f"""
+        FROM golang:1.22 AS {name}
+        RUN go build -o /app .
+        CMD ["/app"]
+        FROM gcr.io/distroless/static-debian12:nonroot
+        COPY --from={name} /app /app
+    """, target=name) == []
+
+
+@pytest.mark.parametrize("fname", ["Dockerfile.dev", "dev.Dockerfile", "Dockerfile-ci", "Dockerfile.test",
+                                   "debug.Dockerfile", "Dockerfile.builder", ".devcontainer/Dockerfile"])
+def test_file_named_for_development_is_not_flagged(tmp_path, fname):
+    df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nCMD [\"/bin/sh\"]\n"
+    assert found(tmp_path, df, name=fname) == []
+    assert len(found(tmp_path, df, name="Dockerfile.server")) == 1  # a name that says nothing
+
+
+@pytest.mark.parametrize("cmd", ['ENTRYPOINT ["golangci-lint"]\nCMD ["run"]', 'CMD ["go", "test", "./..."]',
+                                 "ENTRYPOINT [\"/go/bin/dlv\", \"debug\"]", "CMD air -c .air.toml",
+                                 'ENTRYPOINT ["sh", "-c", "gotestsum --format testname"]',
+                                 'ENTRYPOINT ["/usr/local/bin/goreleaser"]'])
+def test_entrypoint_that_needs_the_go_command_is_not_flagged(tmp_path, cmd):
+    assert found(tmp_path, "FROM golang:1.22\nRUN go install example.com/tool@v1.2.3\n" + cmd + "\n") == []
+
+
+def test_purpose_is_one_fact_for_bloated_runtime_base_too(tmp_path):
+    # a test image on a full distro: bloated-runtime-base would tell it to drop the tools it runs
+    df = """
+        FROM golang:1.22 AS build
+        RUN CGO_ENABLED=0 go build -o /out/app .
+        FROM debian:bookworm AS test
+        COPY --from=build /out/app /app
+        CMD ["/app"]
+    """
+    assert of_rule(lint(tmp_path, df), "bloated-runtime-base") == []
+    assert len(of_rule(lint(tmp_path, df.replace("AS test", "AS runtime")), "bloated-runtime-base")) == 1
 
 
 def test_derived_from_toolchain_stage(tmp_path):
@@ -245,7 +286,7 @@ def test_no_rewrite_when_undecidable(tmp_path):
     cases = {
         "FROM golang:1.22\nRUN go build -o /app .\nCMD /app --port $PORT\n": "needs a shell",
         "FROM golang:1.22\nRUN make build\nCMD [\"/app\"]\n": "no `go build",
-        "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"go\", \"run\", \".\"]\n": "not a binary built",
+        "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"./tool\", \"run\"]\n": "not a binary built",
         "FROM golang:1.22-alpine\nRUN apk add gcc musl-dev\nRUN go build -o /app .\nCMD [\"/app\"]\n": "musl",
     }
     for df, why in cases.items():

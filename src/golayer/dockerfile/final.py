@@ -792,3 +792,173 @@ def stage_provides(stage: Stage, what: str) -> bool | None:
     if not base.known or have is None:
         return None
     return bool(have)
+
+
+# --------------------------------------------------------------------------- what the image is for
+
+_PRIV_DROP = {"su-exec", "gosu", "setpriv", "s6-setuidgid", "runuser", "chpst", "setuidgid", "s6-applyuidgid",
+              "suexec", "dumb-init-su"}
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What the target image is for, as far as the Dockerfile says.
+
+    ``needs_toolchain``: its job needs the Go toolchain (a development/CI/debug image, or its
+    ENTRYPOINT/CMD runs `go` or a tool that runs the go command); ``why`` says which fact decided.
+    ``runs_program``: the Dockerfile sets an ENTRYPOINT or CMD for it (a base image's own default
+    ``sh``/``bash`` CMD is not a program of the image).
+    """
+
+    needs_toolchain: bool
+    why: str
+    runs_program: bool
+
+
+def _purpose_data() -> tuple[frozenset[str], frozenset[str]]:
+    global _PURPOSE_DATA
+    if _PURPOSE_DATA is None:
+        import tomllib
+        from pathlib import Path
+
+        data = tomllib.loads((Path(__file__).parent.parent / "knowledge" / "purpose.toml").read_text("utf-8"))
+        _PURPOSE_DATA = (frozenset(data.get("toolchain_programs", [])), frozenset(data.get("dev_words", [])))
+    return _PURPOSE_DATA
+
+
+_PURPOSE_DATA: tuple[frozenset[str], frozenset[str]] | None = None
+_WORD_SPLIT = re.compile(r"[.\-_/]+")
+
+
+def _dev_word(name: str | None) -> str | None:
+    if not name:
+        return None
+    _, words = _purpose_data()
+    for w in _WORD_SPLIT.split(name.lower()):
+        if w in words:
+            return w
+    return None
+
+
+def process_words(ins: Instruction) -> list[str]:
+    """The words of a CMD/ENTRYPOINT (exec form: its argv; shell form: its blank-separated words,
+    quotes and shell operators stripped): enough to see which programs it names."""
+    if ins.json_form:
+        words: list[str] = []
+        for a in ins.args:
+            words.extend(a.split()) if " " in a else words.append(a)
+        return words
+    return [w.strip("'\"();&|") for w in command_text(ins).split()]
+
+
+def _programs(stage: Stage) -> list[str]:
+    proc = effective_process(stage)
+    out: list[str] = []
+    for ins in (proc.entrypoint, proc.cmd):
+        if ins is not None:
+            out += [posixpath.basename(w) for w in process_words(ins) if w]
+    return out
+
+
+def image_purpose(model: DockerfileModel) -> Purpose:
+    """Is the target image meant to carry the Go toolchain? One decision every rule reads
+    (toolchain-in-final-image, bloated-runtime-base, runs-as-root ...):
+
+    1. its ENTRYPOINT/CMD runs ``go`` or a tool that runs the go command (knowledge/purpose.toml);
+    2. the target stage's name is a development word (dev, test, ci, debug, lint, builder, ...);
+    3. the Dockerfile's own file name is (``Dockerfile.dev``, ``dev.Dockerfile``, ``Dockerfile-ci``,
+       ``.devcontainer/Dockerfile``).
+    """
+    cached = model.__dict__.get("_purpose")
+    if cached is not None:
+        return cached
+    target = model.target
+    tools, _ = _purpose_data()
+    runs = False
+    why = ""
+    if target is not None:
+        proc = effective_process(target)
+        runs = proc.entrypoint is not None or proc.cmd is not None
+        hit = next((w for w in _programs(target) if w in tools), None)
+        if hit:
+            why = f"its ENTRYPOINT/CMD runs `{hit}`, which needs the Go toolchain"
+        elif _dev_word(target.name):
+            why = f"the target stage is named {target.name} (a development/CI image)"
+    if not why:
+        name = model.path.name
+        stem = re.sub(r"(?i)(^|[.\-_])(docker|container)file($|[.\-_])", ".", name)
+        w = _dev_word(stem)
+        parent = model.path.parent.name
+        if w:
+            why = f"the file is named {name} (a development/CI image)"
+        elif parent.lower() in (".devcontainer", "devcontainer"):
+            why = f"the file is in {parent}/ (a development container)"
+    p = Purpose(bool(why), why, runs)
+    model.__dict__["_purpose"] = p
+    return p
+
+
+def drops_privileges(model: DockerfileModel, stage: Stage) -> str | None:
+    """The program that makes the container's entrypoint drop root (gosu, su-exec, setpriv,
+    s6-setuidgid, runuser, ``chroot --userspec``), named in the ENTRYPOINT/CMD or in an entrypoint
+    script of the build context that the stage COPYs; None when none is seen."""
+    words = _programs(stage)
+    hit = next((w for w in words if w in _PRIV_DROP), None)
+    if hit:
+        return hit
+    proc = effective_process(stage)
+    if proc.entrypoint is None and proc.cmd is None:
+        return None
+    scripts = [w for ins in (proc.entrypoint, proc.cmd) if ins is not None for w in process_words(ins)
+               if w.endswith(".sh") or "entrypoint" in w.lower() or "docker-init" in w.lower() or "start" in w.lower()]
+    ctx = getattr(model.context, "dir", None)
+    if not scripts or ctx is None:
+        return None
+    for ins in chain_instructions(stage):
+        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
+            continue
+        for src in ins.copy_sources:
+            if "$" in src or any(ch in src for ch in "*?[") or "://" in src:
+                continue
+            dest = _abs(ins.copy_dest, ins.workdir or "/")
+            base = posixpath.basename(src.rstrip("/"))
+            for sc in scripts:
+                if not (sc == dest or posixpath.basename(sc) == base or
+                        (ins.copy_dest.endswith("/") and _abs(sc, ins.workdir or "/") == posixpath.join(dest, base))):
+                    continue
+                hit = _script_drops(ctx, src)
+                if hit:
+                    return f"{hit} in {src}"
+    return None
+
+
+_DROP_IN_SCRIPT = re.compile(r"(?m)^[^#\n]*\b(su-exec|gosu|setpriv|s6-setuidgid|runuser|chpst|setuidgid|"
+                             r"chroot\s+--userspec|su\s+-s|su\s+-c|su\s+[A-Za-z_][\w-]*\s+-c|sudo\s+-u|"
+                             r"capsh\s+--user)\b")
+
+
+def _script_drops(ctx, src: str) -> str | None:
+    try:
+        p = (ctx / src.removeprefix("./")) if not src.startswith("/") else None
+        if p is None or not p.is_file() or p.stat().st_size > 256 * 1024:
+            return None
+        m = _DROP_IN_SCRIPT.search(p.read_text("utf-8", errors="replace"))
+    except OSError:
+        return None
+    return m.group(1).split()[0] if m else None
+
+
+def writable_paths_created(stage: Stage) -> list[str]:
+    """Directories the stage creates as root for the program to write to: ``VOLUME`` paths and
+    ``RUN mkdir`` targets not handed to another user (``chown``) in the same stage chain."""
+    made: list[str] = []
+    chowned = False
+    for ins in chain_instructions(stage):
+        if ins.cmd == "VOLUME":
+            made += [a for a in ins.args if a.startswith("/")]
+        for c in ins.commands:
+            if c.name == "mkdir":
+                made += [a for a in c.argv[1:] if a.startswith("/")]
+            elif c.name in ("chown", "chmod"):
+                chowned = True
+    return [] if chowned else made

@@ -13,7 +13,16 @@ It stays silent when:
 - the base image is unknown to golayer and no `USER` is set: golayer does not guess what an
   image it does not know defaults to;
 - `USER` names a variable (`USER $UID`) whose value cannot be known statically;
-- a stage is not the target (a `build` stage running as root does not ship).
+- a stage is not the target (a `build` stage running as root does not ship);
+- the image runs no program of its own: neither the Dockerfile nor a known base sets an
+  `ENTRYPOINT`/`CMD` (data, bundle or base images: whoever uses them picks the program and user);
+- the entrypoint drops privileges: its ENTRYPOINT/CMD runs `gosu`, `su-exec`, `setpriv`,
+  `s6-setuidgid`, `runuser`, `chpst`, or an entrypoint script COPY'd from the build context that
+  calls one of them (or `chroot --userspec`, `su … -c`). Such an image must start as root to
+  `chown` volumes and then switch: `USER` would break it.
+
+A development/CI image (see *What the image is for* in toolchain-in-final-image) that runs as root
+is still reported, as information for the team, but gets no fix.
 
 ## Why it is bad
 A Go server needs no privileges to serve HTTP on a port above 1023. Running as uid 0 means a
@@ -53,7 +62,9 @@ Unsafe fix (`--unsafe-fixes`), offered when the stage sets no `USER` at all: ins
 root; only the container process changes user. It is unsafe because a program that writes
 into directories owned by root (its WORKDIR, `/var/lib/...`) or binds a port below 1024 will
 then fail; check the program's writable paths (mount an `emptyDir`/volume) before applying.
-An explicit `USER root` is left to you.
+An explicit `USER root` is left to you. No fix either where it would break the image: the stage
+creates directories as root for the program (`VOLUME`, `RUN mkdir` with no `chown`/`chmod`), or it
+is a development/CI image.
 
 ## References
 - Dockerfile reference, USER: https://docs.docker.com/reference/dockerfile/#user
@@ -97,6 +108,11 @@ def check(model):
     user, ins = final.effective_user(target)
     if not final.is_root_user(user):
         return
+    purpose = final.image_purpose(model)
+    if not purpose.runs_program:
+        return  # no ENTRYPOINT/CMD: a data, bundle or base image; whoever runs it picks the program
+    if final.drops_privileges(model, target):
+        return  # the entrypoint starts as root on purpose and hands the program to another user
     if ins is not None:
         yield RULE.finding(
             f"stage {target.label} runs as root: USER {user} (line {ins.start_line}) is the last USER",
@@ -110,6 +126,9 @@ def check(model):
     line = fi.start_line if fi else 1
     fix = None
     where = _insertion_point(model, target)
+    made = final.writable_paths_created(target)
+    if purpose.needs_toolchain or made:
+        where = None  # USER would break it: a dev image's tools, or directories only root may write
     if where is not None:
         pos, text = where
         fix = RULE.fixed(

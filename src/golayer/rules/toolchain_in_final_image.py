@@ -8,8 +8,19 @@
   or `COPY --from=<image or stage> /usr/local/go`.
 
 Not flagged: a builder stage that is not the target (`FROM golang:1.22 AS build` followed by a
-runtime stage), a `dev`/`test` stage that is not the target, and stages golayer cannot place
-(unknown bases).
+runtime stage), a `dev`/`test` stage that is not the target, stages golayer cannot place
+(unknown bases), and images whose job needs the toolchain (the decision table below).
+
+## What the image is for (decision table)
+One fact, `final.image_purpose`, read by every rule whose advice would break an image that is meant
+to carry Go (toolchain-in-final-image, bloated-runtime-base):
+
+| the target image … | toolchain expected | example |
+|---|---|---|
+| runs `go` or a tool that runs the go command in its ENTRYPOINT/CMD (golangci-lint, staticcheck, goreleaser, gopls, dlv, air, gotestsum, ko, mage, … listed in `knowledge/purpose.toml`) | yes | `ENTRYPOINT ["golangci-lint"]` |
+| has a target stage named with a development word (dev, test, ci, debug, lint, builder, tools, cross, …) | yes | `FROM golang:1.23 AS dev` as the last stage |
+| is built from a file named that way, or from `.devcontainer/` | yes | `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile-ci`, `Dockerfile.builder` |
+| anything else with a Go toolchain in the target | no: reported | `FROM golang:1.23` … `CMD ["/app"]` |
 
 ## Why it is bad
 Measured on a small net/http service: the single-stage image was **650.6 MB** — Debian base
@@ -119,7 +130,7 @@ RULE = Rule(
 
 def check(model):
     target = model.target
-    if target is None:
+    if target is None or final.image_purpose(model).needs_toolchain:
         return
     stages = final.chain(target)
     root = stages[0]
