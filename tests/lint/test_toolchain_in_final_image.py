@@ -27,6 +27,7 @@ def test_single_stage_golang_is_flagged(tmp_path):
         FROM golang:1.22
         COPY . .
         RUN go build -o /app .
+        CMD ["/app"]
     """)
     assert len(fs) == 1 and fs[0].line == 1 and fs[0].stage == "0"
     assert "golang:1.22" in fs[0].message and "toolchain" in fs[0].message
@@ -47,6 +48,7 @@ def test_target_toolchain_stage_is_flagged(tmp_path):
     fs = found(tmp_path, """
         FROM golang:1.22 AS app
         RUN go build -o /app .
+        CMD ["/app"]
         FROM gcr.io/distroless/static-debian12:nonroot
         COPY --from=app /app /app
     """, target="app")
@@ -68,7 +70,8 @@ def test_target_stage_named_for_development_is_not_flagged(tmp_path, name):
 
 @pytest.mark.parametrize("fname", ["Dockerfile.dev", "dev.Dockerfile", "Dockerfile-ci", "Dockerfile.test",
                                    "debug.Dockerfile", "Dockerfile.builder", ".devcontainer/Dockerfile"])
-def test_file_named_for_development_is_not_flagged(tmp_path, fname):
+def test_file_named_for_development_is_not_flagged(tmp_path, fname, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # directories count below the working directory only
     df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nCMD [\"/bin/sh\"]\n"
     assert found(tmp_path, df, name=fname) == []
     assert len(found(tmp_path, df, name="Dockerfile.server")) == 1  # a name that says nothing
@@ -118,7 +121,7 @@ def test_installing_go_in_the_final_stage(tmp_path):
             "download of go${GO_VERSION}.linux-${ARCH}.tar.gz",
     }
     for line, how in cases.items():
-        fs = found(tmp_path, f"FROM debian:bookworm\n{line}\n")
+        fs = found(tmp_path, f"FROM debian:bookworm\n{line}\nCMD [\"/app\"]\n")
         assert len(fs) == 1, line
         assert how in fs[0].message, (line, fs[0].message)
 
@@ -354,9 +357,22 @@ def test_rewritten_example_builds_and_starts(tmp_path, docker):
         subprocess.run([docker, "rmi", "-f", tag], capture_output=True)
 
 
-def test_no_rewrite_of_a_dev_image_without_cmd(tmp_path):
-    fs = found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n")
-    assert len(fs) == 1 and fs[0].fix is None and "no CMD/ENTRYPOINT" in fs[0].hint
+def test_toolchain_image_without_cmd_is_not_flagged(tmp_path):
+    # no ENTRYPOINT/CMD: a toolchain/builder image others run their commands in (decision table, row 4)
+    assert found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n") == []
+    m = build_model(tmp_path / "Dockerfile")
+    from golayer.dockerfile import final
+    assert "no ENTRYPOINT/CMD" in final.image_purpose(m).why
+
+
+def test_dev_directory_counts_only_inside_the_project(tmp_path, monkeypatch):
+    df = "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"/app\"]\n"
+    monkeypatch.chdir(tmp_path)
+    assert found(tmp_path, df, name="test/e2e/Dockerfile") == []
+    assert len(found(tmp_path, df, name="cmd/server/Dockerfile")) == 1
+    # a machine path that happens to contain "test" (pytest's own tmp dirs, /home/ci/...) does not count
+    monkeypatch.chdir("/")
+    assert len(found(tmp_path, df, name="Dockerfile")) == 1
 
 
 def test_runtime_base_setting_from_config(tmp_path, cli):

@@ -862,12 +862,14 @@ def _programs(stage: Stage) -> list[str]:
 
 def image_purpose(model: DockerfileModel) -> Purpose:
     """Is the target image meant to carry the Go toolchain? One decision every rule reads
-    (toolchain-in-final-image, bloated-runtime-base, runs-as-root ...):
+    (toolchain-in-final-image, bloated-runtime-base, runs-as-root ...), in this order:
 
-    1. its ENTRYPOINT/CMD runs ``go`` or a tool that runs the go command (knowledge/purpose.toml);
+    1. its ENTRYPOINT/CMD, or the entrypoint script from the build context it runs, names ``go`` or a
+       tool that runs the go command (``toolchain_programs`` in knowledge/purpose.toml);
     2. the target stage's name is a development word (dev, test, ci, debug, lint, builder, ...);
-    3. the Dockerfile's own file name is (``Dockerfile.dev``, ``dev.Dockerfile``, ``Dockerfile-ci``,
-       ``.devcontainer/Dockerfile``).
+    3. the Dockerfile's file name, or one of the two directories it is in, is (``Dockerfile.dev``,
+       ``dev.Dockerfile``, ``Dockerfile-ci``, ``test/e2e/Dockerfile``, ``.devcontainer/Dockerfile``);
+    4. the Dockerfile sets no ENTRYPOINT/CMD for it: a toolchain/builder image others run commands in.
     """
     cached = model.__dict__.get("_purpose")
     if cached is not None:
@@ -880,72 +882,102 @@ def image_purpose(model: DockerfileModel) -> Purpose:
         proc = effective_process(target)
         runs = proc.entrypoint is not None or proc.cmd is not None
         hit = next((w for w in _programs(target) if w in tools), None)
+        if hit is None:
+            for src, text in entry_scripts(model, target):
+                hit = next((w for w in _script_programs(text) if w in tools), None)
+                if hit:
+                    hit = f"{hit}` (in {src}"
+                    break
         if hit:
-            why = f"its ENTRYPOINT/CMD runs `{hit}`, which needs the Go toolchain"
+            why = f"its ENTRYPOINT/CMD runs `{hit}`, which needs the Go toolchain" + (")" if " (in " in hit else "")
         elif _dev_word(target.name):
             why = f"the target stage is named {target.name} (a development/CI image)"
     if not why:
         name = model.path.name
         stem = re.sub(r"(?i)(^|[.\-_])(docker|container)file($|[.\-_])", ".", name)
-        w = _dev_word(stem)
-        parent = model.path.parent.name
-        if w:
+        dirs = _own_dirs(model.path)
+        if _dev_word(stem):
             why = f"the file is named {name} (a development/CI image)"
-        elif parent.lower() in (".devcontainer", "devcontainer"):
-            why = f"the file is in {parent}/ (a development container)"
+        elif any(_dev_word(d) for d in dirs):
+            d = next(d for d in reversed(dirs) if _dev_word(d))
+            why = f"the file is in {d}/ (a development/CI image)"
+        elif target is not None and not runs:
+            why = "it sets no ENTRYPOINT/CMD: a toolchain or builder image that others run their commands in"
     p = Purpose(bool(why), why, runs)
     model.__dict__["_purpose"] = p
     return p
+
+
+def _own_dirs(path) -> list[str]:
+    """The (at most two) directories a Dockerfile sits in inside the project being analysed: only the
+    part of its path below the working directory counts (never the machine's /home/ci/... or /tmp)."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(Path.cwd())
+        except ValueError:
+            return []
+        if str(Path.cwd()) == "/":
+            return []
+    return [d for d in p.parts[:-1] if d not in (".", "..")][-2:]
+
+
+def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]:
+    """(context path, text) of the scripts the ENTRYPOINT/CMD runs that the stage COPYs from the build
+    context (``COPY entrypoint.sh /usr/local/bin/`` + ``ENTRYPOINT ["entrypoint.sh"]``)."""
+    proc = effective_process(stage)
+    scripts = [w for ins in (proc.entrypoint, proc.cmd) if ins is not None for w in process_words(ins)
+               if w.endswith(".sh") or any(k in w.lower() for k in ("entrypoint", "docker-init", "start", "run"))]
+    ctx = getattr(model.context, "dir", None)
+    if not scripts or ctx is None:
+        return []
+    out: list[tuple[str, str]] = []
+    for ins in chain_instructions(stage):
+        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
+            continue
+        for src in ins.copy_sources:
+            if "$" in src or any(ch in src for ch in "*?[") or "://" in src or src.startswith("/"):
+                continue
+            dest = _abs(ins.copy_dest, ins.workdir or "/")
+            base = posixpath.basename(src.rstrip("/"))
+            if not any(sc == dest or posixpath.basename(sc) == base for sc in scripts):
+                continue
+            try:
+                p = ctx / src.removeprefix("./")
+                if p.is_file() and p.stat().st_size <= 256 * 1024:
+                    out.append((src.removeprefix("./"), p.read_text("utf-8", errors="replace")))
+            except OSError:
+                continue
+    return out
+
+
+def _script_programs(text: str) -> list[str]:
+    words = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0] if not line.lstrip().startswith("#!") else ""
+        words += [posixpath.basename(w.strip("'\"();&|`")) for w in line.split()]
+    return words
 
 
 def drops_privileges(model: DockerfileModel, stage: Stage) -> str | None:
     """The program that makes the container's entrypoint drop root (gosu, su-exec, setpriv,
     s6-setuidgid, runuser, ``chroot --userspec``), named in the ENTRYPOINT/CMD or in an entrypoint
     script of the build context that the stage COPYs; None when none is seen."""
-    words = _programs(stage)
-    hit = next((w for w in words if w in _PRIV_DROP), None)
+    hit = next((w for w in _programs(stage) if w in _PRIV_DROP), None)
     if hit:
         return hit
-    proc = effective_process(stage)
-    if proc.entrypoint is None and proc.cmd is None:
-        return None
-    scripts = [w for ins in (proc.entrypoint, proc.cmd) if ins is not None for w in process_words(ins)
-               if w.endswith(".sh") or "entrypoint" in w.lower() or "docker-init" in w.lower() or "start" in w.lower()]
-    ctx = getattr(model.context, "dir", None)
-    if not scripts or ctx is None:
-        return None
-    for ins in chain_instructions(stage):
-        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
-            continue
-        for src in ins.copy_sources:
-            if "$" in src or any(ch in src for ch in "*?[") or "://" in src:
-                continue
-            dest = _abs(ins.copy_dest, ins.workdir or "/")
-            base = posixpath.basename(src.rstrip("/"))
-            for sc in scripts:
-                if not (sc == dest or posixpath.basename(sc) == base or
-                        (ins.copy_dest.endswith("/") and _abs(sc, ins.workdir or "/") == posixpath.join(dest, base))):
-                    continue
-                hit = _script_drops(ctx, src)
-                if hit:
-                    return f"{hit} in {src}"
+    for src, text in entry_scripts(model, stage):
+        m = _DROP_IN_SCRIPT.search(text)
+        if m:
+            return f"{m.group(1).split()[0]} in {src}"
     return None
 
 
 _DROP_IN_SCRIPT = re.compile(r"(?m)^[^#\n]*\b(su-exec|gosu|setpriv|s6-setuidgid|runuser|chpst|setuidgid|"
                              r"chroot\s+--userspec|su\s+-s|su\s+-c|su\s+[A-Za-z_][\w-]*\s+-c|sudo\s+-u|"
                              r"capsh\s+--user)\b")
-
-
-def _script_drops(ctx, src: str) -> str | None:
-    try:
-        p = (ctx / src.removeprefix("./")) if not src.startswith("/") else None
-        if p is None or not p.is_file() or p.stat().st_size > 256 * 1024:
-            return None
-        m = _DROP_IN_SCRIPT.search(p.read_text("utf-8", errors="replace"))
-    except OSError:
-        return None
-    return m.group(1).split()[0] if m else None
 
 
 def writable_paths_created(stage: Stage) -> list[str]:
