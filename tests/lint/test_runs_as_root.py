@@ -90,15 +90,18 @@ def test_only_the_target_stage_counts(tmp_path):
         FROM gcr.io/distroless/static-debian12:nonroot
         COPY --from=build /out/app /app
     """) == []
-    # --target picks the dev stage, which runs as root
-    fs = found(tmp_path, """
-        FROM golang:1.22 AS dev
+    # --target picks the app stage, which runs as root
+    df = """
+        FROM golang:1.22 AS app
         RUN go build -o /out/app .
         CMD ["/out/app"]
         FROM gcr.io/distroless/static-debian12:nonroot
-        COPY --from=dev /out/app /app
-    """, target="dev")
-    assert [f.stage for f in fs] == ["dev"]
+        COPY --from=app /out/app /app
+    """
+    fs = found(tmp_path, df, target="app")
+    assert [f.stage for f in fs] == ["app"]
+    # a dev stage as the target: a development image that installs and writes as root on purpose
+    assert found(tmp_path, df.replace("app", "dev"), target="dev") == []
 
 
 def test_user_inherited_through_from_stage(tmp_path):

@@ -21,8 +21,8 @@ It stays silent when:
   calls one of them (or `chroot --userspec`, `su … -c`). Such an image must start as root to
   `chown` volumes and then switch: `USER` would break it.
 
-A development/CI image (see *What the image is for* in toolchain-in-final-image) that runs as root
-is still reported, as information for the team, but gets no fix.
+- it is a development/CI/tool image (the decision table *What the image is for* in
+  toolchain-in-final-image): such images install and write as root on purpose, and `USER` breaks them.
 
 ## Why it is bad
 A Go server needs no privileges to serve HTTP on a port above 1023. Running as uid 0 means a
@@ -63,8 +63,7 @@ root; only the container process changes user. It is unsafe because a program th
 into directories owned by root (its WORKDIR, `/var/lib/...`) or binds a port below 1024 will
 then fail; check the program's writable paths (mount an `emptyDir`/volume) before applying.
 An explicit `USER root` is left to you. No fix either where it would break the image: the stage
-creates directories as root for the program (`VOLUME`, `RUN mkdir` with no `chown`/`chmod`), or it
-is a development/CI image.
+creates directories as root for the program (`VOLUME`, `RUN mkdir` with no `chown`/`chmod`).
 
 ## References
 - Dockerfile reference, USER: https://docs.docker.com/reference/dockerfile/#user
@@ -109,8 +108,8 @@ def check(model):
     if not final.is_root_user(user):
         return
     purpose = final.image_purpose(model)
-    if not purpose.runs_program:
-        return  # no ENTRYPOINT/CMD: a data, bundle or base image; whoever runs it picks the program
+    if not purpose.runs_program or purpose.needs_toolchain:
+        return  # no program of its own (data, bundle, base image), or a dev/CI image that needs root
     if final.drops_privileges(model, target):
         return  # the entrypoint starts as root on purpose and hands the program to another user
     if ins is not None:
@@ -127,8 +126,8 @@ def check(model):
     fix = None
     where = _insertion_point(model, target)
     made = final.writable_paths_created(target)
-    if purpose.needs_toolchain or made:
-        where = None  # USER would break it: a dev image's tools, or directories only root may write
+    if made:
+        where = None  # USER would break it: directories only root may write
     if where is not None:
         pos, text = where
         fix = RULE.fixed(
