@@ -69,3 +69,32 @@ def test_selective_copies_and_unneeded_stages_are_fine(tmp_path):
         EOF
         RUN go build ./cmd/app
     """), R) == []
+
+
+def test_message_says_which_case_and_which_file(tmp_path):
+    from tests.lint.helpers import lint, of_rule
+
+    df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+    (tmp_path / ".git").mkdir()
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and "has no .dockerignore (nor Dockerfile.dockerignore)" in fs[0].message
+    assert ".git included" in fs[0].message
+    (tmp_path / "Dockerfile.dockerignore").write_text("bin/\n")
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and "Dockerfile.dockerignore" in fs[0].message and "does not exclude .git" in fs[0].message
+
+
+@pytest.mark.parametrize("line", ["RUN go build -ldflags \"-X main.version=$(git describe --tags)\" -o /app .",
+                                  "RUN git rev-parse HEAD > /commit && go build -o /app .",
+                                  "RUN go build -buildvcs=true -o /app .",
+                                  "COPY .git .git\nRUN go build -o /app ."])
+def test_no_advice_to_exclude_git_from_a_build_that_reads_it(tmp_path, line):
+    from tests.lint.helpers import lint, of_rule
+
+    df = f"FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\n{line}\n"
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".dockerignore").write_text("bin/\n")
+    assert of_rule(lint(tmp_path, df), "missing-dockerignore") == []
+    (tmp_path / ".dockerignore").unlink()
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and "keep .git" in fs[0].hint and ".git included" not in fs[0].message

@@ -994,3 +994,37 @@ def writable_paths_created(stage: Stage) -> list[str]:
             elif c.name in ("chown", "chmod"):
                 chowned = True
     return [] if chowned else made
+
+
+# --------------------------------------------------------------------------- the build reads .git
+
+_GIT_READS = re.compile(r"\bgit\s+(?:-C\s+\S+\s+)?(describe|rev-parse|log|show|status|diff|rev-list|tag|branch|"
+                        r"symbolic-ref|ls-files|ls-remote\s+\.|submodule|archive|name-rev|for-each-ref|"
+                        r"remote\s+get-url|config\s+--get\s+remote)\b")
+_BUILDVCS_ON = re.compile(r"-buildvcs(=true)?(\s|$|['\"])")
+
+
+def build_reads_git(model: DockerfileModel) -> str | None:
+    """How a stage the target needs reads the context's ``.git`` (``git describe`` / ``git rev-parse``
+    in a RUN, ``go build -buildvcs=true``, a COPY of ``.git``), or None. Excluding ``.git`` in the
+    .dockerignore would break such a build."""
+    for ins in model.instructions:
+        if ins.stage is None or not ins.stage.needed:
+            continue
+        if ins.cmd in ("COPY", "ADD") and not ins.copy_from and any(
+                posixpath.basename(s.rstrip("/")) == ".git" for s in ins.copy_sources):
+            return f"line {ins.start_line} copies .git"
+        if ins.cmd != "RUN":
+            continue
+        text = " ".join(ins.args)
+        m = _GIT_READS.search(text)
+        if m:
+            return f"`git {m.group(1)}` at line {ins.start_line}"
+        for c in ins.commands:
+            if c.name == "git" and len(c.argv) > 1 and _GIT_READS.search(" ".join(c.argv)):
+                return f"`{' '.join(c.argv[:2])}` at line {c.line}"
+            if c.go is not None and c.go.compiles:
+                flags = " ".join([*c.go.args, c.env.get("GOFLAGS") or ins.go.GOFLAGS or ""])
+                if _BUILDVCS_ON.search(flags + " "):
+                    return f"`go {c.go.sub} -buildvcs` at line {c.line}"
+    return None
