@@ -98,3 +98,14 @@ def test_no_advice_to_exclude_git_from_a_build_that_reads_it(tmp_path, line):
     (tmp_path / ".dockerignore").unlink()
     fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
     assert len(fs) == 1 and "keep .git" in fs[0].hint and ".git included" not in fs[0].message
+
+
+def test_silent_when_the_dockerfile_is_built_from_another_context(tmp_path):
+    from tests.lint.helpers import lint, of_rule
+
+    # cmd/app/Dockerfile copies cmd/app/config.yaml: it is built from the repository root, not cmd/app
+    df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n" \
+         "FROM alpine:3.20\nCOPY --from=build /app /app\nCOPY cmd/app/config.yaml /etc/app/\nCMD [\"/app\"]\n"
+    assert of_rule(lint(tmp_path, df, name="cmd/app/Dockerfile"), "missing-dockerignore") == []
+    # the same file where that path exists (the right context): reported
+    assert len(of_rule(lint(tmp_path, df, files={"cmd/app/config.yaml": "a: 1\n"}), "missing-dockerignore")) == 1

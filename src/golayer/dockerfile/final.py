@@ -1028,3 +1028,38 @@ def build_reads_git(model: DockerfileModel) -> str | None:
                 if _BUILDVCS_ON.search(flags + " "):
                     return f"`go {c.go.sub} -buildvcs` at line {c.line}"
     return None
+
+
+def context_mismatch(model: DockerfileModel) -> str | None:
+    """A COPY/ADD source the build context golayer uses does not have (``COPY cmd/app/config.yaml``
+    next to a Dockerfile in cmd/app/): the Dockerfile is really built from another context (usually the
+    repository root, given by a Makefile or CI script golayer did not read). Returns that source, or None.
+    Rules about the context's contents stay silent then: unknown means silent."""
+    cached = model.__dict__.get("_ctx_mismatch", False)
+    if cached is not False:
+        return cached
+    out = None
+    d = getattr(model.context, "dir", None)
+    if d is not None and d.is_dir():
+        for ins in model.instructions:
+            if ins.cmd not in ("COPY", "ADD") or ins.copy_from or ins.heredocs or ins.stage is None \
+                    or not ins.stage.needed:
+                continue
+            for src in ins.copy_sources:
+                s = src.strip()
+                if not s or "$" in s or "\x00" in s or "://" in s or s.startswith("<<") or s.startswith("git@") \
+                        or any(ch in s for ch in "*?["):
+                    continue
+                rel = posixpath.normpath("/" + s).lstrip("/")
+                if not rel or rel == ".":
+                    continue
+                try:
+                    if not (d / rel).exists() and not (d / rel).is_symlink():
+                        out = s
+                        break
+                except OSError:
+                    continue
+            if out:
+                break
+    model.__dict__["_ctx_mismatch"] = out
+    return out

@@ -15,6 +15,10 @@ runs `git describe`/`git rev-parse`/`git log`…, builds with `-buildvcs=true` (
 GOFLAGS), or COPYs `.git` — excluding `.git` would break those builds (the no-ignore-file finding then
 only asks for an ignore file for what the build does not need).
 
+It says nothing when the Dockerfile plainly is not built from the context golayer sees: a `COPY`
+source (`COPY cmd/app/config.yaml /etc/app/`) does not exist there — the real context is elsewhere,
+usually the repository root named by a Makefile or CI script (give it with `--context`).
+
 Exclusion is decided with BuildKit's own pattern rules (`**`, `!` re-includes, the last match wins), so
 `.git`, `**/.git`, `.git/` and `.*` all count, and a later `!.git` undoes them.
 
@@ -87,6 +91,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                  and gofacts.is_whole_context_copy(i)), None)
     if copy is None:
         return
+    if final.context_mismatch(model):
+        return  # the Dockerfile is built from another context than the one golayer sees: unknown, silent
     label = copy.stage.label if copy.stage is not None else None
     src = copy.original.strip()[:60]
     reads_git = final.build_reads_git(model)
