@@ -471,3 +471,20 @@ def test_explicit_cgo_is_respected(tmp_path):
     df = SINGLE.replace("RUN go build", "RUN CGO_ENABLED=1 go build")
     new = fixed_text(tmp_path, df, RULE, files=PURE_GO)
     assert "ENV CGO_ENABLED=0" not in new and "distroless/base-debian12" in new
+
+
+def test_rewrite_keeps_files_the_program_opens_and_names_the_missing_ones(tmp_path):
+    main = ('package main\n\nimport (\n\t"os"\n\t"github.com/joho/godotenv"\n)\n\n'
+            'func main() {\n\t_ = godotenv.Load()\n\tb, _ := os.ReadFile("data/words.txt")\n'
+            '\t_, _ = os.Open("certs/server.pem")\n\t_ = b\n}\n')
+    files = {"main.go": main, "go.mod": "module example.com/app\n\ngo 1.22\n", "data/words.txt": "a\n",
+             ".env": "A=1\n"}
+    df = 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nCMD ["/app"]\n'
+    fs = found(tmp_path, df, files=files)
+    assert len(fs) == 1 and fs[0].fix is not None
+    new = fixed_text(tmp_path, df, "toolchain-in-final-image", files=files)
+    runtime = new.split("# runtime stage", 1)[1]
+    assert "COPY --from=build /src/data/words.txt /src/data/words.txt" in runtime
+    assert "COPY --from=build /src/.env /src/.env" in runtime
+    assert "certs/server.pem" not in runtime
+    assert "left out certs/server.pem: main.go may open it at run time" in fs[0].fix.description

@@ -673,6 +673,23 @@ def _has(data: bytes, needles: tuple[bytes, ...]) -> bool:
     return any(n in data for n in needles)
 
 
+_OPENS = re.compile(rb'(?:\bos\.(?:Open|ReadFile|OpenFile)|\btemplate\.(?:ParseFiles|ParseGlob|Must\(template\.ParseFiles)'
+                    rb'|\bhttp\.Dir|\bgodotenv\.(?:Load|Overload|Read)|\bviper\.SetConfigFile)\(\s*"([^"\n]{1,200})"')
+_GODOTENV_BARE = re.compile(rb"\bgodotenv\.(?:Load|Overload)\(\s*\)")
+
+
+def _opened(data: bytes) -> list[str]:
+    out = []
+    for m in _OPENS.finditer(data):
+        path = m.group(1).decode("utf-8", "replace")
+        if path.startswith("/") or "://" in path or "%" in path or not path.strip():
+            continue
+        out.append(path)
+    if _GODOTENV_BARE.search(data):
+        out.append(".env")
+    return out
+
+
 _SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
 _MAX_GO_FILES = 2000
 _MAX_GO_BYTES = 16 * 1024 * 1024
@@ -688,6 +705,9 @@ class GoSourceFacts:
     outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
     imports_c: list[str] = field(default_factory=list)  # files with `import "C"` (need cgo)
     cgo_modules: list[str] = field(default_factory=list)  # go.mod requirements known to need cgo
+    # relative paths the program may open at run time, with the Go file that names them:
+    # os.Open/ReadFile/OpenFile, template.ParseFiles/ParseGlob, http.Dir, godotenv.Load (".env" when bare)
+    opened_files: list[tuple[str, str]] = field(default_factory=list)
 
 
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
@@ -752,6 +772,10 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                         facts.imports_tzdata = True
                     if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
                         facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    if b"os." in data or b"template." in data or b"godotenv" in data or b"http.Dir" in data \
+                            or b"viper." in data:
+                        rel_go = os.path.relpath(p, d).replace(os.sep, "/")
+                        facts.opened_files += [(f, rel_go) for f in _opened(data)]
                     if b'"C"' in data and _IMPORT_C.search(data):
                         facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
             gomod = d / "go.mod"
