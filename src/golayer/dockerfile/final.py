@@ -667,6 +667,9 @@ _TLS_DIAL = (b"tls.Dial(", b"tls.DialWithDialer(", b"tls.Client(", b"credentials
 _HTTP_CLIENT = (b"http.Get(", b"http.Post(", b"http.PostForm(", b"http.Head(", b"http.NewRequest(",
                 b"http.NewRequestWithContext(", b"http.DefaultClient", b"http.Client{")
 _HTTPS_LITERAL = (b'"https://', b"`https://")
+# an https:// URL passed to a call (`http.Get("https://…")`, `NewRequest("GET", "https://…")`), not one only
+# named in a constant or a message (`const DocsURL = "https://…"`: a link shown to users, no connection)
+_HTTPS_ARG = re.compile(rb'(?m)^(?!\s*//)[^\n]*[(,]\s*["`]https://')
 
 
 def _has(data: bytes, needles: tuple[bytes, ...]) -> bool:
@@ -770,7 +773,8 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                         facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
                     if _has(data, _TZDATA_IMPORT):
                         facts.imports_tzdata = True
-                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
+                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)
+                                                  and _HTTPS_ARG.search(data)):
                         facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
                     if b"os." in data or b"template." in data or b"godotenv" in data or b"http.Dir" in data \
                             or b"viper." in data:
