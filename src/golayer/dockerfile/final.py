@@ -291,6 +291,15 @@ def starts_with_exec(text: str) -> bool:
     return text.strip().split(None, 1)[:1] == ["exec"]
 
 
+_TAIL_EXEC = re.compile(r"(?:&&|;|\n)\s*exec\s+[^;&|<>()`\n]+$")
+
+
+def ends_with_exec(text: str) -> bool:
+    """A script whose last step is ``… && exec prog args`` (or after ``;``/a newline): the shell
+    replaces itself with the program, which becomes PID 1 and gets the signals."""
+    return bool(_TAIL_EXEC.search(text.strip()))
+
+
 def single_line(model: DockerfileModel, ins: Instruction) -> bool:
     raw = model.content[ins.start : ins.end]
     return "\n" not in raw.rstrip("\r\n")
