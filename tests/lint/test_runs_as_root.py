@@ -189,3 +189,26 @@ def test_no_user_fix_where_it_would_break_the_image(tmp_path):
         CMD ["/app"]
     """)
     assert len(fs) == 1 and fs[0].fix is None
+
+
+def test_entrypoint_script_copied_from_a_builder_stage_is_read(tmp_path):
+    # seen in the corpus: the builder copies the whole context, the runtime stage takes the script from it
+    script = "#!/bin/sh\nchown -R \"$PUID:$PGID\" /var/data\nexec su-exec \"$PUID:$PGID\" \"$@\"\n"
+    assert found(tmp_path, """
+        FROM golang:1.22 AS builder
+        WORKDIR /src
+        COPY . .
+        RUN CGO_ENABLED=0 go build -o /out/app .
+        FROM alpine:3.20
+        RUN apk add --no-cache su-exec
+        COPY --from=builder /out/app /bin/app
+        COPY --from=builder /src/script/docker-entrypoint.sh /bin/entrypoint.sh
+        ENTRYPOINT ["/bin/entrypoint.sh", "/bin/app"]
+    """, files={"script/docker-entrypoint.sh": script}) == []
+
+
+def test_test_suite_images_deep_in_the_project_are_not_reported(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    df = 'FROM alpine:3.20\nCOPY agent /agent\nENTRYPOINT ["/agent"]\n'
+    assert found(tmp_path, df, name="test/integration/suites/rotation/Dockerfile") == []
+    assert len(found(tmp_path, df, name="deploy/agent/Dockerfile")) == 1

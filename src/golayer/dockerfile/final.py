@@ -904,7 +904,7 @@ def image_purpose(model: DockerfileModel) -> Purpose:
     1. its ENTRYPOINT/CMD, or the entrypoint script from the build context it runs, names ``go`` or a
        tool that runs the go command (``toolchain_programs`` in knowledge/purpose.toml);
     2. the target stage's name is a development word (dev, test, ci, debug, lint, builder, ...);
-    3. the Dockerfile's file name, or one of the two directories it is in, is (``Dockerfile.dev``,
+    3. the Dockerfile's file name, or a directory of its path inside the project, is (``Dockerfile.dev``,
        ``dev.Dockerfile``, ``Dockerfile-ci``, ``test/e2e/Dockerfile``, ``.devcontainer/Dockerfile``);
     4. the Dockerfile sets no ENTRYPOINT/CMD for it: a toolchain/builder image others run commands in.
     """
@@ -946,8 +946,8 @@ def image_purpose(model: DockerfileModel) -> Purpose:
 
 
 def _own_dirs(path) -> list[str]:
-    """The (at most two) directories a Dockerfile sits in inside the project being analysed: only the
-    part of its path below the working directory counts (never the machine's /home/ci/... or /tmp)."""
+    """The directories a Dockerfile sits in inside the project being analysed: only the part of its
+    path below the working directory counts (never the machine's /home/ci/... or /tmp)."""
     from pathlib import Path
 
     p = Path(path)
@@ -958,7 +958,7 @@ def _own_dirs(path) -> list[str]:
             return []
         if str(Path.cwd()) == "/":
             return []
-    return [d for d in p.parts[:-1] if d not in (".", "..")][-2:]
+    return [d for d in p.parts[:-1] if d not in (".", "..")]
 
 
 def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]:
@@ -972,14 +972,23 @@ def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]
         return []
     out: list[tuple[str, str]] = []
     for ins in chain_instructions(stage):
-        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
+        if ins.cmd not in ("COPY", "ADD") or not ins.copy_dest:
+            continue
+        from_stage = model.stage(ins.copy_from) if ins.copy_from else None
+        if ins.copy_from and from_stage is None:
             continue
         for src in ins.copy_sources:
-            if "$" in src or any(ch in src for ch in "*?[") or "://" in src or src.startswith("/"):
+            if "$" in src or any(ch in src for ch in "*?[") or "://" in src:
                 continue
             dest = _abs(ins.copy_dest, ins.workdir or "/")
             base = posixpath.basename(src.rstrip("/"))
             if not any(sc == dest or posixpath.basename(sc) == base for sc in scripts):
+                continue
+            if from_stage is not None:
+                src = _context_path_in(from_stage, src) or ""
+            elif src.startswith("/"):
+                continue
+            if not src:
                 continue
             try:
                 p = ctx / src.removeprefix("./")
@@ -988,6 +997,20 @@ def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]
             except OSError:
                 continue
     return out
+
+
+def _context_path_in(stage: Stage, path: str) -> str | None:
+    """The build-context path a file at ``path`` of ``stage`` came from, when the stage copied the whole
+    context to a directory above it (``COPY . /src`` then ``/src/script/entrypoint.sh``), else None."""
+    path = posixpath.normpath(path if path.startswith("/") else "/" + path)
+    for ins in chain_instructions(stage):
+        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
+            continue
+        if any(posixpath.normpath("/" + s.strip()) == "/" for s in ins.copy_sources if "$" not in s):
+            d = _abs(ins.copy_dest, ins.workdir or "/").rstrip("/")
+            if path.startswith(d + "/"):
+                return path[len(d) + 1:]
+    return None
 
 
 def _script_programs(text: str) -> list[str]:
