@@ -212,3 +212,19 @@ def test_test_suite_images_deep_in_the_project_are_not_reported(tmp_path, monkey
     df = 'FROM alpine:3.20\nCOPY agent /agent\nENTRYPOINT ["/agent"]\n'
     assert found(tmp_path, df, name="test/integration/suites/rotation/Dockerfile") == []
     assert len(found(tmp_path, df, name="deploy/agent/Dockerfile")) == 1
+
+
+def test_unreadable_entrypoint_script_is_unknown_and_su_with_a_variable_user(tmp_path):
+    # the script comes from an image golayer cannot read: whether it drops root is unknown
+    assert found(tmp_path, """
+        FROM alpine:3.20
+        COPY --from=example.com/tools:1 /entrypoint.sh /entrypoint.sh
+        COPY app /app
+        ENTRYPOINT ["/sbin/tini", "--", "/entrypoint.sh"]
+    """) == []
+    # seen in the corpus: `exec su $USER -c "..."` in a script under docker/
+    assert found(tmp_path, """
+        FROM alpine:3.20
+        COPY docker ./docker
+        ENTRYPOINT ["./docker/entrypoint.sh"]
+    """, files={"docker/entrypoint.sh": '#!/bin/sh\nexec su $USER -c "/app/server"\n'}) == []

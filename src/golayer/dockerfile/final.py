@@ -1013,6 +1013,27 @@ def _context_path_in(stage: Stage, path: str) -> str | None:
     return None
 
 
+def unread_entry_script(model: DockerfileModel, stage: Stage) -> str | None:
+    """The script the ENTRYPOINT/CMD starts (``*.sh``, ``*entrypoint*``) when golayer cannot read it
+    (copied from a context it does not see, from an image, or built in a stage): what it does, e.g.
+    dropping root, is unknown."""
+    proc = effective_process(stage)
+    ins = proc.entrypoint or proc.cmd
+    if ins is None:
+        return None
+    words = process_words(ins)
+    if not words:
+        return None
+    first = words[0]
+    if posixpath.basename(first) in ("tini", "dumb-init", "catatonit") or first in ("/sbin/tini", "/usr/bin/tini"):
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        first = rest[0] if rest else ""
+    name = posixpath.basename(first).lower()
+    if not (name.endswith(".sh") or "entrypoint" in name or name.startswith("docker-init")):
+        return None
+    return None if entry_scripts(model, stage) else first
+
+
 def _script_programs(text: str) -> list[str]:
     words = []
     for line in text.splitlines():
@@ -1036,7 +1057,7 @@ def drops_privileges(model: DockerfileModel, stage: Stage) -> str | None:
 
 
 _DROP_IN_SCRIPT = re.compile(r"(?m)^[^#\n]*\b(su-exec|gosu|setpriv|s6-setuidgid|runuser|chpst|setuidgid|"
-                             r"chroot\s+--userspec|su\s+-s|su\s+-c|su\s+[A-Za-z_][\w-]*\s+-c|sudo\s+-u|"
+                             r"chroot\s+--userspec|su\s+-s|su\s+-c|su\s+-l|su\s+\S+\s+-c|sudo\s+-u|"
                              r"capsh\s+--user)\b")
 
 

@@ -19,7 +19,9 @@ It stays silent when:
 - the entrypoint drops privileges: its ENTRYPOINT/CMD runs `gosu`, `su-exec`, `setpriv`,
   `s6-setuidgid`, `runuser`, `chpst`, or an entrypoint script COPY'd from the build context that
   calls one of them (or `chroot --userspec`, `su … -c`). Such an image must start as root to
-  `chown` volumes and then switch: `USER` would break it.
+  `chown` volumes and then switch: `USER` would break it;
+- the ENTRYPOINT/CMD starts a script (`*.sh`, `*entrypoint*`) that golayer cannot read (from an
+  image, or from a build context it does not see): whether it drops root is unknown.
 
 - it is a development/CI/tool image (the decision table *What the image is for* in
   toolchain-in-final-image): such images install and write as root on purpose, and `USER` breaks them.
@@ -112,6 +114,8 @@ def check(model):
         return  # no program of its own (data, bundle, base image), or a dev/CI image that needs root
     if final.drops_privileges(model, target):
         return  # the entrypoint starts as root on purpose and hands the program to another user
+    if final.unread_entry_script(model, target):
+        return  # an entrypoint script golayer cannot read: whether it drops root is unknown
     if ins is not None:
         yield RULE.finding(
             f"stage {target.label} runs as root: USER {user} (line {ins.start_line}) is the last USER",
