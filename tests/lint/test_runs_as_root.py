@@ -228,3 +228,9 @@ def test_unreadable_entrypoint_script_is_unknown_and_su_with_a_variable_user(tmp
         COPY docker ./docker
         ENTRYPOINT ["./docker/entrypoint.sh"]
     """, files={"docker/entrypoint.sh": '#!/bin/sh\nexec su $USER -c "/app/server"\n'}) == []
+
+
+def test_one_shot_copy_job_is_not_reported(tmp_path):
+    df = 'FROM alpine:3.20\nCOPY ca.pem /pki/ca.pem\nVOLUME ["/pki-out"]\nENTRYPOINT {}\n'
+    assert found(tmp_path, df.format("cp /pki/ca.pem /pki-out/ca.pem")) == []
+    assert len(found(tmp_path, df.format('["/app/server"]'))) == 1

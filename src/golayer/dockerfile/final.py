@@ -1144,3 +1144,15 @@ def context_mismatch(model: DockerfileModel) -> str | None:
                 break
     model.__dict__["_ctx_mismatch"] = out
     return out
+
+
+_ONE_SHOT = {"cp", "mv", "cat", "echo", "printf", "ln", "chmod", "chown", "mkdir", "rm", "touch", "true", "ls",
+             "tar", "install", "rsync"}
+
+
+def one_shot_job(text: str) -> bool:
+    """A CMD/ENTRYPOINT script whose every command is a file utility that exits by itself (a copy or
+    init job: ``cp /pki/ca.pem /out/``): no signal has to reach it, no service runs."""
+    parts = [p.strip() for p in text.replace("&&", ";").replace("||", ";").split(";")]
+    words = [p.split()[0].rsplit("/", 1)[-1] for p in parts if p.split()]
+    return bool(words) and all(w in _ONE_SHOT for w in words) and "|" not in text

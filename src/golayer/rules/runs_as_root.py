@@ -20,6 +20,8 @@ It stays silent when:
   `s6-setuidgid`, `runuser`, `chpst`, or an entrypoint script COPY'd from the build context that
   calls one of them (or `chroot --userspec`, `su … -c`). Such an image must start as root to
   `chown` volumes and then switch: `USER` would break it;
+- the ENTRYPOINT/CMD is a one-shot file job (`cp`, `mv`, `echo`, … only) that writes a mounted
+  volume and exits;
 - the ENTRYPOINT/CMD starts a script (`*.sh`, `*entrypoint*`) that golayer cannot read (from an
   image, or from a build context it does not see): whether it drops root is unknown.
 
@@ -114,6 +116,10 @@ def check(model):
         return  # no program of its own (data, bundle, base image), or a dev/CI image that needs root
     if final.drops_privileges(model, target):
         return  # the entrypoint starts as root on purpose and hands the program to another user
+    proc = final.effective_process(target)
+    main = proc.entrypoint or proc.cmd
+    if main is not None and final.one_shot_job(" ".join(final.process_words(main))):
+        return  # a copy/init job (`cp … /out/`) that writes mounted volumes and exits: no service to confine
     if final.unread_entry_script(model, target):
         return  # an entrypoint script golayer cannot read: whether it drops root is unknown
     if ins is not None:
