@@ -2,7 +2,13 @@
 
 import pytest
 
-from tests.lint.helpers import lint, of_rule
+from tests.lint.helpers import lint as _lint, of_rule
+
+
+def lint(tmp_path, df, **kw):
+    # the context holds the module the Dockerfile builds (a context without it is another context)
+    kw["files"] = {"go.mod": "module x\n\ngo 1.22\n", **(kw.get("files") or {})}
+    return _lint(tmp_path, df, **kw)
 
 R = "missing-dockerignore"
 DF = """
@@ -72,7 +78,6 @@ def test_selective_copies_and_unneeded_stages_are_fine(tmp_path):
 
 
 def test_message_says_which_case_and_which_file(tmp_path):
-    from tests.lint.helpers import lint, of_rule
 
     df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
     (tmp_path / ".git").mkdir()
@@ -89,7 +94,6 @@ def test_message_says_which_case_and_which_file(tmp_path):
                                   "RUN go build -buildvcs=true -o /app .",
                                   "COPY .git .git\nRUN go build -o /app ."])
 def test_no_advice_to_exclude_git_from_a_build_that_reads_it(tmp_path, line):
-    from tests.lint.helpers import lint, of_rule
 
     df = f"FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\n{line}\n"
     (tmp_path / ".git").mkdir()
@@ -101,7 +105,6 @@ def test_no_advice_to_exclude_git_from_a_build_that_reads_it(tmp_path, line):
 
 
 def test_silent_when_the_dockerfile_is_built_from_another_context(tmp_path):
-    from tests.lint.helpers import lint, of_rule
 
     # cmd/app/Dockerfile copies cmd/app/config.yaml: it is built from the repository root, not cmd/app
     df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n" \
@@ -109,3 +112,11 @@ def test_silent_when_the_dockerfile_is_built_from_another_context(tmp_path):
     assert of_rule(lint(tmp_path, df, name="cmd/app/Dockerfile"), "missing-dockerignore") == []
     # the same file where that path exists (the right context): reported
     assert len(of_rule(lint(tmp_path, df, files={"cmd/app/config.yaml": "a: 1\n"}), "missing-dockerignore")) == 1
+
+
+def test_silent_when_the_module_is_not_in_the_context(tmp_path):
+    # a Dockerfile in deploy/ that builds the module of the repository root: built from the root
+    df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n" \
+         "FROM alpine:3.20\nCOPY --from=build /app /app\nCMD [\"/app\"]\n"
+    assert of_rule(_lint(tmp_path, df, name="deploy/Dockerfile"), R) == []
+    assert len(of_rule(lint(tmp_path, df), R)) == 1

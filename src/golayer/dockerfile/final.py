@@ -1142,8 +1142,39 @@ def context_mismatch(model: DockerfileModel) -> str | None:
                     continue
             if out:
                 break
+        if out is None:
+            out = _module_missing(model, d)
     model.__dict__["_ctx_mismatch"] = out
     return out
+
+
+def _module_missing(model: DockerfileModel, d) -> str | None:
+    """A stage copies the whole context and then builds Go code in module mode, but the context has no
+    go.mod, go.work or .go file at its top: the module is elsewhere (the real context is a parent)."""
+    from golayer.dockerfile import gofacts
+
+    for stage in model.stages:
+        if not stage.needed:
+            continue
+        copied = False
+        for ins in chain_instructions(stage):
+            if gofacts.is_whole_context_copy(ins):
+                copied = True
+            elif copied and ins.cmd == "RUN":
+                if any(c.name == "go" and c.argv[1:3] == ["mod", "init"] for c in ins.commands):
+                    return None
+                for c in ins.commands:
+                    if c.go is None or not (c.go.compiles or c.go.downloads) or c.go.sub in ("install", "run"):
+                        continue
+                    if (c.env.get("GO111MODULE") or ins.go.GO111MODULE or "").strip().lower() == "off":
+                        continue
+                    try:
+                        if (d / "go.mod").exists() or (d / "go.work").exists() or any(d.glob("*.go")):
+                            return None
+                    except OSError:
+                        return None
+                    return "go.mod"
+    return None
 
 
 _ONE_SHOT = {"cp", "mv", "cat", "echo", "printf", "ln", "chmod", "chown", "mkdir", "rm", "touch", "true", "ls",

@@ -17,7 +17,9 @@ only asks for an ignore file for what the build does not need).
 
 It says nothing when the Dockerfile plainly is not built from the context golayer sees: a `COPY`
 source (`COPY cmd/app/config.yaml /etc/app/`) does not exist there — the real context is elsewhere,
-usually the repository root named by a Makefile or CI script (give it with `--context`).
+usually the repository root named by a Makefile or CI script (give it with `--context`) — or the
+whole-context copy is followed by a module-mode go build while the context has no `go.mod`, `go.work`
+or `.go` file at its top (the module lives in a parent directory).
 
 Exclusion is decided with BuildKit's own pattern rules (`**`, `!` re-includes, the last match wins), so
 `.git`, `**/.git`, `.git/` and `.*` all count, and a later `!.git` undoes them.
