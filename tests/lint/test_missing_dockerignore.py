@@ -120,3 +120,9 @@ def test_silent_when_the_module_is_not_in_the_context(tmp_path):
          "FROM alpine:3.20\nCOPY --from=build /app /app\nCMD [\"/app\"]\n"
     assert of_rule(_lint(tmp_path, df, name="deploy/Dockerfile"), R) == []
     assert len(of_rule(lint(tmp_path, df), R)) == 1
+
+
+def test_silent_when_the_context_is_no_project_top(tmp_path):
+    # seen in the corpus: tests/Dockerfile does `COPY . /tmp/project` and is built with the root as context
+    df = "FROM golang:1.22\nCOPY . /tmp/project\nWORKDIR /tmp/project\nCMD [\"make\", \"e2e\"]\n"
+    assert of_rule(_lint(tmp_path, df, name="tests/Dockerfile", files={"tests/e2e/case.yaml": "a: 1\n"}), R) == []

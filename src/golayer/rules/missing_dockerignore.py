@@ -19,7 +19,9 @@ It says nothing when the Dockerfile plainly is not built from the context golaye
 source (`COPY cmd/app/config.yaml /etc/app/`) does not exist there — the real context is elsewhere,
 usually the repository root named by a Makefile or CI script (give it with `--context`) — or the
 whole-context copy is followed by a module-mode go build while the context has no `go.mod`, `go.work`
-or `.go` file at its top (the module lives in a parent directory).
+or `.go` file at its top (the module lives in a parent directory), or the context directory holds no
+module, package or build file at all (`go.mod`, `package.json`, `pom.xml`, `Makefile`, `.git`, …): a
+`tests/` or `deploy/` directory that is really built with the repository root as context.
 
 Exclusion is decided with BuildKit's own pattern rules (`**`, `!` re-includes, the last match wins), so
 `.git`, `**/.git`, `.git/` and `.*` all count, and a later `!.git` undoes them.
@@ -80,6 +82,19 @@ def _show(path) -> str:
         return str(path)
 
 
+_PROJECT_MARKERS = ("go.mod", "go.work", ".git", "package.json", "pyproject.toml", "requirements.txt", "setup.py",
+                    "pom.xml", "build.gradle", "build.gradle.kts", "Cargo.toml", "Gemfile", "composer.json",
+                    "Makefile", "CMakeLists.txt", "docker-compose.yml", "compose.yaml", "docker-bake.hcl")
+
+
+def _looks_like_a_project(d) -> bool:
+    """The context directory is the top of something that is built: a module, a package, a build file."""
+    try:
+        return any((d / m).exists() for m in _PROJECT_MARKERS) or any(d.glob("*.go")) or any(d.glob("*.csproj"))
+    except OSError:
+        return True
+
+
 def _has_git(model: DockerfileModel) -> bool:
     try:
         return (model.context.dir / ".git").exists()
@@ -95,6 +110,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         return
     if final.context_mismatch(model):
         return  # the Dockerfile is built from another context than the one golayer sees: unknown, silent
+    if not _looks_like_a_project(ctx.dir):
+        return  # no module, package or build file at the context's top: which directory is sent is unknown
     label = copy.stage.label if copy.stage is not None else None
     src = copy.original.strip()[:60]
     reads_git = final.build_reads_git(model)
