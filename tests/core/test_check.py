@@ -29,7 +29,7 @@ def test_check_runs_lint_and_runtime_on_the_example(cli, tmp_path):
     doc = json.loads(r.out)
     rules = {f["rule"] for f in doc["findings"]}
     assert {"toolchain-in-final-image", "go-env-write", "gomemlimit-invalid"} <= rules
-    assert "lint (1 Dockerfile), runtime (1 manifest)" in r.err
+    assert "lint (1 Dockerfile), runtime (1 deployment: 1 kubernetes)" in r.err
     assert doc["runtime"]["containers"][0]["go_assumed"] is True
 
 

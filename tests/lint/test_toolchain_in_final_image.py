@@ -288,7 +288,7 @@ def test_configured_scratch(tmp_path):
 def test_no_rewrite_when_undecidable(tmp_path):
     cases = {
         "FROM golang:1.22\nRUN go build -o /app .\nCMD /app --port $PORT\n": "needs a shell",
-        "FROM golang:1.22\nRUN make build\nCMD [\"/app\"]\n": "no `go build",
+        "FROM golang:1.22\nRUN make build\nCMD [\"/app\"]\n": "make/script step",
         "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"./tool\", \"run\"]\n": "not a binary built",
         "FROM golang:1.22-alpine\nRUN apk add gcc musl-dev\nRUN go build -o /app .\nCMD [\"/app\"]\n": "musl",
     }

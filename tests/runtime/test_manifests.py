@@ -374,7 +374,7 @@ def test_check_command_includes_manifests(tmp_path):
     import json
 
     doc = json.loads(r.out)
-    assert r.code == 1 and "runtime (1 manifest)" in r.err
+    assert r.code == 1 and "runtime (1 deployment: 1 kubernetes)" in r.err
     assert "gomemlimit-invalid" in [f["rule"] for f in doc["findings"]]
     assert doc["runtime"]["containers"][0]["workload"] == "Pod/p"
 

@@ -6,7 +6,7 @@ from typing import Any, TextIO
 
 import click
 
-from golayer.commands.common import finish, load_config, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.report import Report
 
 GATE_KEYS = ("max-size", "max-wasted", "min-efficiency", "min-dive-efficiency", "forbid-category")
@@ -112,7 +112,8 @@ def data_of(ana: Any) -> dict[str, Any]:
             "embeds_tzdata": b.embeds_tzdata, "error": b.error,
         })
     return {
-        "image": {"ref": ana.ref, "source": ana.source_kind, "platform": ana.platform, "tags": ana.tags,
+        "image": {"ref": ana.ref, "source": ana.source_kind, "source_note": getattr(ana, "source_note", None),
+                  "platform": ana.platform, "tags": ana.tags,
                   "user": (ana.config.get("config") or {}).get("User") or "",
                   "entrypoint": (ana.config.get("config") or {}).get("Entrypoint"),
                   "cmd": (ana.config.get("config") or {}).get("Cmd")},
@@ -147,6 +148,8 @@ def text_section(ana: Any):
     def write(out: TextIO, color: bool) -> None:
         head = visible(f"{ana.ref}" + (f" ({ana.platform})" if ana.platform else ""))
         out.write(paint(f"image {head}: {len(ana.layers)} layer{'s' if len(ana.layers) != 1 else ''}, {human(ana.total_bytes)}", "1", color) + "\n")
+        if getattr(ana, "source_note", None):
+            out.write(f"  {visible(ana.source_note)}\n")
         rows = [["#", "size", "hidden", "files", "created by", "top categories"]]
         for li in ana.layers:
             top = sorted(li.categories.items(), key=lambda kv: -kv[1])[:2]
@@ -233,6 +236,7 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 @click.option("--verify/--no-verify", default=None,
               help="Check the sha256 of every layer against its diff_id, also of uncompressed layers in local"
                    " files (read header by header by default) [default: only layers that are streamed anyway].")
+@registry_options
 @report_options
 def image(ref: str, platform: str | None, html: str | None, max_size: str | None, max_wasted: str | None,
           min_efficiency: str | None, min_dive_efficiency: str | None, forbid_category: tuple[str, ...],
@@ -241,7 +245,8 @@ def image(ref: str, platform: str | None, html: str | None, max_size: str | None
     """Account for every byte of the built image REF and inspect its Go binaries.
 
     REF is docker-archive:PATH (docker save output), oci:DIR, oci-archive:PATH, docker:NAME (the
-    local daemon), or a bare path or image name.
+    local daemon), registry:HOST/REPO[:TAG][@DIGEST], containerd:NAME, podman:NAME, or a bare
+    path or image name (HOST/REPO:TAG: the daemon if it holds it, else the registry).
     """
     cfg = load_config(config_path, select, ignore, fail_on)
     gates = {"max-size": max_size, "max-wasted": max_wasted, "min-efficiency": min_efficiency,

@@ -3,6 +3,7 @@
 * ``golayer lab bases``   build the offline stand-ins for official base images
 * ``golayer lab goproxy`` generate (and optionally serve) a local module proxy
 * ``golayer lab compare`` build Dockerfile variants and compare size and rebuild times
+* ``golayer lab runtime`` run a proof workload under real memory/CPU limits in the runtime rules' variants
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import click
 
 @click.group("lab")
 def lab() -> None:
-    """Build variants with Docker and measure size and rebuild times (see docs/lab.md)."""
+    """Build variants with Docker and measure size and rebuild times; run a Go workload under real
+    memory and CPU limits (see docs/lab.md)."""
 
 
 @lab.command("bases")
@@ -139,6 +141,116 @@ def goproxy_cmd(directory: str, modules: int, size_mb: int, app: str | None, ser
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+
+
+@lab.command("runtime")
+@click.option("--memory", default=None, metavar="SIZE",
+              help="Container memory limit (256Mi, 512m, 1Gi) [default: the manifest's, else 256Mi].")
+@click.option("--cpus", default=None, metavar="N",
+              help="CPU limit (1, 0.5, 500m, none) [default: the manifest's, else 1].")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Take the limits and env from a Kubernetes manifest or compose file (as `golayer runtime` reads "
+                   "them) and add the variant `manifest`, run under exactly those.")
+@click.option("--container", default=None, metavar="NAME",
+              help="Which container of --manifest (name, or WORKLOAD/CONTAINER) when it has several.")
+@click.option("--image", "image_ref", default=None, metavar="REF",
+              help="Also start this local image under the limits and the manifest's env (no network, no load) "
+                   "and report whether it stays up --stay seconds.")
+@click.option("--stay", type=click.FloatRange(1, 600), default=10, show_default=True, metavar="SECONDS",
+              help="How long --image must stay up.")
+@click.option("--variant", "variant_names", multiple=True, metavar="NAME",
+              help="Run only these variants or groups (memory, cpu, manifest); repeatable or comma-separated.")
+@click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Run each variant N times; report medians and min-max.")
+@click.option("--duration", type=click.FloatRange(0.5, 600), default=5.0, show_default=True, metavar="SECONDS",
+              help="How long each run loops requests (after building its live heap).")
+@click.option("--live-heap", default=None, metavar="SIZE",
+              help="Live heap the workload holds [default: 55% of the memory limit].")
+@click.option("--alloc", default="64Ki", show_default=True, metavar="SIZE",
+              help="Short-lived bytes allocated per request.")
+@click.option("--workers", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Goroutines looping requests.")
+@click.option("--rate", type=click.FloatRange(0, 1e6), default=1000, show_default=True, metavar="REQ/S",
+              help="Requests per second across the workers, like a service under steady load (latency then "
+                   "counts from each request's scheduled start); 0: as fast as the CPU allows.")
+@click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",
+              help="Share of the limit for the recommended GOMEMLIMIT [default: config, else 0.9].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
+@click.option("--html", "html", type=click.Path(dir_okay=False), default=None,
+              help="Also write an HTML report with memory over time per variant.")
+def runtime_cmd(memory: str | None, cpus: str | None, manifest: str | None, container: str | None,
+                image_ref: str | None, stay: float, variant_names: tuple[str, ...], repeat: int, duration: float,
+                live_heap: str | None, alloc: str, workers: int, rate: float, ratio: str | None,
+                config_path: str | None,
+                fmt: str, output: str | None, html: str | None) -> None:
+    """Run golayer's proof workload (a Go program holding a live heap and looping requests) in
+    Docker under a memory and CPU limit, in the variants the runtime rules talk about — no
+    GOMEMLIMIT, the recommended GOMEMLIMIT, `768Mi`, GOGC=off with and without GOMEMLIMIT,
+    GOMAXPROCS set, a `go 1.24` module — and report exit code, OOM kill, peak memory, GC cycles
+    and CPU, GOMAXPROCS, throughput and CPU throttling. Progress goes to stderr."""
+    from golayer import config as config_mod
+    from golayer.commands.runtime import _settings
+    from golayer.lab import runtimelab as rl
+    from golayer.report import Report, render
+
+    r, _mx, _section = _settings(config_mod.load(config_path), ratio)
+    notes: list[str] = []
+    mc = rl.read_manifest(manifest, container) if manifest else None
+    if container and not manifest:
+        raise click.UsageError("--container needs --manifest")
+    if mc is not None and memory is None and mc.memory_bytes:
+        limits = rl.Limits(mc.memory_bytes, None, memory_text=mc.memory_text or "", source=mc.label)
+    else:
+        limits = rl.Limits(rl.parse_memory(memory or rl.DEFAULT_MEMORY), None, memory_text=memory or rl.DEFAULT_MEMORY)
+        if mc is not None:
+            limits.source = mc.label
+            if memory is None:
+                notes.append(f"{mc.label} sets no memory limit: ran under {rl.DEFAULT_MEMORY} (--memory)")
+    if mc is not None and cpus is None:
+        limits.cpus = mc.cpus
+        if mc.cpus is None:
+            notes.append(f"{mc.label} sets no CPU limit: ran without one")
+    else:
+        limits.cpus = rl.parse_cpus(cpus or rl.DEFAULT_CPUS)
+    if mc is not None and mc.unknown_env:
+        notes.append(f"not set (value unknown: Secret, ConfigMap, field reference...): {', '.join(mc.unknown_env)}")
+    if live_heap:
+        live = rl.parse_size(live_heap, "--live-heap", 0)
+    else:
+        live = int(limits.memory_bytes * rl.DEFAULT_LIVE_SHARE) // rl.MiB * rl.MiB
+    work = rl.Workload(live_bytes=live, alloc_bytes=rl.parse_size(alloc, "--alloc", 1), workers=workers,
+                       duration_s=duration, rate=rate)
+    variants = rl.standard_variants(limits, r)
+    if mc is not None:
+        go_env = {k: v for k, v in mc.env.items() if k in rl.GO_ENV}
+        variants.insert(0, rl.Variant("manifest", go_env, f"the Go settings of {mc.label}", group="manifest"))
+    variants = rl.select_variants(variants, variant_names)
+    image_env = mc.env if mc is not None else {}
+    doc = rl.run(limits, variants, work, repeat=repeat, ratio=r, image_ref=image_ref, image_env=image_env,
+                 stay_s=stay, notes=notes)
+    if html:
+        rl.write_atomic(html, rl.render_html(doc))
+    if fmt == "text":
+        import io
+
+        buf = io.StringIO()
+        rl.write_text(doc, buf)
+        if output:
+            rl.write_atomic(output, buf.getvalue())
+        else:
+            click.echo(buf.getvalue(), nl=False)
+        return
+    report = Report(command="lab runtime", data=doc, inputs=[manifest] if manifest else [])
+    if output:
+        import io
+
+        buf = io.StringIO()
+        render(report, "json", buf)
+        rl.write_atomic(output, buf.getvalue())
+    else:
+        render(report, "json")
 
 
 def _entry() -> None:  # pragma: no cover - python -m golayer.commands.lab

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import click
 
-from golayer.commands.common import finish, load_config, report_options
+from golayer.commands.common import finish, load_config, registry_options, report_options
 from golayer.config import Config
 from golayer.errors import UsageError
 from golayer.report import Report
@@ -69,7 +69,7 @@ def _analyse(ref: str) -> Any:
         from golayer.image.analyse import analyse  # type: ignore[import-not-found]
     except ImportError:
         raise UsageError("--image needs the image analysis (golayer image), which is not in this build") from None
-    return analyse(ref)
+    return analyse(ref, entrypoint_only=True)  # a registry source may skip layers below the entrypoint
 
 
 def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -84,22 +84,32 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
-                ratio: str | None = None, strict: bool = False) -> Report:
+                ratio: str | None = None, strict: bool = False, loaded: Any = None,
+                docs: list[Any] | None = None, project: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
     already computed ``ImageAnalysis``. With ``strict`` unreadable input is an error (exit 2),
-    otherwise it is skipped with a note (``golayer check``)."""
+    otherwise it is skipped with a note (``golayer check``). ``loaded`` is manifests already read (the editor
+    server passes an open document's text). ``docs`` (golayer.project.ManifestDoc: merged compose
+    projects, rendered kustomize/helm output, raw files) replaces ``paths`` when given; ``project`` is
+    the golayer.project.Project they came from (builds: which image comes from which Dockerfile)."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
 
     r, mx, section = _settings(cfg, ratio)
-    loaded = manifests.load_paths(paths, strict=strict)
+    if loaded is None:
+        loaded = manifests.load_docs(docs, strict=strict) if docs is not None else \
+            manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
         model.notes.append(f"no Kubernetes workload or compose service found in {', '.join(loaded.inputs)}")
     analyses = {name: (_analyse(ref) if isinstance(ref, str) else ref) for name, ref in (images or {}).items()}
+    for name, ana in analyses.items():
+        note = getattr(ana, "source_note", None) or ""
+        if "only layers" in note:  # say that a registry image was read only down to its entrypoint
+            model.notes.append(f"--image {name}: {note}")
     detect.classify(model, analyses, section)
     for name in analyses:
         if not any(name in (c.name, c.image, detect.image_name(c.image or "")) for _w, c in model.containers()):
@@ -122,6 +132,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
         kept.append(f)
 
     report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
+    if project is not None:
+        report.objects["project"] = project
     assumed = [(w, c) for w, c in model.containers() if c.go.is_go and c.go.assumed]
     report.data = {
         "gomemlimit_ratio": str(float(r)),
@@ -193,6 +205,7 @@ def _notes(out: TextIO, color: bool, notes: list[str], assumed: list) -> None:
               help="Read the Go binary of container/service/image NAME from image REF (repeatable).")
 @click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",
               help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
+@registry_options
 @report_options
 def runtime(files: tuple[str, ...], images: tuple[str, ...], ratio: str | None, fmt: str, output: str | None,
             config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from golayer.dockerfile import context as ctx_mod
 from golayer.dockerfile import parse as parse_mod
+from golayer.dockerfile import resolve
 from golayer.dockerfile import shell
 from golayer.knowledge import bases
 from golayer.dockerfile.model import (
@@ -439,6 +440,7 @@ def build_model(path: str | Path, content: str | None = None, *, target: str | N
     model = DockerfileModel(path=path, content=content, stages=[], target=None, instructions=[],
                             global_args={}, build_args=build_args, context=ctx, syntax=parsed.syntax,
                             escape=parsed.escape, errors=list(parsed.errors))
+    model.__dict__["_context_given"] = context_dir is not None  # stdin has a context only when given
     for p in parsed.pragmas:
         if p.is_global:
             model.global_ignores.extend(p.names)
@@ -630,6 +632,8 @@ def _apply(model: DockerfileModel, stage: Stage, state: _State, ins: Instruction
             src_lines = lines[raw.start_line - 1 : raw.end_line]
             ins.commands = shell.run_commands(raw.value, raw.json, raw.heredocs, raw.original, src_lines,
                                               raw.start_line, pe, esc)
+            if resolve.wants(ins.commands):  # make / project scripts: read lazily, only when called
+                resolve.resolve_run(model, stage, ins)
         for c in ins.commands:
             if c.name in ("useradd", "adduser"):
                 _record_user(state, c.argv)

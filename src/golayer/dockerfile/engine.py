@@ -13,6 +13,7 @@ reported as ``golayer-unused-pragma`` (info).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from golayer.findings import Finding, Severity
 PARSE_ERROR = ("golayer-parse-error", "GLX001")
 UNUSED_PRAGMA = ("golayer-unused-pragma", "GLX002")
 RULE_ERROR = ("golayer-rule-error", "GLX003")
+_FROM_LINE = re.compile(r"^[ \t]*FROM(?:[ \t]|$)", re.IGNORECASE | re.MULTILINE)
 
 
 def _tool_finding(kind: tuple[str, str], severity: Severity, message: str, **kw: Any) -> Finding:
@@ -53,10 +55,21 @@ def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
 
     file = str(model.path)
     findings: list[Finding] = []
-    for err in model.errors:
-        findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
-                                      hint="the Dockerfile cannot be built as written; fix this first"))
     fatal = bool(model.errors) and not model.stages
+    if fatal and not _FROM_LINE.search(model.content or "") and any(
+            e.message.startswith("unknown instruction") for e in model.errors):
+        # not a Dockerfile at all (a credentials file named Dockerfile.ci...): no FROM and words that
+        # are no instruction. Reported without a line and without those words, so no format echoes it
+        findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR,
+                                      "not a Dockerfile: no FROM instruction and "
+                                      + (f"{len(model.errors)} lines that are not Dockerfile instructions"
+                                         if len(model.errors) != 1 else "a line that is not a Dockerfile instruction")
+                                      + " (content not shown)", file=file,
+                                      hint="rename the file if it is not a Dockerfile, or fix it"))
+    else:
+        for err in model.errors:
+            findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
+                                          hint="the Dockerfile cannot be built as written; fix this first"))
     # per-analysis settings ([tool.golayer.lint]) for rules that have options (e.g. runtime-base)
     model.settings = dict(cfg.section("lint")) if cfg is not None and hasattr(cfg, "section") else {}
     enabled: set[str] = set()
@@ -77,7 +90,46 @@ def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
                                               f"rule {rule.name} failed on this file: {type(exc).__name__}: {exc}",
                                               file=file, line=1,
                                               hint="please report this as a golayer bug"))
+    if model.unresolved or any(c.origin for i in model.runs() for c in i.commands):
+        _add_origins(model, findings)
     return _apply_pragmas(model, findings, enabled)
+
+
+_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def _add_origins(model: DockerfileModel, findings: list[Finding]) -> None:
+    """Say where a go command resolved from a Makefile or script really is: the one place every rule's
+    message is rendered (a finding stays on the RUN line; "`go build`" becomes
+    "`go build` (Makefile:12, via `make build`)"). The first command of the RUN line that a backquoted
+    span of the message names (its text or ``go SUB``) is the one the rule reported, as rules report the
+    first command that qualifies."""
+    by_line: dict[int, list] = {}
+    for ins in model.runs():
+        for c in ins.commands:
+            by_line.setdefault(c.line, []).append(c)
+    used: dict[tuple[str, int | None, str], set[int]] = {}  # a rule reporting two alike commands: one each
+    for f in findings:
+        if f.rule.startswith("golayer-"):
+            continue
+        lines = [f.line] + [int(n) for n in re.findall(r"\bline (\d+)", f.message)]
+        cmds = [c for ln in dict.fromkeys(lines) for c in by_line.get(ln, [])]
+        if not any(c.origin for c in cmds):
+            continue
+
+        def sub(m: re.Match[str], f: Finding = f) -> str:
+            span = m.group(1).strip()
+            hits = [c for c in cmds if span == c.text.strip() or (c.go is not None and span == f"go {c.go.sub}")]
+            if not hits:
+                return m.group(0)
+            seen = used.setdefault((f.rule, f.line, span), set())
+            c = next((h for h in hits if id(h) not in seen), hits[0])
+            seen.add(id(c))
+            if c.origin:
+                f.extra.setdefault("origin", c.origin)  # JSON: where the command really is
+            return m.group(0) + c.where()
+
+        f.message = _SPAN.sub(sub, f.message)
 
 
 def _apply_pragmas(model: DockerfileModel, findings: list[Finding], enabled: set[str]) -> list[Finding]:

@@ -459,6 +459,11 @@ def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = Tr
                 continue
             cwd: str | None = ""
             for cmd in ins.commands:
+                if cmd.origin:  # resolved from make/a script: runs in its own directory
+                    if cmd.name != "cd":
+                        out.extend(binaries_of_command(model, ins, cmd, None if is_unknown(cmd.cwd or "$")
+                                                       else cmd.cwd))
+                    continue
                 if cmd.name == "cd":
                     dest = cmd.argv[1] if len(cmd.argv) > 1 else None
                     if dest is None or is_unknown(dest) or dest.startswith("-"):
@@ -1187,3 +1192,17 @@ def one_shot_job(text: str) -> bool:
     parts = [p.strip() for p in text.replace("&&", ";").replace("||", ";").split(";")]
     words = [p.split()[0].rsplit("/", 1)[-1] for p in parts if p.split()]
     return bool(words) and all(w in _ONE_SHOT for w in words) and "|" not in text
+
+
+def produces_go_binary(model: DockerfileModel) -> bool | None:
+    """Does the image this Dockerfile builds (its target stage) hold a Go program? True when the
+    target stage or an ancestor in its FROM chain runs ``go build``/``go install``, or COPYs such a
+    binary from another stage; None otherwise (a binary downloaded, built outside the Dockerfile or
+    copied from an image golayer cannot read: cannot tell). Read by the runtime side through the
+    project model ("built from Dockerfile X, final stage copies a Go binary")."""
+    stage = model.target
+    if stage is None:
+        return None
+    if binaries_built_in(model, stage) or binaries_copied_into(model, stage):
+        return True
+    return None

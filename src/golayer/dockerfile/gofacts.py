@@ -52,6 +52,12 @@ class SettingSource:
 
     def describe(self) -> str:
         """``ENV GOSUMDB=off`` / ``go env -w GOSUMDB=off`` / ``inline GOFLAGS=-mod=mod``."""
+        c = self.command
+        if c is not None and c.origin:  # set in a Makefile or script the RUN runs
+            via = f", via `{c.via}`" if c.via else ""
+            if self.how == "go env -w":
+                return f"go env -w {self.name}={self.value} ({c.origin}{via})"
+            return f"{self.name}={self.value} ({self.how} in {c.origin}{via})"
         if self.how in ("ENV", "ARG", "go env -w"):
             return f"{self.how} {self.name}={self.value}"
         return f"{self.name}={self.value} ({self.how} in RUN)"
@@ -374,9 +380,13 @@ def command_dir(ins: Instruction, c: Command) -> str | None:
     """The working directory ``c`` runs in: the RUN's WORKDIR, followed through earlier ``cd`` commands
     of the same RUN and ``go -C dir``; None when it cannot be known."""
     cwd: str | None = ins.workdir
-    for x in ins.commands:
+    if c.cwd is not None:  # resolved from a Makefile/script: the directory it runs in is known (or not)
+        cwd = None if is_unknown(c.cwd) else c.cwd
+    for x in ins.commands if c.cwd is None else ():
         if x is c:
             break
+        if x.origin:  # a `cd` inside make or a script does not move the RUN's shell
+            continue
         if x.name in ("cd", "pushd", "popd"):
             target = x.argv[1] if len(x.argv) > 1 and x.name != "popd" else None
             if target is None or is_unknown(target) or target.startswith("~") or target == "-" or cwd is None:

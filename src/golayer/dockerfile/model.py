@@ -74,6 +74,16 @@ class Command:
     git_insteadof: str | None = None  # the URL with credentials in `git config ... url.X.insteadOf`
     writes_files: list[str] = field(default_factory=list)  # redirect targets / tee / cp dests (.netrc ...)
     heredoc: bool = False  # comes from a heredoc body
+    # resolved from a Makefile or a script the RUN runs (golayer.dockerfile.resolve); ``line`` stays the RUN's
+    origin: str | None = None  # where the command really is: "Makefile:12", "scripts/build.sh:4"
+    via: str | None = None  # the RUN's command that runs it: "make build"
+    cwd: str | None = None  # the directory it runs in (absolute; UNKNOWN-prefixed when not known)
+
+    def where(self) -> str:
+        """`` (Makefile:12, via `make build`)`` for a resolved command, "" for a command of the RUN itself."""
+        if not self.origin:
+            return ""
+        return f" ({self.origin}, via `{self.via}`)" if self.via else f" ({self.origin})"
 
     @property
     def name(self) -> str:
@@ -154,6 +164,8 @@ class Instruction:
     copy_from: str | None = None  # --from value (stage name/index or image)
     copy_sources: list[str] = field(default_factory=list)
     copy_dest: str | None = None
+    # RUN only: make/script steps golayer could not follow: (Dockerfile line, step, reason)
+    unresolved: list[tuple[int, str, str]] = field(default_factory=list)
 
     def go_commands(self) -> Iterator[Command]:
         return (c for c in self.commands if c.go is not None)
@@ -230,6 +242,8 @@ class DockerfileModel:
     # inline pragmas: line -> rule names; global ignores
     pragmas: dict[int, list[str]] = field(default_factory=dict)
     global_ignores: list[str] = field(default_factory=list)
+    # make/script steps of RUNs golayer could not follow: (Dockerfile line, step, reason)
+    unresolved: list[tuple[int, str, str]] = field(default_factory=list)
 
     def stage(self, ref: str | int | None) -> Stage | None:
         """Stage by name (case-insensitive) or index; None for an external image."""

@@ -46,6 +46,7 @@ class Analysis(ImageAnalysis):
     visible_files: int = 0
     seconds: float = 0.0
     binaries_available: bool = False
+    source_note: str | None = None  # where a HOST/REPO reference was read from (daemon or registry)
 
     def close(self) -> None:
         closer = getattr(self, "_loaded", None)
@@ -91,23 +92,27 @@ def _head(e) -> bytes:
 
 
 def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], None] | None = None,
-            verify: bool | None = None) -> Analysis:
+            verify: bool | None = None, entrypoint_only: bool = False) -> Analysis:
     """Analyse the image ``ref``. ``verify``: None checks diff_ids of streamed layers only (see
-    :mod:`golayer.image.sources`), True of every layer, False of none."""
+    :mod:`golayer.image.sources`), True of every layer, False of none. ``entrypoint_only``: a
+    registry source may fetch only the top layers down to the one holding the entrypoint binary
+    (for ``runtime --image``; the byte accounting then covers those layers only)."""
     from golayer.image import sources
     from golayer.image.categories import CATEGORIES, Categoriser, _is_go_elf
     from golayer.image.tree import Tree
 
     t0 = time.perf_counter()
-    loaded = sources.load(ref, platform=platform, verify=verify, progress=progress)
+    loaded = sources.load(ref, platform=platform, verify=verify, progress=progress,
+                          **({"entrypoint_only": True} if entrypoint_only else {}))
+    first = getattr(loaded, "first_layer", 0)  # > 0 when only the top layers were fetched
     config = loaded.config
     history = [h for h in (config.get("history") or []) if isinstance(h, dict) and not h.get("empty_layer")]
     diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
     tree = Tree()
     infos: list[LayerInfo] = []
     for i, rec in enumerate(loaded.layers):
-        h = history[i] if i < len(history) else {}
-        info = LayerInfo(index=i, digest=(diff_ids[i] if i < len(diff_ids) else rec.digest) or "",
+        h = history[first + i] if first + i < len(history) else {}
+        info = LayerInfo(index=i, digest=(diff_ids[first + i] if first + i < len(diff_ids) else rec.digest) or "",
                          created_by=str(h.get("created_by") or ""), comment=h.get("comment"))
         tree.apply(i, rec, info)
         infos.append(info)
@@ -118,6 +123,7 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
     ana = Analysis(ref=ref, source_kind=loaded.kind, config=config, layers=infos, tree=tree,
                    total_bytes=tree.total_bytes, visible_bytes=visible, wasted_bytes=wasted,
                    platform=loaded.platform, tags=loaded.tags)
+    ana.source_note = getattr(loaded, "note", None)
     ana._loaded = loaded  # type: ignore[attr-defined]  # keeps the blob fds for tree.read
     ana.problems = list(tree.problems)
     ana.metadata_only_bytes = sum(x.metadata_only_bytes for x in infos)

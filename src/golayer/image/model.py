@@ -103,7 +103,7 @@ class BinaryInfo:
 @dataclass
 class ImageAnalysis:
     ref: str  # as the user gave it
-    source_kind: str  # "docker-archive" | "oci" | "oci-archive" | "docker"
+    source_kind: str  # "docker-archive" | "oci" | "oci-archive" | "docker" | "registry" | "containerd" | "podman"
     config: dict[str, Any]  # the image config JSON (config.Env, Entrypoint, Cmd, User, ...)
     layers: list[LayerInfo]
     tree: FileTree

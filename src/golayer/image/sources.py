@@ -16,8 +16,12 @@ in stack order. Nothing is extracted to disk and nothing from the image is execu
   (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped), parsed as one
   stream. Layers arrive in archive order, not stack order, so each is parsed on its own and
   stacked once ``manifest.json`` has been seen.
+* ``registry:REF``, ``containerd:NAME``, ``podman:NAME`` and ``HOST/REPO`` references are
+  dispatched to :mod:`golayer.image.remote` (registry.py, containerd.py, podman.py), which reuse
+  :func:`choose_image`, :func:`load_oci` and :func:`load_stream`.
 * A bare argument: an existing directory is an OCI layout, an existing file is a docker or OCI
-  archive (decided by its members), anything else is a daemon image name.
+  archive (decided by its members), ``HOST/REPO[:TAG]`` the daemon if it holds it else the
+  registry, anything else is a daemon image name.
 
 Digests: config and manifest blobs are always checked. A layer's sha256 is checked against the
 config's ``rootfs.diff_ids`` whenever the layer is streamed anyway (gzip/zstd blobs, the daemon
@@ -84,7 +88,7 @@ class Loaded:
 
 def parse_ref(ref: str) -> tuple[str, str]:
     """(kind, target) for a user reference; bare paths/names auto-detected."""
-    for k in ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker"):
+    for k in ("docker-archive", "oci-archive", "oci", "docker-daemon", "docker", "registry", "containerd", "podman"):
         if ref.startswith(k + ":"):
             target = ref[len(k) + 1 :]
             if not target:
@@ -96,6 +100,10 @@ def parse_ref(ref: str) -> tuple[str, str]:
         return "archive", ref
     if ref.endswith((".tar", ".tar.gz", ".tgz", ".oci")) or ref.startswith(("/", "./", "../")):
         raise InputError(f"no such file: {ref}")
+    from golayer.image.registry import names_registry
+
+    if names_registry(ref):  # HOST/REPO[:TAG]: the daemon if it holds it, else the registry
+        return "registry-or-daemon", ref
     return "docker", ref
 
 
@@ -208,6 +216,9 @@ def _blob_name(digest: str) -> str:
 
 
 def _read_json(store, name: str, what: str, digest: str | None = None) -> Any:
+    fetch = getattr(store, "read_bytes", None)  # a remote store (registry.py): bytes, already bounded
+    if fetch is not None:
+        return _parse_json(fetch(name, what), what, name, digest)
     try:
         fd, off, size = store.get(name)
     except KeyError:
@@ -367,17 +378,12 @@ def _flatten(store, index: dict[str, Any], where: str, depth: int = 0) -> list[t
     return out
 
 
-def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | None, progress: Progress | None,
-             ref_name: str | None = None) -> Loaded:
-    if not store.has("index.json"):
-        raise InputError(f"{where} is not an OCI image layout (no index.json)")
-    index = _read_json(store, "index.json", "index.json")
-    top = index.get("manifests") or []
-    if ref_name:
-        top = [d for d in top if (d.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref_name]
-        if not top:
-            raise InputError(f"{where}: no image named {ref_name!r} in index.json")
-        index = {**index, "manifests": top}
+def choose_image(store, index: dict[str, Any], where: str, platform: str | None,
+                 default_platform: str | None = None) -> tuple[str | None, dict, dict]:
+    """(platform, manifest, config) of the one image an index designates (``--platform`` picks).
+
+    Shared by the OCI layouts and the registry source. With several platforms and no ``platform``,
+    ``default_platform`` (the registry source passes the machine's) is taken when it matches."""
     found = _flatten(store, index, where)
     if not found:
         raise InputError(f"{where}: the index lists no image manifest")
@@ -396,11 +402,30 @@ def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | 
             have = ", ".join(sorted({str(p) for p, *_ in
                                      [(platform_of(None, d) or "?",) for d, _ in found]}))
             raise InputError(f"{where}: no image for platform {platform} (available: {have})")
+    if len(cands) > 1 and not platform and default_platform:
+        mine = [c for c in cands if _platform_matches(c[0], default_platform)]
+        if len(mine) == 1:
+            cands = mine
     if len(cands) > 1:
         plats = ", ".join(str(c[0]) for c in cands)
         raise UsageError(f"{where} holds images for several platforms ({plats})",
                          hint="choose one with --platform os/arch[/variant]")
     plat, _d, man, config = cands[0]
+    return plat, man, config
+
+
+def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | None, progress: Progress | None,
+             ref_name: str | None = None, default_platform: str | None = None) -> Loaded:
+    if not store.has("index.json"):
+        raise InputError(f"{where} is not an OCI image layout (no index.json)")
+    index = _read_json(store, "index.json", "index.json")
+    top = index.get("manifests") or []
+    if ref_name:
+        top = [d for d in top if (d.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref_name]
+        if not top:
+            raise InputError(f"{where}: no image named {ref_name!r} in index.json")
+        index = {**index, "manifests": top}
+    plat, man, config = choose_image(store, index, where, platform, default_platform)
     descs = man.get("layers") or []
     ids = _diff_ids(config, len(descs), where)
     recs = []
@@ -565,8 +590,13 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
     return Loaded(kind, where, config, layers, platform_of(config), tags, [])
 
 
-def load(ref: str, platform: str | None = None, verify: bool | None = None, progress: Progress | None = None) -> Loaded:
+def load(ref: str, platform: str | None = None, verify: bool | None = None, progress: Progress | None = None,
+         entrypoint_only: bool = False) -> Loaded:
     kind, target = parse_ref(ref)
+    if kind in ("registry", "registry-or-daemon", "containerd", "podman"):
+        from golayer.image import remote
+
+        return remote.load(kind, target, platform, verify, progress, entrypoint_only)
     if kind == "docker":
         read, close = _daemon_reader(target)
         try:

@@ -87,6 +87,56 @@ document.body.setAttribute('data-rendered','1');
 """
 
 
+def script_json(obj: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element whatever the strings hold: ``<``, ``>``, ``&`` and the
+    JavaScript line terminators are written as ``\\u`` escapes, so no ``</script>``, ``<!--`` or ``]]>`` in an
+    image's names or history can end or comment out the block."""
+    text = json.dumps(obj, separators=(",", ":"), default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+_TREE_CSS = """
+#tree-controls{margin:8px 0;display:flex;gap:14px;flex-wrap:wrap;align-items:center}
+#tree{font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;max-height:640px;overflow:auto;border:1px solid #eee;padding:4px}
+#tree ul{list-style:none;margin:0;padding:0} #tree .line{cursor:default;white-space:nowrap}
+#tree .tw{display:inline-block;width:14px;color:#666} #tree .mk{display:inline-block;width:14px;font-weight:700}
+#tree .sz{color:#888;margin-left:10px} #tree .added>.line .mk{color:#1a7f37} #tree .modified>.line .mk{color:#9a6700}
+#tree .removed>.line{color:#b00020;text-decoration:line-through} #tree .wasted>.line .mk{color:#b00020}
+"""
+
+
+def tree_data(ana: Any) -> dict[str, Any]:
+    """The image's whole history in a compact form for the page's explorer: a path table (parent index and
+    name per node, parents before children) and a flat version table of six integers per version:
+    node, layer written, layer that hid it (-1: none), bytes, category index, type index."""
+    from golayer.image.explore import Explorer
+
+    ex = Explorer(ana)
+    index: dict[str, int] = {"/": 0}
+    parent, name = [-1], [""]
+    paths = sorted(set(ex.versions) | set(ex.kids), key=lambda p: (p.count("/"), p))
+    for p in paths:
+        if p == "/":
+            continue
+        i = p.rfind("/")
+        up = p[:i] if i > 0 else "/"
+        index[p] = len(parent)
+        parent.append(index[up])
+        name.append(p[i + 1:])
+    cats: dict[str | None, int] = {None: 0}
+    types: dict[str, int] = {}
+    flat: list[int] = []
+    for p, vs in ex.versions.items():
+        for v in vs:
+            c = cats.setdefault(v.category, len(cats))
+            t = types.setdefault(v.type, len(types))
+            flat += [index[p], v.layer, -1 if v.hidden_at is None else v.hidden_at, v.size, c, t]
+    return {"parent": parent, "name": name, "versions": flat, "layers": len(ana.layers),
+            "categories": [c or "" for c in sorted(cats, key=cats.get)],
+            "types": sorted(types, key=types.get)}
+
+
 def _rows(items: list[list[str]], num: set[int]) -> str:
     out = []
     for i, r in enumerate(items):
@@ -101,8 +151,11 @@ def render(ana: Any, report: Any) -> str:
 
     data = dict(report.data)
     data["colors"] = COLORS
-    blob = json.dumps({k: data[k] for k in ("summary", "layers", "categories", "colors")}, default=str)
-    blob = blob.replace("</", "<\\/")
+    blob = script_json({k: data[k] for k in ("summary", "layers", "categories", "colors")})
+    tree_blob = script_json(tree_data(ana))
+    from importlib.resources import files
+
+    tree_js = files("golayer.report").joinpath("explore.js").read_text(encoding="utf-8")
     layer_rows = [["#", "size", "hidden", "files", "created by"]] + [
         [str(li.index), human(li.added_bytes), human(li.hidden_bytes), str(li.files), created_by(ana, li.index, 100)]
         for li in ana.layers]
@@ -118,7 +171,7 @@ def render(ana: Any, report: Any) -> str:
     title = html.escape(f"golayer image {ana.ref}")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title}</title><style>{_CSS}</style></head>
+<title>{title}</title><style>{_CSS}{_TREE_CSS}</style></head>
 <body>
 <h1>{title}</h1>
 <div class="sub">{html.escape(ana.source_kind)} · {html.escape(ana.platform or "")} · {len(ana.layers)} layers</div>
@@ -131,8 +184,19 @@ def render(ana: Any, report: Any) -> str:
 <h2>Caches, toolchains, sources</h2>{_rows(group_rows, {2, 3, 4}) if len(group_rows) > 1 else "<p>none</p>"}
 <h2>Binaries</h2>{_rows(bin_rows, set()) if len(bin_rows) > 1 else "<p>none inspected</p>"}
 <h2>Findings</h2><ul>{finds}</ul>
+<h2>Files</h2>
+<div id="tree-controls"><select id="tree-layer" aria-label="layer"></select>
+<label><input type="checkbox" id="tree-changes"> this layer's changes only</label>
+<label><input type="checkbox" id="tree-wasted"> wasted only</label>
+<select id="tree-category" aria-label="category"><option value="">all categories</option></select>
+<input type="search" id="tree-search" placeholder="search paths" aria-label="search paths">
+<span id="tree-status" class="sub"></span></div>
+<div id="tree"></div>
+<p class="sub">marks: + added, ~ modified, - removed, ! hidden by a later layer (wasted); click a directory to open it</p>
 <script type="application/json" id="golayer-data">{blob}</script>
+<script type="application/json" id="golayer-tree">{tree_blob}</script>
 <script>{_JS}</script>
+<script>{tree_js}</script>
 </body></html>
 """
 

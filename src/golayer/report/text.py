@@ -61,6 +61,12 @@ def render(report: Report, out: TextIO, color: bool) -> None:
     for f in findings:
         write_finding(out, f, lines, color)
     summary(out, report, findings, color)
+    base = report.data.get("baseline")
+    if base and base.get("suppressed"):
+        n = base["suppressed"]
+        out.write(f"{n} known finding{'s' if n != 1 else ''} in the baseline {visible(str(base['file']))} not shown\n")
+    for note in report.notes:
+        out.write(paint(visible(note), "2", color) + "\n")
 
 
 def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:

@@ -39,7 +39,7 @@ def _spans(model: DockerfileModel, ins: Instruction, cmd: Command):
     as absolute offsets, or None when the command's text cannot be located unambiguously."""
     src = model.content[ins.start:ins.end]
     text = cmd.text
-    if not text or src.count(text) != 1:
+    if cmd.origin or not text or src.count(text) != 1:  # a command of a Makefile/script is not in this file
         return None
     a = src.index(text)
     b = a + len(text)
@@ -118,7 +118,7 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
     except Exception:  # noqa: BLE001
         return False
     ids = {id(r) for r in removed}
-    want = [c.argv for c in ins.commands if id(c) not in ids]
+    want = [c.argv for c in ins.commands if id(c) not in ids and not c.origin]
     return [c.argv for c in got] == want
 
 
@@ -205,11 +205,43 @@ def _resolve_home_refs(value: str, env: dict[str, str]) -> str:
     return posixpath.normpath(v)
 
 
+def cache_path_known(ins: Instruction, cmd, kind: str) -> bool:
+    """Is the effective cache path something golayer knows rather than Go's default under a HOME/GOPATH
+    it cannot see? Known: a known base image (its ENV and user are data), or the value (or the HOME/
+    GOPATH/XDG_CACHE_HOME it derives from) given by the Dockerfile, the command, or its Makefile/script."""
+    st = ins.stage
+    root = _root_base(st) if st is not None else None
+    if root is not None and root.known:
+        return True
+    given = ("env", "arg", "go-env-w")
+    o = ins.go.origin.get(kind, "default")
+    if o in given or any(o == f"GOPATH ({g})" for g in given):
+        return True
+    names = ("GOCACHE", "XDG_CACHE_HOME", "HOME") if kind == "GOCACHE" else ("GOMODCACHE", "GOPATH", "HOME")
+    for n in names:
+        if n in cmd.assignments or n in ins.env or n in ins.args_in_scope:
+            return True
+        if cmd.origin and cmd.env.get(n) and cmd.env.get(n) != ins.env.get(n) and n != "HOME":
+            return True
+    return False
+
+
+def _root_base(stage):
+    s = stage
+    seen = set()
+    while s.base_stage is not None and s.index not in seen:
+        seen.add(s.index)
+        s = s.base_stage
+    return s.base_image
+
+
 def command_gocache(ins: Instruction, cmd: Command) -> str | None:
     """The GOCACHE a command uses (inline/export overrides of GOCACHE/HOME/XDG_CACHE_HOME honoured);
-    None when unknown or off."""
+    None when unknown or off, or when it would be Go's default under a HOME of an unknown base image."""
     import posixpath
 
+    if not cache_path_known(ins, cmd, "GOCACHE"):
+        return None
     env = cmd.env
     if env.get("GOCACHE") and env.get("GOCACHE") != ins.env.get("GOCACHE"):
         v = env["GOCACHE"]
@@ -217,6 +249,9 @@ def command_gocache(ins: Instruction, cmd: Command) -> str | None:
         v = posixpath.join(env["XDG_CACHE_HOME"], "go-build")
     elif "HOME" in cmd.assignments and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME"):
         v = posixpath.join(cmd.assignments["HOME"], ".cache", "go-build")
+    elif (ins.go.origin.get("GOCACHE") == "default" and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME")
+          and env.get("HOME", "").startswith("/")):  # HOME as this command sees it (export in make/a script)
+        v = posixpath.join(env["HOME"], ".cache", "go-build")
     else:
         v = ins.go.GOCACHE
     if v is None or is_unknown(v) or v == "off" or not v.startswith("/"):
@@ -225,13 +260,19 @@ def command_gocache(ins: Instruction, cmd: Command) -> str | None:
 
 
 def command_gomodcache(ins: Instruction, cmd: Command) -> str | None:
+    """The GOMODCACHE a command uses; None when unknown (see :func:`command_gocache`)."""
     import posixpath
 
+    if not cache_path_known(ins, cmd, "GOMODCACHE"):
+        return None
     env = cmd.env
     if env.get("GOMODCACHE") and env.get("GOMODCACHE") != ins.env.get("GOMODCACHE"):
         v = env["GOMODCACHE"]
     elif env.get("GOPATH") and env.get("GOPATH") != ins.env.get("GOPATH") and not env.get("GOMODCACHE"):
         v = posixpath.join(env["GOPATH"].split(":")[0], "pkg", "mod")
+    elif (ins.go.origin.get("GOMODCACHE") == "default" and not env.get("GOMODCACHE") and not env.get("GOPATH")
+          and env.get("HOME", "").startswith("/")):  # HOME as this command sees it (export in make/a script)
+        v = posixpath.join(env["HOME"], "go", "pkg", "mod")
     else:
         v = ins.go.GOMODCACHE
     if v is None or is_unknown(v) or not v.startswith("/"):

@@ -145,8 +145,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             if whole is None:
                 if is_mod_only(ins):
                     mod_copy = ins
-                elif ins.cmd == "RUN" and mod_copy is not None and downloads(model, ins):
-                    prepared = True
+                elif ins.cmd == "RUN" and mod_copy is not None and (downloads(model, ins) or ins.unresolved):
+                    prepared = True  # (a make/script step golayer could not follow may download: silent)
                 elif is_whole_context(ins):
                     if prepared:
                         break

@@ -9,6 +9,10 @@ the effective GOCACHE.
 Effective paths follow the model: GOMODCACHE = `$GOMODCACHE` or the first `GOPATH` entry + `/pkg/mod`
 (`/go/pkg/mod` in the golang image), GOCACHE = `$GOCACHE`, `$XDG_CACHE_HOME/go-build` or
 `$HOME/.cache/go-build`. A cache (or bind) mount on the path or on a directory containing it counts.
+Go commands a `RUN` runs through `make` or a project script count as that `RUN`'s (see docs/lint.md, "make
+and script resolution"); the finding names where they are (`Makefile:12, via make build`).
+On a base image golayer does not know, Go's default paths under its HOME/GOPATH are not guessed: the `RUN`
+is reported only when it has no cache mount at all, without a path.
 Stages in the image are left to `build-cache-in-layer`; a mount that looks like a Go cache but sits on the
 wrong path is left to `cache-mount-wrong-target`. Stages the target does not need are not reported.
 
@@ -54,6 +58,11 @@ builder stage's output (the binary) is unchanged; only the caches move out of th
 unsafe (`--unsafe-fixes`) when the cache directories are used later — a stage in the image is built
 `FROM` this one, or a `COPY --from` takes them — or when the mount would hide content an earlier `COPY`
 put there (a cache mount masks the directory). The legacy (non-BuildKit) builder rejects `--mount`.
+No fix where the path is not known (an unknown base image whose HOME/GOPATH golayer cannot see, unless the
+Dockerfile, the command, its Makefile or script sets GOCACHE/GOMODCACHE/GOPATH/HOME): a mount on a guessed
+path would change nothing. The fix always goes on the `RUN` that compiles, also when the compile runs
+through make or a script, at the path the go command there uses (an `export HOME`/`GOCACHE` in the
+Makefile or script is honoured).
 
 ## References
 
@@ -68,6 +77,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from golayer.catalogue import Rule
+from golayer.dockerfile import gofacts
 from golayer.dockerfile.model import DockerfileModel, Instruction
 from golayer.findings import Applicability, Finding, Severity
 from golayer.rules import _util
@@ -95,20 +105,30 @@ def wrong_kinds(ins: Instruction) -> set[str]:
     return out
 
 
-def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str, str]]:
-    """Missing caches of this RUN: kind -> (path, what the RUN does)."""
-    missing: dict[str, tuple[str, str]] = {}
+def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | None, str]]:
+    """Missing caches of this RUN: kind -> (path, what the RUN does); path None when the base image's
+    path is not known (then only reported when the RUN has no cache mount at all)."""
+    missing: dict[str, tuple[str | None, str]] = {}
+    any_mount = any(m.type in ("cache", "bind") for m in ins.mounts)
     for c in ins.commands:
         if c.go is None:
             continue
         if c.go.downloads and not (c.go.compiles and _util.vendor_mode(model, ins, c)):
-            p = _util.command_gomodcache(ins, c)
-            if p and not _util.covered(ins, p, ("cache", "bind")) and "GOMODCACHE" not in missing:
-                missing["GOMODCACHE"] = (p, f"go {c.go.sub}")
+            if not _util.cache_path_known(ins, c, "GOMODCACHE"):
+                if not any_mount and "GOMODCACHE" not in missing:
+                    missing["GOMODCACHE"] = (None, f"go {c.go.sub}")
+            else:
+                p = _util.command_gomodcache(ins, c)
+                if p and not _util.covered(ins, p, ("cache", "bind")) and "GOMODCACHE" not in missing:
+                    missing["GOMODCACHE"] = (p, f"go {c.go.sub}")
         if c.go.compiles:
-            p = _util.command_gocache(ins, c)
-            if p and not _util.covered(ins, p, ("cache", "bind")) and "GOCACHE" not in missing:
-                missing["GOCACHE"] = (p, f"go {c.go.sub}")
+            if not _util.cache_path_known(ins, c, "GOCACHE"):
+                if not any_mount and "GOCACHE" not in missing:
+                    missing["GOCACHE"] = (None, f"go {c.go.sub}")
+            else:
+                p = _util.command_gocache(ins, c)
+                if p and not _util.covered(ins, p, ("cache", "bind")) and "GOCACHE" not in missing:
+                    missing["GOCACHE"] = (p, f"go {c.go.sub}")
     for k in wrong_kinds(ins):
         missing.pop(k, None)
     return missing
@@ -163,17 +183,30 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             missing = needs(model, ins)
             if not missing:
                 continue
-            what = ", ".join(f"{k} {p}" for k, (p, _) in missing.items())
+            what = ", ".join(f"{k} {p}" if p else k for k, (p, _) in missing.items())
             does = "`, `".join(dict.fromkeys(w for _, w in missing.values()))
             line = next((c.line for c in ins.commands if c.go is not None), ins.start_line)
-            flags = " ".join(_util.cache_mount_flag(p) for p, _ in missing.values())
-            edit = _util.run_flag_insert(model, ins, flags + " ")
-            paths = [p for p, _ in missing.values()]
-            used = _cache_used_later(model, stage, paths) or _masks_earlier_content(stage, ins, paths)
+            paths = [p for p, _ in missing.values() if p]
+            unknown_base = len(paths) < len(missing)
             fix = None
-            if edit is not None:
-                fix = RULE.fixed(f"add `{flags}` to the RUN" + (f" (unsafe: {used})" if used else ""), [edit],
-                                 unsafe=bool(used))
+            flags = " ".join(_util.cache_mount_flag(p) for p in paths)
+            if not unknown_base:  # a mount on a guessed path would change nothing: no fix then
+                edit = _util.run_flag_insert(model, ins, flags + " ")
+                used = _cache_used_later(model, stage, paths) or _masks_earlier_content(stage, ins, paths)
+                if edit is not None:
+                    fix = RULE.fixed(f"add `{flags}` to the RUN" + (f" (unsafe: {used})" if used else ""), [edit],
+                                     unsafe=bool(used))
+            if unknown_base:
+                root = gofacts.stage_chain(stage)[0].base_image.ref
+                yield RULE.finding(
+                    f"`{does}` in builder stage {stage.label} runs without any cache mount ({what}): every rebuild "
+                    f"starts from empty caches; golayer does not know where the base image {root} keeps them",
+                    line=line, end_line=ins.end_line, stage=stage.label,
+                    hint="add `--mount=type=cache,target=<path>` for the paths `go env GOCACHE GOMODCACHE` prints "
+                         "in this image",
+                    subject=f"{ins.start_line}:{what}",
+                )
+                continue
             yield RULE.finding(
                 f"`{does}` in builder stage {stage.label} runs without a cache mount on {what}: " + (
                     "every rebuild of this step compiles every package from a cold cache" if "GOCACHE" in missing else

@@ -183,7 +183,7 @@ def _arg_fix(model: DockerfileModel, ins: Instruction):
 
 
 def _inline_fix(model: DockerfileModel, ins: Instruction, cmd):
-    if cmd.assignments.get(VAR, "").lower() != "on" or _shadows_other_value(ins):
+    if cmd.origin or cmd.assignments.get(VAR, "").lower() != "on" or _shadows_other_value(ins):
         return None
     src = model.content[ins.start:ins.end]
     base = 0

@@ -396,6 +396,8 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         return Rewrite(None, reason="no FROM instruction")
     notes: list[str] = []
     binaries = final.binaries_built_in(model, st)
+    if any(i.unresolved for i in st.instructions):
+        return Rewrite(None, reason="a make/script step of a RUN could not be followed: its outputs are not known")
     if not binaries:
         return Rewrite(None, reason="no `go build -o`/`go install` output found to copy")
     seen: set[str] = set()

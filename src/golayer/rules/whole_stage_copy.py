@@ -102,7 +102,9 @@ def filled_caches(stage) -> dict[str, str]:
 
 
 def _ran_go(stage) -> bool:
-    return any(ins.cmd == "RUN" and any(True for _ in ins.go_commands()) for ins in final.chain_instructions(stage))
+    # a make/script step golayer could not follow may run go too
+    return any(ins.cmd == "RUN" and (ins.unresolved or any(True for _ in ins.go_commands()))
+               for ins in final.chain_instructions(stage))
 
 
 def _contains(src: str, path: str) -> bool:

@@ -15,7 +15,9 @@ from golayer.runtime.model import Container, RuntimeModel, Workload
 
 def finding(rule: Rule, w: Workload, c: Container, message: str, line: int | None, subject: str,
             hint: str | None = None, **extra: Any) -> Finding:
-    return rule.finding(message, file=w.file, line=line or c.line or w.line, hint=hint,
+    at = line or c.line or w.line
+    # a line set by a compose override / extends file names that file (runtime.manifests.Line)
+    return rule.finding(message, file=getattr(at, "file", None) or w.file, line=at, hint=hint,
                         container=c.name, workload=w.ref, subject=f"{w.ref}/{c.name}/{subject}", **extra)
 
 

@@ -32,6 +32,7 @@ edit.
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
 - Go runtime, `readGOGC` (src/runtime/mgcpacer.go)
+- Proof: `tests/lab/test_proof_runtime.py::test_gogc_off_needs_a_gomemlimit` (`golayer lab runtime`)
 """
 
 from __future__ import annotations

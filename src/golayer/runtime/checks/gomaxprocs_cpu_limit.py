@@ -47,6 +47,8 @@ linking `go.uber.org/automaxprocs` fixes it too. No automatic edit.
 - https://go.dev/doc/go1.25#container-aware-gomaxprocs
 - https://github.com/uber-go/automaxprocs
 - Go runtime, `defaultGOMAXPROCS` / `adjustCgroupGOMAXPROCS` (src/runtime/cgroup_linux.go)
+- Proof: `tests/lab/test_proof_runtime.py::test_gomaxprocs_under_a_cpu_limit_of_one` (measured with Go
+  1.27.3 under `--cpus 1`: a go 1.27 module chooses 2, never 1; a `go 1.24` module chooses the CPU count)
 """
 
 from __future__ import annotations

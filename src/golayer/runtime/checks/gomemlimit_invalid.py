@@ -52,6 +52,7 @@ also the decimal reading). There is no automatic edit: which unit was meant is a
 - https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
 - Proof: `tests/lab/test_proof_cgo.py::test_gomemlimit_kubernetes_syntax_exits_2`
 - Proof: `tests/lab/test_proof_cgo.py::test_gomemlimit_runtime_rule_agrees_with_container`
+- Proof: `tests/lab/test_proof_runtime.py::test_gomemlimit_768Mi_exits_2_at_start`
 """
 
 from __future__ import annotations

@@ -38,6 +38,10 @@ automatic edit.
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
 - https://pkg.go.dev/runtime/debug#SetMemoryLimit
+- Measured (`golayer lab runtime`, docs/measurements.md): GOMEMLIMIT is a soft limit. Under a 128Mi
+  limit with requests as fast as one CPU allowed, GOMEMLIMIT = the limit was OOM-killed 3 of 3 times,
+  90% survived 3 of 3 (peak 126 MiB).
+- Proof: `tests/lab/test_proof_runtime.py::test_gomemlimit_at_the_limit_leaves_no_headroom`
 """
 
 from __future__ import annotations

@@ -1,0 +1,3 @@
+module golayer.dev/labproof
+
+go 1.27
