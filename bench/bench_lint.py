@@ -3,8 +3,9 @@
 
     python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N]
 
-CORPUS_DIR defaults to $GOLAYER_CORPUS or /work/corpus/dockerfiles (bench/corpus.txt lists where the
-files come from; `*.dockerignore` files there are context, not inputs). Measures, interleaving the
+CORPUS_DIR defaults to the fetched corpus ($GOLAYER_CORPUS_DIR or ~/.cache/golayer/corpus, filled by
+scripts/fetch-corpus from bench/corpus-repos.txt): its repositories' Dockerfiles are the inputs. A flat
+directory of Dockerfiles can be given instead (`*.dockerignore` files there are context, not inputs). Measures, interleaving the
 tools so both see the same machine load:
 
 * one invocation over all files (golayer: `golayer lint --format json FILES...`; hadolint:
@@ -62,17 +63,25 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", default=os.environ.get("GOLAYER_CORPUS", "/work/corpus/dockerfiles"))
+    ap.add_argument("corpus", nargs="?", default=None, help="a flat directory of Dockerfiles (default: the "
+                    "fetched corpus of bench/corpus-repos.txt)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each whole-corpus invocation (min is kept)")
     ap.add_argument("--per-file-sample", type=int, default=20, help="files for golayer's one-process-per-file run")
     ap.add_argument("--json", help="also write the numbers to this file")
     a = ap.parse_args(argv)
 
-    corpus = Path(a.corpus)
-    files = sorted(str(p) for p in corpus.iterdir() if p.is_file() and not p.name.endswith(".dockerignore")) \
-        if corpus.is_dir() else []
+    if a.corpus is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import corpus as corpus_mod
+
+        corpus = corpus_mod.corpus_dir()
+        files = [str(p) for p in corpus_mod.all_dockerfiles()]
+    else:
+        corpus = Path(a.corpus)
+        files = sorted(str(p) for p in corpus.iterdir() if p.is_file() and not p.name.endswith(".dockerignore")) \
+            if corpus.is_dir() else []
     if not files:
-        print(f"no Dockerfiles in {corpus}: gather the corpus listed in bench/corpus.txt first", file=sys.stderr)
+        print(f"no Dockerfiles in {corpus}: run scripts/fetch-corpus (bench/corpus-repos.txt) first", file=sys.stderr)
         return 2
     hadolint = hadolint_binary()
     if hadolint is None:
