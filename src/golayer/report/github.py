@@ -27,7 +27,7 @@ def render(report: Report, out: TextIO) -> None:
                 props.append(f"line={f.line}")
                 props.append(f"endLine={f.end_line or f.line}")
         props.append(f"title={_escape_prop(f'{f.rule} [{f.code}]')}")
-        msg = f.message + (f"\n{f.hint}" if f.hint else "")
+        msg = f.message + (f"\n{f.new_hint}" if f.new_hint else "")
         if not f.file and f.location:
             msg = f"{f.location}: {msg}"
         out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{_escape_data(msg)}\n")
