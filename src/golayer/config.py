@@ -11,6 +11,9 @@ unless ``--config FILE`` names one. Command-line flags override the file.
     go-env-write = "error"
     [tool.golayer.image]      # per-analysis settings, read by that analysis
     max-size = "200MB"
+
+``include-examples = true`` makes ``golayer check`` judge manifests below example, test and docs
+directories too (skipped by default; see docs/project.md).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Any
 from golayer.errors import UsageError
 from golayer.findings import Finding, Severity
 
-KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "lint", "image", "runtime", "lab", "extend-ignore"}
+KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "lint", "image", "runtime", "lab", "extend-ignore",
+              "include-examples"}
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Config:
     fail_on: Severity = Severity.INFO
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    include_examples: bool = False  # `check`: also judge manifests below example/test/docs directories
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
@@ -90,6 +95,10 @@ def _from_table(table: dict[str, Any], source: Path | None) -> Config:
         cfg.severity = {k: Severity.parse(v) for k, v in sev.items()}
     except UsageError as exc:
         raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
+    if "include-examples" in table:
+        if not isinstance(table["include-examples"], bool):
+            raise UsageError(f"{source}: 'include-examples' must be true or false")
+        cfg.include_examples = table["include-examples"]
     for sect in ("lint", "image", "runtime", "lab"):
         val = table.get(sect, {})
         if not isinstance(val, dict):

@@ -161,3 +161,18 @@ async def test_config_reload_on_save(client: LanguageClient) -> None:
         uri=cfg.as_uri())))
     diags = await _diagnostics(client, uri, until=lambda p: "GLD001" not in {d.code for d in p.diagnostics})
     assert diags is not None
+
+
+@pytest.mark.asyncio
+async def test_build_context_comes_from_the_project(client: LanguageClient) -> None:
+    """compose builds docker/Dockerfile with the repository root as context: the root's .dockerignore is the one
+    BuildKit reads, so missing-dockerignore must not fire as it would with docker/ as the context."""
+    root = client.root
+    (root / "compose.yaml").write_text("services:\n  api:\n    build:\n      context: .\n"
+                                       "      dockerfile: docker/Dockerfile\n")
+    (root / ".dockerignore").write_text(".git\n")
+    (root / "docker").mkdir()
+    text = ("FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+            "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n")
+    uri = await _open(client, "docker/Dockerfile", text)
+    assert "GLD038" not in {d.code for d in client.diagnostics[uri]}

@@ -1,8 +1,9 @@
 """``golayer lint PATH...``: lint Dockerfiles for the ways Go programs go wrong in containers.
 
-PATH is a Dockerfile, a directory (every ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*`` and
-``Containerfile`` below it, skipping hidden, vendor, node_modules and testdata directories) or ``-`` for
-standard input. ``--diff`` shows what ``--fix`` would change; ``--fix`` applies safe fixes in place;
+PATH is a Dockerfile, a directory (every ``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``,
+``Dockerfile-*`` and ``Containerfile*`` below it, skipping hidden, vendor, node_modules, third_party and
+testdata directories and symlinks leaving the tree; each linted with the build context compose, bake or
+a ``docker build`` line gives it: docs/project.md) or ``-`` for standard input. ``--diff`` shows what ``--fix`` would change; ``--fix`` applies safe fixes in place;
 ``--unsafe-fixes`` adds the unsafe ones.
 """
 
@@ -18,49 +19,26 @@ import click
 from golayer.commands.common import finish, load_config, report_options
 from golayer.report import Report
 
-SKIP_DIRS = {"vendor", "node_modules", "testdata", "__pycache__"}
-_NOT_DOCKERFILES = (".dockerignore", ".md", ".txt", ".orig", ".rej", ".swp", ".bak", ".sh", ".go", ".yml", ".yaml",
-                    ".json", ".toml", ".py", ".j2", ".tpl", ".tmpl", ".template", ".in")
-
-
 def looks_like_dockerfile(path: str | Path) -> bool:
-    name = Path(path).name
-    low = name.lower()
-    if low in ("dockerfile", "containerfile"):
-        return True
-    if any(low.endswith(s) for s in _NOT_DOCKERFILES):
-        return False
-    return low.endswith(".dockerfile") or low.startswith("dockerfile.") or low.endswith(".containerfile") \
-        or low.startswith("containerfile.")
+    from golayer.project.discover import looks_like_dockerfile as _looks
+
+    return _looks(path)
 
 
 def discover(paths: list[str | Path]) -> list[Path]:
-    """Dockerfiles named by or found below ``paths`` (files are taken as given), sorted, no duplicates."""
-    found: list[Path] = []
-    seen: set[Path] = set()
+    """Dockerfiles named by or found below ``paths`` (files are taken as given), sorted, no duplicates;
+    the walk is golayer.project.discover's (symlinks leaving the tree are never followed)."""
+    from golayer.project.discover import dockerfiles
 
-    def add(p: Path) -> None:
-        key = p.resolve() if p.exists() else p
-        if key not in seen:
-            seen.add(key)
-            found.append(p)
+    return dockerfiles(paths)
 
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            hits: list[Path] = []
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
-                for f in files:
-                    if looks_like_dockerfile(f):
-                        fp = Path(root) / f
-                        if fp.is_file():
-                            hits.append(fp)
-            for h in sorted(hits):
-                add(h)
-        else:
-            add(p)
-    return found
+
+def check_context(context_dir: str | None) -> None:
+    """``--context DIR`` must name a directory, as for ``docker build``."""
+    from golayer.errors import UsageError
+
+    if context_dir is not None and not Path(context_dir).is_dir():
+        raise UsageError(f"--context {context_dir}: no such directory")
 
 
 def _parse_build_args(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -99,8 +77,11 @@ def _write(path: Path, content: str) -> None:
 
 
 def _stage_data(model: Any) -> dict[str, Any]:
+    ctx = getattr(model, "context", None)
     return {
         "file": str(model.path),
+        "context": str(ctx.dir) if ctx is not None and str(model.path) != "-" else None,
+        "dockerignore": str(ctx.dockerignore) if ctx is not None and ctx.dockerignore else None,
         "target": model.target.label if model.target else None,
         "stages": [{"index": s.index, "name": s.name, "base": s.base, "known_base": s.base_image.known,
                     "needed": s.needed, "in_final_image": s.in_final_image} for s in model.stages],
@@ -169,13 +150,26 @@ def _lint_star(job: tuple) -> tuple:
 
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
-             contents: dict[str, str] | None = None, verbose: bool = False) -> Report:
+             contents: dict[str, str] | None = None, verbose: bool = False,
+             builds: list[Any] | None = None) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
     file does not define skips that file (it is a usage error for a single file). Many files are
-    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off)."""
+    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off).
+
+    ``builds`` (golayer.project.ImageBuild) lint each Dockerfile with the context, target and build
+    arguments it is really built with (a Dockerfile built several ways is linted once per way;
+    identical findings are reported once); paths no build names are linted as given."""
     report = Report(command="lint")
-    several = len(paths) > 1
-    jobs = [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several) for p in paths]
+    several = len(paths) > 1 or len(builds or []) > 1
+    jobs = []
+    origins: dict[int, str] = {}
+    built = {str(b.dockerfile) for b in builds or []}
+    for b in builds or []:
+        origins[len(jobs)] = (b.origin, b.target)
+        jobs.append((Path(b.dockerfile), (contents or {}).get(str(b.dockerfile)), cfg, b.target,
+                     dict(b.build_args) or None, str(b.context), several))
+    jobs += [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several)
+             for p in paths if str(p) not in built]
     fork = _can_fork()
     try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -198,18 +192,39 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
         if results is None:
             results = [_lint_one(*job) for job in jobs]
     files: list[dict[str, Any]] = []
-    for name, findings, data, note in results:
+    seen: set[tuple] = set()
+    for i, (name, findings, data, note) in enumerate(results):
         if note:
             click.echo(note, err=True)
             continue
-        report.inputs.append(name)
-        report.findings.extend(findings)
+        if name not in report.inputs:
+            report.inputs.append(name)
+        for f in findings:  # a Dockerfile built several ways: the same finding once
+            key = (f.file, f.line, f.rule, f.message)
+            if key not in seen:
+                seen.add(key)
+                report.findings.append(f)
+        if i in origins:
+            data["context_origin"], data["build_target"] = origins[i]
         files.append(data)
     report.data["dockerfiles"] = files
     report.notes.extend(unresolved_notes(files, verbose))
+    shown = [d for d in files if d.get("context_origin") and d["context_origin"] != "directory of the Dockerfile"]
+    if shown:
+        report.text_sections.append(lambda out, color: _context_notes(out, color, shown))
     if contents and contents.get("-") is not None:  # the text report shows stdin's lines, not a file named "-"
         report.objects["sources"] = {"-": contents["-"]}
     return report
+
+
+def _context_notes(out: Any, color: bool, files: list[dict[str, Any]]) -> None:
+    """One line per Dockerfile linted with a context other than its own directory."""
+    from golayer.report.text import paint, visible
+
+    for d in files:
+        extra = f", target {d['build_target']}" if d.get("build_target") else ""
+        out.write(paint("note: ", "36", color) + visible(f"{d['file']}: context {d['context']}{extra}"
+                                                         f" (from {d['context_origin']})") + "\n")
 
 
 @click.command("lint")
@@ -240,6 +255,7 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
     for p in paths:
         if p != "-" and not Path(p).exists():
             raise InputError(f"{p}: no such file or directory")
+    check_context(context_dir)
     files = discover([p for p in paths if p != "-"])
     if "-" in paths:
         files = [Path("-")] + files
@@ -251,6 +267,11 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
     cfg = load_config(config_path, select, ignore, fail_on, start=start)
     build_args = _parse_build_args(build_arg)
     contents = {str(f): _read(f) for f in files}
+    builds = _project_builds([p for p in paths if p != "-" and Path(p).is_dir()], cfg, context_dir,
+                             build_args, target)
+    first_build = {}
+    for b in builds:
+        first_build.setdefault(str(b.dockerfile), b)
 
     if diff or fix:
         from golayer.dockerfile.fixes import fix_content
@@ -258,9 +279,11 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
         fixed_total = 0
         changed: dict[str, str] = {}
         for f in files:
+            b = first_build.get(str(f))  # fix with the context the file is really built with
             try:
-                new, n = fix_content(f, contents[str(f)], unsafe=unsafe_fixes, target=target, build_args=build_args,
-                                     context_dir=context_dir, cfg=cfg)
+                new, n = fix_content(f, contents[str(f)], unsafe=unsafe_fixes, target=b.target if b else target,
+                                     build_args=dict(b.build_args) if b else build_args,
+                                     context_dir=str(b.context) if b else context_dir, cfg=cfg)
             except Exception as exc:  # a usage error for one file of many
                 from golayer.errors import UsageError
 
@@ -291,7 +314,7 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
                 _write(Path(name), new)
             contents[name] = new
         report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                          contents=contents, verbose=verbose)
+                          contents=contents, verbose=verbose, builds=builds)
         report.fixed = fixed_total
         if "-" in changed:  # the fixed Dockerfile went to stdout: the report goes to stderr
             click.echo(f"golayer: {fixed_total} fix{'es' if fixed_total != 1 else ''} applied", err=True)
@@ -299,5 +322,21 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
         return finish(report, cfg, fmt, output, color)
 
     report = run_lint(files, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                      contents=contents, verbose=verbose)
+                      contents=contents, verbose=verbose, builds=builds)
     return finish(report, cfg, fmt, output, color)
+
+
+def _project_builds(dirs: list[str], cfg: Any, context_dir: str | None, build_args: dict[str, str],
+                    target: str | None) -> list[Any]:
+    """The builds (context, target, args) of the Dockerfiles below each directory argument, from the
+    project model (compose build:, bake, docker build lines)."""
+    if not dirs:
+        return []
+    from golayer.project import lint_builds, load_project
+
+    out: list[Any] = []
+    for d in dirs:
+        proj = load_project(Path(d), config=cfg, context=Path(context_dir) if context_dir else None,
+                            build_args=build_args, target=target, manifests=False)
+        out += lint_builds(proj)
+    return out

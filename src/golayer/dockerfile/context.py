@@ -131,21 +131,35 @@ def read_gomod(path: Path) -> GoMod | None:
     return GoMod(path=path, go=go, toolchain=toolchain, module=module)
 
 
+def dockerignore_for(dockerfile: Path | None, context_dir: Path) -> Path | None:
+    """The ignore file BuildKit reads: ``<dockerfile-name>.dockerignore`` next to the Dockerfile wins
+    over ``<context>/.dockerignore``. A symlink leaving the Dockerfile's directory or the context is
+    never read (its target could be any file of the machine)."""
+    from golayer.fsutil import inside
+
+    candidates: list[tuple[Path, Path]] = []
+    if dockerfile is not None:
+        candidates.append((dockerfile.with_name(dockerfile.name + ".dockerignore"), dockerfile.parent))
+    candidates.append((context_dir / ".dockerignore", context_dir))
+    for f, root in candidates:
+        try:
+            if f.is_file() and inside(f, root):
+                return f
+        except OSError:
+            continue
+    return None
+
+
 def load_context(dockerfile: Path | None, context_dir: Path | None = None) -> BuildContext:
     """The build context of a Dockerfile: its directory unless ``context_dir`` is given."""
     if context_dir is None:
         context_dir = dockerfile.parent if dockerfile is not None else Path.cwd()
-    ignore_file: Path | None = None
-    if dockerfile is not None:
-        specific = dockerfile.with_name(dockerfile.name + ".dockerignore")
-        if specific.is_file():
-            ignore_file = specific
-    if ignore_file is None and (context_dir / ".dockerignore").is_file():
-        ignore_file = context_dir / ".dockerignore"
+    ignore_file = dockerignore_for(dockerfile, context_dir)
     patterns: list[str] | None = None
     if ignore_file is not None:
         try:
-            patterns = read_dockerignore(ignore_file.read_text(encoding="utf-8", errors="replace"))
+            with ignore_file.open("rb") as fh:  # bounded: a huge ignore file is not read whole
+                patterns = read_dockerignore(fh.read(4 << 20).decode("utf-8", errors="replace"))
         except OSError:
             patterns = None
     gomod = None

@@ -23,6 +23,7 @@ from golayer.findings import Finding, Severity
 PARSE_ERROR = ("golayer-parse-error", "GLX001")
 UNUSED_PRAGMA = ("golayer-unused-pragma", "GLX002")
 RULE_ERROR = ("golayer-rule-error", "GLX003")
+_FROM_LINE = re.compile(r"^[ \t]*FROM(?:[ \t]|$)", re.IGNORECASE | re.MULTILINE)
 
 
 def _tool_finding(kind: tuple[str, str], severity: Severity, message: str, **kw: Any) -> Finding:
@@ -54,10 +55,21 @@ def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
 
     file = str(model.path)
     findings: list[Finding] = []
-    for err in model.errors:
-        findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
-                                      hint="the Dockerfile cannot be built as written; fix this first"))
     fatal = bool(model.errors) and not model.stages
+    if fatal and not _FROM_LINE.search(model.content or "") and any(
+            e.message.startswith("unknown instruction") for e in model.errors):
+        # not a Dockerfile at all (a credentials file named Dockerfile.ci...): no FROM and words that
+        # are no instruction. Reported without a line and without those words, so no format echoes it
+        findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR,
+                                      "not a Dockerfile: no FROM instruction and "
+                                      + (f"{len(model.errors)} lines that are not Dockerfile instructions"
+                                         if len(model.errors) != 1 else "a line that is not a Dockerfile instruction")
+                                      + " (content not shown)", file=file,
+                                      hint="rename the file if it is not a Dockerfile, or fix it"))
+    else:
+        for err in model.errors:
+            findings.append(_tool_finding(PARSE_ERROR, Severity.ERROR, err.message, file=file, line=err.line,
+                                          hint="the Dockerfile cannot be built as written; fix this first"))
     # per-analysis settings ([tool.golayer.lint]) for rules that have options (e.g. runtime-base)
     model.settings = dict(cfg.section("lint")) if cfg is not None and hasattr(cfg, "section") else {}
     enabled: set[str] = set()

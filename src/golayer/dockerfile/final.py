@@ -797,3 +797,17 @@ def stage_provides(stage: Stage, what: str) -> bool | None:
     if not base.known or have is None:
         return None
     return bool(have)
+
+
+def produces_go_binary(model: DockerfileModel) -> bool | None:
+    """Does the image this Dockerfile builds (its target stage) hold a Go program? True when the
+    target stage or an ancestor in its FROM chain runs ``go build``/``go install``, or COPYs such a
+    binary from another stage; None otherwise (a binary downloaded, built outside the Dockerfile or
+    copied from an image golayer cannot read: cannot tell). Read by the runtime side through the
+    project model ("built from Dockerfile X, final stage copies a Go binary")."""
+    stage = model.target
+    if stage is None:
+        return None
+    if binaries_built_in(model, stage) or binaries_copied_into(model, stage):
+        return True
+    return None

@@ -43,6 +43,11 @@ POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "R
 LONG_RUNNING_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 WORKLOAD_KINDS = POD_TEMPLATE_KINDS | {"Pod", "CronJob", "PodTemplate"}
 IGNORE_KEY = "golayer/ignore"
+# kinds that never hold a pod template, even when their text says "template:" (CRD schemas do): not parsed
+NEVER_WORKLOAD_KINDS = {"CustomResourceDefinition", "ConfigMap", "Secret", "Service", "ServiceAccount", "Namespace",
+                        "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "NetworkPolicy", "Ingress",
+                        "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+                        "PodDisruptionBudget", "PriorityClass", "StorageClass", "HorizontalPodAutoscaler"}
 
 _DOC_SPLIT = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$", re.MULTILINE)
 _TOP_KIND = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z0-9]+)", re.MULTILINE)
@@ -325,6 +330,22 @@ def _chunks(text: str) -> Iterator[tuple[str, int]]:
 # ---------------------------------------------------------------------------------------------
 # positions and small accessors
 # ---------------------------------------------------------------------------------------------
+class Line(int):
+    """A 1-based line number that also names its file, when that differs from the workload's (a
+    value set by a compose override or an ``extends`` file)."""
+
+    file: str | None = None
+
+    def __new__(cls, value: int, file: str | None = None) -> "Line":
+        obj = super().__new__(cls, value)
+        obj.file = file
+        return obj
+
+
+def file_of(line: Any, default: str) -> str:
+    return getattr(line, "file", None) or default
+
+
 class _Ctx:
     def __init__(self, name: str, offset: int, notes: list[str]):
         self.name = name
@@ -332,6 +353,14 @@ class _Ctx:
         self.notes = notes
 
     def line_of(self, node: Any, key: Any = None) -> int | None:
+        line = self._line_of(node, key)
+        if line is None:
+            return None
+        file = getattr(node, "key_files", {}).get(key) if key is not None else None
+        file = file or getattr(node, "file", None)
+        return Line(line, file) if file and file != self.name else line
+
+    def _line_of(self, node: Any, key: Any = None) -> int | None:
         if key is not None:
             if isinstance(node, PosList) and isinstance(key, int) and 0 <= key < len(node.item_lines):
                 return node.item_lines[key] + 1 + self.offset
@@ -342,7 +371,7 @@ class _Ctx:
         return None
 
     def note(self, line: int | None, msg: str) -> None:
-        where = f"{self.name}:{line}" if line else self.name
+        where = f"{file_of(line, self.name)}:{line}" if line else self.name
         self.notes.append(f"{where}: {msg}")
 
 
@@ -414,6 +443,18 @@ def _quantity(value: Any) -> Fraction:
     return q.parse_quantity(str(value))
 
 
+def _argv(*parts: Any) -> list[str]:
+    """command/args (or compose entrypoint/command) as a list of words, bounded; a string form is
+    split on white space (enough to find a flag name)."""
+    out: list[str] = []
+    for p in parts:
+        if isinstance(p, str):
+            out.extend(p.split()[:200])
+        elif isinstance(p, list):
+            out.extend(str(x)[:1000] for x in p[:200] if isinstance(x, (str, int, float)))
+    return out[:400]
+
+
 def _k8s_container(c: dict, ctx: _Ctx, init: bool, line: int | None) -> Container:
     name = str(c.get("name") or "?")
     image = c.get("image")
@@ -447,6 +488,7 @@ def _k8s_container(c: dict, ctx: _Ctx, init: bool, line: int | None) -> Containe
         except q.QuantityError as exc:
             ct.problems.append(f"limits.cpu: {exc}")
             ctx.note(ln, f"container {name}: limits.cpu {limits['cpu']!r} is not a quantity")
+    ct.argv = _argv(c.get("command"), c.get("args"))
     ct.liveness = isinstance(c.get("livenessProbe"), dict)
     ct.readiness = isinstance(c.get("readinessProbe"), dict)
     if c.get("envFrom"):
@@ -526,7 +568,9 @@ def _resolve_resource_refs(containers: list[Container], ctx: _Ctx) -> None:
             target = by_name.get(ev.ref_container or ct.name, ct)
             try:
                 divisor = _quantity(ev.divisor) if ev.divisor is not None else Fraction(1)
-                if divisor <= 0:
+                if divisor == 0:
+                    divisor = Fraction(1)  # the API server writes an unset divisor back as "0"
+                if divisor < 0:
                     raise q.QuantityError("divisor must be positive")
             except q.QuantityError as exc:
                 ctx.note(ev.line, f"container {ct.name}: env {name}: bad divisor {ev.divisor!r}: {exc}")
@@ -651,62 +695,21 @@ def _limit_range(obj: dict) -> dict[str, tuple[str, Any, str]]:
 # ---------------------------------------------------------------------------------------------
 # compose
 # ---------------------------------------------------------------------------------------------
-_INTERP = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
 def _dotenv(path: Path | None) -> dict[str, str]:
-    if path is None:
-        return {}
-    f = path.parent / ".env"
-    out: dict[str, str] = {}
-    try:
-        if not f.is_file() or f.stat().st_size > 1 << 20:
-            return {}
-        for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            k, _, v = line.partition("=")
-            k = k.strip().removeprefix("export ").strip()
-            v = v.strip()
-            if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
-                v = v[1:-1]
-            out[k] = v
-    except OSError:
-        return {}
-    return out
+    """The ``.env`` file next to the (first) compose file; never the shell environment."""
+    from golayer.project.interpolate import read_dotenv
+
+    return {} if path is None else read_dotenv(path.parent / ".env")
 
 
 def interpolate(value: str, env: dict[str, str]) -> tuple[str | None, str | None]:
-    """Compose interpolation against ``env`` (the .env file): (result or None if unknown, note)."""
-    unknown: list[str] = []
-    used_default: list[str] = []
+    """Compose interpolation against ``env`` (the .env file): (result or None if unknown, note).
+    The grammar (nested defaults, ``-``/``:-``/``+``/``:+``/``?``/``:?``, ``$$``) is
+    golayer.project.interpolate's."""
+    from golayer.project.interpolate import interpolate as _interpolate
 
-    def sub(m: re.Match) -> str:
-        if m.group(0) == "$$":
-            return "$"
-        var = m.group(1) or m.group(4)
-        op, arg = m.group(2), m.group(3) or ""
-        val = env.get(var)
-        if op in (":-", "-"):
-            if val is None or (op == ":-" and val == ""):
-                used_default.append(var)
-                return arg
-            return val
-        if op in (":+", "+"):
-            if val is not None and (op == "+" or val != ""):
-                return arg
-            return ""
-        if val is None:
-            unknown.append(var)
-            return m.group(0)
-        return val
-
-    out = _INTERP.sub(sub, value)
-    if unknown:
-        return None, f"uses ${{{unknown[0]}}}, which golayer cannot see (not in .env, no default)"
-    note = f"interpolated with the default of ${{{used_default[0]}}}" if used_default else None
-    return out, note
+    r = _interpolate(value, env)
+    return r.value, r.note
 
 
 def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload]:
@@ -720,7 +723,7 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
         if not isinstance(svc, dict):
             ctx.note(sline, f"service {sname}: not a mapping; skipped")
             continue
-        w = Workload(kind="service", name=str(sname), file=ctx.name, line=sline, source="compose")
+        w = Workload(kind="service", name=str(sname), file=file_of(sline, ctx.name), line=sline, source="compose")
 
         def interp(v: Any, line: int | None, what: str) -> Any:
             if not isinstance(v, str):
@@ -732,8 +735,9 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
 
         image = interp(svc.get("image"), ctx.line_of(svc, "image"), "image")
         cname = svc.get("container_name") or sname
-        ct = Container(name=str(cname), image=str(image) if image is not None else None, file=ctx.name,
+        ct = Container(name=str(cname), image=str(image) if image is not None else None, file=w.file,
                        line=sline)
+        ct.argv = _argv(svc.get("entrypoint"), svc.get("command"))
         ct.liveness = ct.readiness = isinstance(svc.get("healthcheck"), dict)
         labels = svc.get("labels")
         if isinstance(labels, dict) and IGNORE_KEY in labels:
@@ -825,7 +829,7 @@ def load_text(text: str, name: str, path: Path | None = None) -> Loaded:
             continue
         kinds = _TOP_KIND.findall(chunk)
         if kinds and all(k not in WORKLOAD_KINDS and k != "LimitRange" and not k.endswith("List") for k in kinds) \
-                and "template:" not in chunk:
+                and ("template:" not in chunk or all(k in NEVER_WORKLOAD_KINDS for k in kinds)):
             continue  # a ConfigMap, CRD, Service...: nothing for us, not worth parsing
         ctx = _Ctx(name, offset, out.notes)
         try:
@@ -897,6 +901,41 @@ def load_paths(paths: list[str], strict: bool = True) -> Loaded:
     return out
 
 
+def load_docs(docs: list[Any], strict: bool = False) -> Loaded:
+    """Load the deployments of a project (golayer.project.ManifestDoc): raw Kubernetes files, merged
+    compose documents (positions name the file each value came from) and rendered kustomize / helm
+    output (attributed to the kustomization file or Chart.yaml, without line numbers: the lines of
+    the rendered stream are in no file of the repository)."""
+    out = Loaded()
+    for d in docs:
+        try:
+            if d.kind == "kubernetes":
+                got = load_paths([str(d.path)], strict=True)
+            elif d.kind == "compose":
+                got = Loaded(inputs=[str(f) for f in d.files])
+                ctx = _Ctx(str(d.path), 0, got.notes)
+                got.workloads.extend(_compose_workloads(d.compose, ctx, Path(d.path)))
+            else:
+                got = load_text(d.text or "", str(d.path), None)
+                for w in got.workloads:
+                    w.line = None
+                    for c in w.containers:
+                        c.line = c.memory_limit_line = c.cpu_limit_line = None
+                        for ev in c.env.values():
+                            ev.line = None
+                got.notes = [n.replace(f"{d.path}:", f"{d.path} ({d.kind} output line ", 1).replace(": ", "): ", 1)
+                             if n.startswith(f"{d.path}:") else n for n in got.notes]
+        except InputError as exc:
+            if strict:
+                raise
+            out.notes.append(f"skipped: {exc.message}")
+            continue
+        out.workloads.extend(got.workloads)
+        out.notes.extend(got.notes)
+        out.inputs.extend(got.inputs)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # discovery for `golayer check`
 # ---------------------------------------------------------------------------------------------
@@ -908,21 +947,16 @@ _SNIFF_KIND = re.compile(rb"^kind:[ \t]*['\"]?(\w+)", re.MULTILINE)
 
 def discover(root: Path) -> list[Path]:
     """Manifests below ``root`` (or ``root`` itself): compose files by name, Kubernetes YAML by a
-    top-level ``apiVersion`` and a workload ``kind``; hidden and vendor directories and Helm
-    ``templates/`` with ``{{ }}`` are skipped."""
+    top-level ``apiVersion`` and a workload ``kind``; the walk is golayer.project.discover's (hidden,
+    vendor and build-output directories, Helm charts and symlinks leaving the tree are skipped).
+    ``golayer check`` uses the project model instead (merged compose, kustomize, examples skipped)."""
     root = Path(root)
     if root.is_file():
         return [root] if _is_manifest(root) else []
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
-        for fn in sorted(filenames):
-            if not fn.endswith((".yaml", ".yml")) or fn.startswith("."):
-                continue
-            p = Path(dirpath) / fn
-            if _is_manifest(p):
-                found.append(p)
-    return found
+    from golayer.project.discover import walk
+
+    tree = walk(root)
+    return sorted(tree.compose + tree.yaml + tree.example_yaml)
 
 
 def _is_manifest(p: Path) -> bool:

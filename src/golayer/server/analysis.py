@@ -116,7 +116,46 @@ class ConfigCache:
         self._by_dir.clear()
 
 
-def analyse(path: str, text: str, language_id: str | None, configs: ConfigCache) -> Result:
+class ProjectCache:
+    """The project model of the workspace (builds only: Dockerfiles and the context, target and build args each
+    is built with — compose ``build:``, bake, ``docker build`` lines), loaded on first use and again after a
+    build definition changes (``invalidate``). Deployments are not loaded: no kustomize or helm from an editor."""
+
+    BUILD_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml", "docker-bake.hcl",
+                   "docker-bake.json", "Makefile", ".dockerignore")
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root
+        self._project: Any = None
+        self._loaded = False
+
+    def build_for(self, path: Path, cfg: Any) -> Any:
+        if self.root is None or not path.is_relative_to(self.root):
+            return None
+        if not self._loaded:
+            self._loaded = True
+            try:
+                from golayer.project import load_project
+
+                self._project = load_project(self.root, config=cfg, manifests=False)
+            except Exception:  # noqa: BLE001 - without a project model the Dockerfile's directory is the context
+                self._project = None
+        if self._project is None:
+            return None
+        builds = self._project.builds_for(path)
+        return builds[0] if builds else None
+
+    def affected_by(self, path: str) -> bool:
+        name = Path(path).name
+        return name in self.BUILD_FILES or name.endswith((".mk", ".dockerignore")) or name.startswith("docker-compose")
+
+    def invalidate(self) -> None:
+        self._project = None
+        self._loaded = False
+
+
+def analyse(path: str, text: str, language_id: str | None, configs: ConfigCache,
+            projects: ProjectCache | None = None) -> Result:
     kind = kind_of(path, language_id)
     res = Result(kind=kind, text=text)
     if kind == "none":
@@ -128,8 +167,13 @@ def analyse(path: str, text: str, language_id: str | None, configs: ConfigCache)
         if kind == "dockerfile":
             from golayer.dockerfile.engine import lint_path
 
-            model, findings = lint_path(path, content=text, context_dir=directory if directory.is_dir() else None,
-                                        cfg=cfg)
+            build = projects.build_for(Path(path), cfg) if projects is not None else None
+            if build is not None:  # the context, target and build args the project really builds it with
+                model, findings = lint_path(path, content=text, context_dir=build.context, cfg=cfg,
+                                            target=build.target, build_args=dict(build.build_args) or None)
+            else:
+                model, findings = lint_path(path, content=text, cfg=cfg,
+                                            context_dir=directory if directory.is_dir() else None)
             res.findings = cfg.apply(findings)
             res.stage_lines = {st.label: st.from_instruction.start_line for st in model.stages
                                if st.from_instruction is not None}

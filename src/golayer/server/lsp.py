@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -20,7 +21,8 @@ from pygls.lsp.server import LanguageServer
 
 from golayer import __version__
 from golayer.findings import Applicability, Finding, Severity
-from golayer.server.analysis import ConfigCache, PRAGMA, Result, Text, analyse, fix_all, pragma_prefix, word_at
+from golayer.server.analysis import (PRAGMA, ConfigCache, ProjectCache, Result, Text, analyse, fix_all, pragma_prefix,
+                                     word_at)
 
 DEBOUNCE = 0.15
 SOURCE = "golayer"
@@ -35,6 +37,7 @@ class GolayerServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("golayer", __version__)
         self.configs = ConfigCache()
+        self.projects = ProjectCache()
         self.results: dict[str, tuple[int | None, Result]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.shown_errors: set[str] = set()
@@ -50,7 +53,10 @@ class GolayerServer(LanguageServer):
     def analyse_uri(self, uri: str) -> None:
         self.pending.pop(uri, None)
         doc = self.document(uri)
-        res = analyse(doc.path, doc.source, doc.language_id, self.configs)
+        if self.projects.root is None:
+            root = self.workspace.root_path
+            self.projects.root = Path(root).resolve() if root else None
+        res = analyse(doc.path, doc.source, doc.language_id, self.configs, self.projects)
         self.results[uri] = (doc.version, res)
         if res.error and res.error not in self.shown_errors:
             self.shown_errors.add(res.error)
@@ -146,6 +152,9 @@ def create_server() -> GolayerServer:
         if uri.endswith(_CONFIG_NAMES):
             ls.config_changed()
             return
+        if ls.projects.affected_by(ls.document(uri).path):  # a build definition changed: contexts may differ
+            ls.projects.invalidate()
+            ls.config_changed()
         ls.schedule(uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -159,7 +168,9 @@ def create_server() -> GolayerServer:
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: GolayerServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-        if any(c.uri.endswith(_CONFIG_NAMES) for c in params.changes):
+        if any(ls.projects.affected_by(c.uri) for c in params.changes):
+            ls.projects.invalidate()
+        if any(c.uri.endswith(_CONFIG_NAMES) or ls.projects.affected_by(c.uri) for c in params.changes):
             ls.config_changed()
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,

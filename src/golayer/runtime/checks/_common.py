@@ -15,7 +15,9 @@ from golayer.runtime.model import Container, RuntimeModel, Workload
 
 def finding(rule: Rule, w: Workload, c: Container, message: str, line: int | None, subject: str,
             hint: str | None = None, **extra: Any) -> Finding:
-    return rule.finding(message, file=w.file, line=line or c.line or w.line, hint=hint,
+    at = line or c.line or w.line
+    # a line set by a compose override / extends file names that file (runtime.manifests.Line)
+    return rule.finding(message, file=getattr(at, "file", None) or w.file, line=at, hint=hint,
                         container=c.name, workload=w.ref, subject=f"{w.ref}/{c.name}/{subject}", **extra)
 
 
@@ -52,3 +54,15 @@ def env_how(w: Workload, name: str, value: str) -> str:
     if w.source == "compose":
         return f"environment: {name}: \"{value}\""
     return f"env: [{{name: {name}, value: \"{value}\"}}]"
+
+
+def env_fix(w: Workload, c: Container, name: str, value: str) -> dict[str, Any] | None:
+    """The edit ``golayer runtime --fix`` makes: set NAME=VALUE in this container's environment.
+    None when the manifest is not a file golayer can edit (standard input, rendered templates) or
+    the container's environment has sources golayer cannot see (envFrom, env_file)."""
+    if not w.file or w.file == "-" or c.line is None or c.env_unknown:
+        return None
+    ev = c.env.get(name)
+    if ev is not None and (ev.note or ev.ref_container):
+        return None  # an interpolated or referenced value: which text to change is not certain
+    return {"container_line": c.line, "container": c.name, "source": w.source, "name": name, "value": value}

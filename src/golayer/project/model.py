@@ -1,0 +1,138 @@
+"""The project model: what a directory holds and how it is really built and deployed.
+
+Computed once per ``golayer check DIR`` (see :func:`golayer.project.load_project`) and read by lint
+(build contexts), runtime (manifest documents, "which image is built from which Dockerfile") and
+check (what was skipped). Pure data: the loaders live beside it (discover, builds, compose,
+kustomize, helm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    dockerfile: Path                 # the Dockerfile that builds it
+    context: Path                    # the build context directory actually used
+    target: str | None               # --target / compose build.target / bake target
+    build_args: Mapping[str, str]    # compose build.args / bake args / CLI --build-arg
+    images: tuple[str, ...]          # image names it is tagged as
+    origin: str                      # how it was found, for messages
+    dockerignore: Path | None        # the ignore file BuildKit would read
+
+    def key(self) -> tuple:
+        return (self.dockerfile, self.context, self.target, tuple(sorted(self.build_args.items())))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dockerfile": str(self.dockerfile), "context": str(self.context), "target": self.target,
+                "build_args": dict(self.build_args), "images": list(self.images), "origin": self.origin,
+                "dockerignore": None if self.dockerignore is None else str(self.dockerignore)}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": str(self.path), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ManifestDoc:
+    """One deployment input as it is deployed.
+
+    kind: ``kubernetes`` (a raw YAML file, read from ``path``), ``compose`` (the merged document of
+    ``files``, in ``compose``), ``kustomize`` / ``helm`` (rendered ``text``; findings point at
+    ``path``, the kustomization file or Chart.yaml, without line numbers)."""
+
+    kind: str
+    path: Path
+    files: tuple[Path, ...] = ()
+    text: str | None = None
+    compose: Any = None
+    origin: str = ""
+
+
+@dataclass
+class Project:
+    root: Path
+    dockerfiles: list[Path] = field(default_factory=list)
+    builds: list[ImageBuild] = field(default_factory=list)
+    manifest_docs: list[ManifestDoc] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # (compose file, service) -> its build, for every file of the merged compose project
+    service_builds: dict[tuple[Path, str], ImageBuild] = field(default_factory=dict)
+
+    def builds_for(self, dockerfile: Path) -> list[ImageBuild]:
+        key = _norm(dockerfile)
+        return [b for b in self.builds if _norm(b.dockerfile) == key]
+
+    def build_for_image(self, image_ref: str | None) -> ImageBuild | None:
+        """The build tagged as ``image_ref`` (registry prefix docker.io/library/, a missing tag =
+        latest and a digest are normalised); None when no build of this project names it."""
+        if not image_ref:
+            return None
+        want = normalize_image(image_ref)
+        if want is None:
+            return None
+        hits = [b for b in self.builds if any(normalize_image(i) == want for i in b.images)]
+        if not hits:
+            name = want.rsplit(":", 1)[0]
+            # `image: app` (tag latest) may be built as `app:dev` etc.: only when one build has that name
+            hits = [b for b in self.builds if any((normalize_image(i) or "").rsplit(":", 1)[0] == name
+                                                  for i in b.images)]
+            if len({b.dockerfile for b in hits}) != 1:
+                return None
+        return hits[0] if hits else None
+
+    def build_for_service(self, compose_file: Path, service: str) -> ImageBuild | None:
+        """The build of compose service ``service`` defined in ``compose_file`` (any of the merged files)."""
+        key = _norm(compose_file)
+        for (f, svc), b in self.service_builds.items():
+            if svc == service and _norm(f) == key:
+                return b
+        return None
+
+    def skipped_count(self, reason_prefix: str) -> int:
+        return sum(1 for s in self.skipped if s.reason.startswith(reason_prefix))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "dockerfiles": [str(d) for d in self.dockerfiles],
+            "builds": [b.to_json() for b in self.builds],
+            "deployments": [{"kind": d.kind, "path": str(d.path), "files": [str(f) for f in d.files],
+                             "origin": d.origin} for d in self.manifest_docs],
+            "skipped": [s.to_json() for s in self.skipped],
+            "notes": list(self.notes),
+        }
+
+
+def _norm(p: Path) -> Path:
+    try:
+        return Path(p).resolve()
+    except OSError:
+        return Path(p)
+
+
+def normalize_image(ref: str) -> str | None:
+    """``docker.io/library/app:1@sha256:..`` -> ``app:1``; ``app`` -> ``app:latest``; None when
+    the reference still holds unresolved variables."""
+    ref = ref.strip()
+    if not ref or "$" in ref or "{" in ref:
+        return None
+    ref = ref.split("@", 1)[0]
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "registry-1.docker.io/library/",
+                   "docker.io/", "index.docker.io/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+            break
+    slash, colon = ref.rfind("/"), ref.rfind(":")
+    if colon <= slash:
+        ref += ":latest"
+    return ref.lower()
