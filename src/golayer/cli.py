@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "image": ("golayer.commands.image:image", "Account for every byte of a built image and inspect its Go binaries."),
     "explore": ("golayer.commands.explore:explore", "Browse an image interactively (layers, files, wasted bytes)."),
     "runtime": ("golayer.commands.runtime:runtime", "Check Go memory/CPU settings in Kubernetes and compose manifests."),
-    "lab": ("golayer.commands.lab:lab", "Build variants with Docker and measure size and rebuild times."),
+    "lab": ("golayer.commands.lab:lab", "Real Docker builds of variants (size, rebuild times) and Go under memory/CPU limits."),
     "server": ("golayer.commands.server:server", "Run the language server (LSP over stdio) for editors."),
     "rules": ("golayer.commands.rules:rules_cmd", "List the rule catalogue."),
     "rule": ("golayer.commands.rules:rule_cmd", "Print one rule's documentation."),

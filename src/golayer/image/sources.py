@@ -162,7 +162,8 @@ class _ArchiveStore:
                 if p:
                     self.members[p[1:]] = (typ, off, size, link)
         except TarError as exc:
-            raise InputError(f"{path}: {exc.message}", hint=exc.hint or "is this an image archive?") from None
+            raise InputError(f"{path} cannot be read as an image archive: {exc.message}",
+                             hint="give complete `docker save` output or an OCI archive (oci-archive:PATH)") from None
         if not self.members:
             raise InputError(f"{path} is not an image archive (no tar members)")
 

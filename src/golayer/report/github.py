@@ -36,5 +36,5 @@ def render(report: Report, out: TextIO) -> None:
         msg = f.message
         if not f.file and f.location:
             msg = f"{f.location}: {msg}"
-        text = escape_data(msg + (f"\n{f.hint}" if f.hint else ""))
+        text = escape_data(msg + (f"\n{f.new_hint}" if f.new_hint else ""))
         out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{text}\n")

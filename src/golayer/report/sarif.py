@@ -99,7 +99,7 @@ def document(report: Report) -> dict[str, Any]:
         res: dict[str, Any] = {
             "ruleId": f.code,
             "level": _LEVEL[f.severity],
-            "message": {"text": f.message + (f"\n{f.hint}" if f.hint else "")},
+            "message": {"text": f.message + (f"\n{f.new_hint}" if f.new_hint else "")},
             "partialFingerprints": {"golayer/v1": f.fingerprint()},
             "properties": {"name": f.rule, **({"stage": f.stage} if f.stage else {}),
                            **{k: v for k, v in f.extra.items() if k != "subject"}},

@@ -92,8 +92,8 @@ def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:
     if f.fix is not None:
         how = "--fix" if f.fix.applicability is Applicability.SAFE else "--fix --unsafe-fixes"
         out.write(f"       = fix ({f.fix.applicability}, {how}): {visible(f.fix.description)}\n")
-    elif f.hint:
-        out.write(f"       = hint: {visible(f.hint)}\n")
+    elif f.new_hint:
+        out.write(f"       = hint: {visible(f.new_hint)}\n")
 
 
 def summary(out: TextIO, report: Report, findings: list[Finding], color: bool) -> None:
