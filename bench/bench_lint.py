@@ -3,12 +3,12 @@
 
     python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N] [--json OUT]
 
-CORPUS_DIR defaults to $GOLAYER_CORPUS_DIR or $HOME/.cache/golayer/corpus: real Go repositories
-extracted as `<owner>+<name>/` trees (every Dockerfile below them is an input, found as `golayer lint DIR`
-finds them: Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile; hidden, vendor, node_modules and
-testdata directories skipped). A flat directory of Dockerfiles works too (`*.dockerignore` files there
-are context, not inputs; bench/corpus.txt lists an older such corpus). Both tools get the same file list.
-Measures, interleaving the tools so both see the same machine load:
+CORPUS_DIR defaults to the fetched corpus ($GOLAYER_CORPUS_DIR or ~/.cache/golayer/corpus, filled by
+scripts/fetch-corpus from bench/corpus-repos.txt): the Dockerfiles of its listed repositories
+(bench/corpus.py, at most 25 a repository) are the inputs. A directory given instead is either a tree
+of repositories extracted as `<owner>+<name>/` (every Dockerfile below it, found as `golayer lint DIR`
+finds them) or a flat directory of Dockerfiles (`*.dockerignore` files there are context, not inputs).
+Both tools get the same file list. Measures, interleaving the tools so both see the same machine load:
 
 * one invocation over all files (golayer: `golayer lint --format json FILES...`; hadolint:
   `hadolint --no-fail -f json FILES...`): wall time and CPU time (user+sys of the child);
@@ -84,17 +84,25 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = os.environ.get("GOLAYER_CORPUS_DIR") or os.path.expanduser("~/.cache/golayer/corpus")
-    ap.add_argument("corpus", nargs="?", default=os.environ.get("GOLAYER_CORPUS", default))
+    ap.add_argument("corpus", nargs="?", default=os.environ.get("GOLAYER_CORPUS"),
+                    help="a tree of repositories or a flat directory of Dockerfiles (default: the fetched "
+                    "corpus of bench/corpus-repos.txt)")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each whole-corpus invocation (interleaved)")
     ap.add_argument("--per-file-sample", type=int, default=20, help="files for the one-process-per-file runs (0: none)")
     ap.add_argument("--json", help="also write the numbers to this file")
     a = ap.parse_args(argv)
 
-    corpus = Path(a.corpus)
-    files = corpus_files(corpus)
+    if a.corpus is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import corpus as corpus_mod
+
+        corpus = corpus_mod.corpus_dir()
+        files = [str(p) for p in corpus_mod.all_dockerfiles()]
+    else:
+        corpus = Path(a.corpus)
+        files = corpus_files(corpus)
     if not files:
-        print(f"no Dockerfiles in {corpus}: extract Go repositories there (see docs/benchmarks.md)", file=sys.stderr)
+        print(f"no Dockerfiles in {corpus}: run scripts/fetch-corpus (bench/corpus-repos.txt) first", file=sys.stderr)
         return 2
     hadolint = hadolint_binary()
     if hadolint is None:

@@ -96,6 +96,11 @@ class Finding:
             return self.file
         return str(self.extra.get("location", ""))
 
+    @property
+    def new_hint(self) -> str | None:
+        """The hint when it adds something: None when the message already says it."""
+        return self.hint if self.hint and self.hint not in self.message else None
+
     def fingerprint(self) -> str:
         """Stable across runs and unrelated edits: rule, file, stage and the concrete subject."""
         subject = self.extra.get("subject") or self.message

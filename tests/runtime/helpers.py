@@ -15,8 +15,12 @@ def write(tmp_path: Path, text: str, name: str = "app.yaml") -> Path:
     return p
 
 
-def run_json(*argv: str, stdin: str | None = None, cwd: Path | None = None) -> tuple[int, dict]:
-    r = run_cli(["runtime", "-f", "json", *argv], stdin=stdin, cwd=cwd)
+def run_json(*argv: str, stdin: str | None = None, cwd: Path | None = None, assume_go: bool = True,
+             opt_in: bool = True) -> tuple[int, dict]:
+    """``golayer runtime -f json``. Rule tests use made-up images, so ``assume_go`` adds --assume-go,
+    and ``opt_in`` adds ``--select ALL`` so the opt-in rules (memory-limit-missing, probes-missing) run."""
+    flags = (["--assume-go"] if assume_go else []) + (["--select", "ALL"] if opt_in else [])
+    r = run_cli(["runtime", "-f", "json", *flags, *argv], stdin=stdin, cwd=cwd)
     assert r.code in (0, 1), (r.code, r.err)
     return r.code, json.loads(r.out)
 

@@ -117,13 +117,17 @@ def test_config_patterns(tmp_path):
         """)
     _, doc = run_json(str(p), cwd=tmp_path)
     by = {c["container"]: c for c in doc["containers"]}
-    assert by["go"]["is_go"] and not by["go"]["go_assumed"]
-    assert not by["db"]["is_go"]
+    assert by["go"]["is_go"] and not by["go"]["go_assumed"] and by["go"]["go"]["decided_by"] == "config"
+    assert not by["db"]["is_go"] and "not-go-images pattern 'docker.io/library/*'" in by["db"]["language_reason"]
     assert by["other"]["is_go"] and by["other"]["go_assumed"]
     assert sorted(f["container"] for f in doc["findings"]) == ["go", "other"]
-    (tmp_path / ".golayer.toml").write_text('[runtime]\ngo-images = ["registry.example.com/*"]\nassume-go = false\n')
-    _, doc = run_json(str(p), cwd=tmp_path)
+    _, doc = run_json(str(p), cwd=tmp_path, assume_go=False)
     assert [f["container"] for f in doc["findings"]] == ["go"]
+    by = {c["container"]: c for c in doc["containers"]}
+    assert by["other"]["language"] == "unknown" and not by["other"]["is_go"]
+    (tmp_path / ".golayer.toml").write_text('[runtime]\ngo-images = ["registry.example.com/*"]\nassume-go = true\n')
+    _, doc = run_json(str(p), cwd=tmp_path, assume_go=False)
+    assert sorted(f["container"] for f in doc["findings"]) == ["go", "other"]
 
 
 def test_usage_errors(tmp_path):

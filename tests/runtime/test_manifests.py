@@ -213,13 +213,16 @@ def test_json_container_data(tmp_path):
     assert c["workload"] == "Deployment/d" and c["container"] == "c" and c["line"] == 7
     assert c["memory_limit_bytes"] == 2**30 and c["cpu_limit"] == "0.25" and c["cpu_limit_millis"] == 250
     assert c["gomemlimit"] == "900MiB" and c["gomemlimit_bytes"] == 900 * 2**20 and c["gomemlimit_valid"]
-    assert c["recommended_gomemlimit"] == "921MiB" and c["go_assumed"] is True
+    assert c["recommended_gomemlimit"] == "921MiB" and c["go_assumed"] is False and c["go"]["decided_by"] == "env"
     assert doc["gomemlimit_ratio"] == "0.9"
 
 
 def test_text_output_says_go_was_assumed(tmp_path):
     p = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: i}\n")
     r = run_cli(["runtime", str(p)])
+    assert r.code == 0, r.out  # unknown language: no Go-specific finding by default
+    assert "Pod/p/c: unknown (" in r.out and "1 container of unknown language got no Go-specific check" in r.out
+    r = run_cli(["runtime", "--assume-go", "--select", "ALL", str(p)])
     assert r.code == 1
     assert "assumed Go for 1 container (Pod/p/c)" in r.out
     assert f"{p}:5 warning memory-limit-missing [GLR007]" in r.out
@@ -344,7 +347,7 @@ def test_run_runtime_for_check_skips_bad_files(tmp_path):
 
     good = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n", "good.yaml")
     bad = write(tmp_path, "kind: Pod\nspec: [\n", "bad.yaml")
-    rep = run_runtime([str(bad), str(good)], Config())
+    rep = run_runtime([str(bad), str(good)], Config(select=["ALL"]), assume_go=True)
     assert [f.rule for f in rep.findings] == ["memory-limit-missing", "probes-missing"]
     assert any("bad.yaml" in n and "not valid YAML" in n for n in rep.data["notes"])
     with pytest.raises(InputError):
@@ -370,7 +373,7 @@ def test_check_command_includes_manifests(tmp_path):
     (tmp_path / "deploy").mkdir()
     write(tmp_path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
                     "  - name: c\n    env: [{name: GOMEMLIMIT, value: 768Mi}]\n", "deploy/pod.yaml")
-    r = run_cli(["check", str(tmp_path), "-f", "json"])
+    r = run_cli(["check", str(tmp_path), "-f", "json", "--assume-go"])
     import json
 
     doc = json.loads(r.out)

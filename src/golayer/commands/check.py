@@ -39,11 +39,13 @@ from golayer.report import Report
               help="Values file for the Helm charts rendered with `helm template` (repeatable).")
 @click.option("--include-examples/--skip-examples", "include_examples", default=None,
               help="Judge manifests below example/test/docs directories too [default: skip, or config].")
+@click.option("--assume-go", is_flag=True, default=None,
+              help="Runtime rules: judge containers whose language golayer cannot tell as Go programs.")
 @registry_options
 @report_options
 def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool, context_dir: str | None,
           build_arg: tuple[str, ...], compose_files: tuple[str, ...], helm_values: tuple[str, ...],
-          include_examples: bool | None, fmt: str, output: str | None,
+          include_examples: bool | None, assume_go: bool | None, fmt: str, output: str | None,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
@@ -51,12 +53,13 @@ def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool,
 
     with Progress("golayer check") as progress:  # erased on the way out, also on an error
         return _check(path, images, target, verbose, context_dir, build_arg, compose_files, helm_values,
-                      include_examples, fmt, output, config_path, select, ignore, fail_on, color, progress)
+                      include_examples, assume_go, fmt, output, config_path, select, ignore, fail_on, color,
+                      progress)
 
 
 def _check(path: str, images: tuple[str, ...], target: str | None, verbose: bool, context_dir: str | None,
            build_arg: tuple[str, ...], compose_files: tuple[str, ...], helm_values: tuple[str, ...],
-           include_examples: bool | None, fmt: str, output: str | None,
+           include_examples: bool | None, assume_go: bool | None, fmt: str, output: str | None,
            config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
            color: bool | None, progress) -> int:
     from golayer.commands import lint as lint_cmd
@@ -107,7 +110,8 @@ def _check(path: str, images: tuple[str, ...], target: str | None, verbose: bool
         runtime_cmd = None
     if runtime_cmd is not None and proj.manifest_docs:
         progress.set(f"runtime: {len(proj.manifest_docs)} deployments")
-        rep = runtime_cmd.run_runtime([], cfg, images=analyses, docs=proj.manifest_docs, project=proj)
+        rep = runtime_cmd.run_runtime([], cfg, images=analyses, docs=proj.manifest_docs, project=proj,
+                                     assume_go=assume_go)
         seen: set[tuple] = set()
         kept = []
         for f in rep.findings:  # a compose file judged alone and merged under an -f list: report once

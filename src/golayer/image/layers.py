@@ -35,6 +35,7 @@ from golayer.errors import InputError
 from golayer.image.model import Entry
 from golayer.image.tarstream import FileSlice, Stream, TarError, pread_all, walk
 
+MAX_PATH = 4096  # Linux PATH_MAX: a longer member name cannot be extracted by any runtime
 CAPTURE_BUDGET = int(os.environ.get("GOLAYER_CAPTURE_BYTES", str(512 << 20)))
 SMALL_MAX = 1 << 20
 HEAD_BYTES = 16384
@@ -83,15 +84,30 @@ class LayerRecord:
     # content access
     fd: int | None = None  # uncompressed tar in a file: data at base + off
     base: int = 0
+    path: str | None = None  # ...or in a blob file of a directory, opened per read (no fd kept per layer)
     captured: dict[int, bytes] = field(default_factory=dict)  # off -> bytes (streamed layers)
     heads: dict[int, bytes] = field(default_factory=dict)  # off -> first bytes of other executables
     reopen: Callable[[], Stream] | None = None  # a fresh stream of this layer's tar, from byte 0
+
+    @property
+    def seekable(self) -> bool:
+        """File contents are read in place (an uncompressed tar in a local file)."""
+        return self.fd is not None or (self.path is not None and self.compression == "tar")
 
     def read(self, e: TEntry, n: int) -> bytes:
         if n <= 0:
             return b""
         if self.fd is not None:
             return pread_all(self.fd, n, self.base + e.off)
+        if self.path is not None and self.compression == "tar":
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                raise InputError(f"cannot re-open {self.path}: {exc.strerror}") from None
+            try:
+                return pread_all(fd, n, self.base + e.off)
+            finally:
+                os.close(fd)
         data = self.captured.get(e.off)
         if data is not None and (len(data) >= n or len(data) == e.size):
             return data[:n]
@@ -151,6 +167,13 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
             continue
         if not p:
             continue  # the root directory itself
+        if len(p) > MAX_PATH // 4 and len(p.encode("utf-8", "surrogateescape")) > MAX_PATH:
+            raise TarError(f"member path {p[:60]!r}... is {len(p.encode('utf-8', 'surrogateescape')):,} bytes"
+                           f" long, over Linux's {MAX_PATH}-byte PATH_MAX: no container runtime could"
+                           " extract it", hint="the layer is hostile or corrupt")
+        if len(link) > MAX_PATH and len(link.encode("utf-8", "surrogateescape")) > MAX_PATH:
+            raise TarError(f"member {p[:60]!r} links to a {len(link):,}-character target, over Linux's"
+                           f" {MAX_PATH}-byte PATH_MAX", hint="the layer is hostile or corrupt")
         slash = p.rfind("/")
         base = p[slash + 1 :]
         if base.startswith(".wh."):
@@ -200,7 +223,7 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
             if want and budget[0] >= size:
                 data = src.data(off, size)
                 if len(data) < size:
-                    raise TarError(f"{rec.name}: truncated inside {p}",
+                    raise TarError(f"truncated tar: the blob ends inside {p}",
                                    hint="the blob is truncated (interrupted download or save?)")
                 budget[0] -= size
                 rec.captured[off] = data
@@ -208,8 +231,9 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     return rec
 
 
-def file_reader(fd: int, base: int, size: int) -> Callable[[int], bytes]:
-    """Sequential ``read(n)`` over a file region (for hashing / decompressing a blob)."""
+def file_reader(fd: int, base: int, size: int, keep: Any = None) -> Callable[[int], bytes]:
+    """Sequential ``read(n)`` over a file region (for hashing / decompressing a blob). ``keep``: an
+    object (the open file owning ``fd``) that lives exactly as long as the reader."""
     pos = [0]
 
     def read(k: int) -> bytes:
@@ -219,6 +243,8 @@ def file_reader(fd: int, base: int, size: int) -> Callable[[int], bytes]:
         b = os.pread(fd, min(k, size - p), base + p)
         pos[0] = p + len(b)
         return b
+
+    read.keep = keep  # type: ignore[attr-defined]
 
     return read
 

@@ -443,6 +443,18 @@ def _quantity(value: Any) -> Fraction:
     return q.parse_quantity(str(value))
 
 
+def _argv(*parts: Any) -> list[str]:
+    """command/args (or compose entrypoint/command) as a list of words, bounded; a string form is
+    split on white space (enough to find a flag name)."""
+    out: list[str] = []
+    for p in parts:
+        if isinstance(p, str):
+            out.extend(p.split()[:200])
+        elif isinstance(p, list):
+            out.extend(str(x)[:1000] for x in p[:200] if isinstance(x, (str, int, float)))
+    return out[:400]
+
+
 def _k8s_container(c: dict, ctx: _Ctx, init: bool, line: int | None) -> Container:
     name = str(c.get("name") or "?")
     image = c.get("image")
@@ -476,6 +488,7 @@ def _k8s_container(c: dict, ctx: _Ctx, init: bool, line: int | None) -> Containe
         except q.QuantityError as exc:
             ct.problems.append(f"limits.cpu: {exc}")
             ctx.note(ln, f"container {name}: limits.cpu {limits['cpu']!r} is not a quantity")
+    ct.argv = _argv(c.get("command"), c.get("args"))
     ct.liveness = isinstance(c.get("livenessProbe"), dict)
     ct.readiness = isinstance(c.get("readinessProbe"), dict)
     if c.get("envFrom"):
@@ -555,7 +568,9 @@ def _resolve_resource_refs(containers: list[Container], ctx: _Ctx) -> None:
             target = by_name.get(ev.ref_container or ct.name, ct)
             try:
                 divisor = _quantity(ev.divisor) if ev.divisor is not None else Fraction(1)
-                if divisor <= 0:
+                if divisor == 0:
+                    divisor = Fraction(1)  # the API server writes an unset divisor back as "0"
+                if divisor < 0:
                     raise q.QuantityError("divisor must be positive")
             except q.QuantityError as exc:
                 ctx.note(ev.line, f"container {ct.name}: env {name}: bad divisor {ev.divisor!r}: {exc}")
@@ -722,6 +737,7 @@ def _compose_workloads(doc: dict, ctx: _Ctx, path: Path | None) -> list[Workload
         cname = svc.get("container_name") or sname
         ct = Container(name=str(cname), image=str(image) if image is not None else None, file=w.file,
                        line=sline)
+        ct.argv = _argv(svc.get("entrypoint"), svc.get("command"))
         ct.liveness = ct.readiness = isinstance(svc.get("healthcheck"), dict)
         labels = svc.get("labels")
         if isinstance(labels, dict) and IGNORE_KEY in labels:

@@ -37,15 +37,23 @@ class EnvValue:
 
 @dataclass
 class GoInfo:
-    """What is known about the Go program in a container."""
+    """What is known about the program in a container: its language, how that was decided, and for
+    Go what governs its runtime (version, go.mod go line, GODEBUG defaults, linked helpers)."""
 
-    is_go: bool = True
-    assumed: bool = True  # no image analysis and no config pattern said so
-    reason: str = "assumed: no --image and no go-images/not-go-images pattern matched"
-    go_version: str | None = None  # "go1.24.3"
-    module_go_before_125: bool | None = None  # DefaultGODEBUG has containermaxprocs=0
+    is_go: bool = False  # the Go rules judge this container (Go, or assumed Go with --assume-go)
+    assumed: bool = False  # is_go only because of --assume-go / assume-go = true
+    reason: str = "language unknown"
+    language: str = "unknown"  # go | not-go | unknown
+    decided_by: str = "unknown"  # image | config | build | knowledge | assumed | unknown
+    go_version: str | None = None  # toolchain, "go1.24.3" (buildinfo, or the builder image)
+    go_line: str | None = None  # the go.mod `go` line of the module that builds it ("1.24")
+    go_mod: str | None = None  # that go.mod's path
+    module_go_before_125: bool | None = None  # containermaxprocs=0 by default (go line < 1.25)
+    default_godebug: dict[str, str] = field(default_factory=dict)  # buildinfo DefaultGODEBUG
+    module_godebug: dict[str, str] = field(default_factory=dict)  # go.mod godebug / //go:debug
     automemlimit: bool = False
     automaxprocs: bool = False
+    sets_gomemlimit: str | None = None  # the well-known image sets GOMEMLIMIT itself by default (why)
     binary: str | None = None
     image_env: dict[str, str] = field(default_factory=dict)
 
@@ -60,12 +68,21 @@ class GoInfo:
         except (IndexError, ValueError):
             return None
 
+    def default_debug(self, key: str) -> str | None:
+        """The GODEBUG default compiled into the binary (DefaultGODEBUG, or the module's
+        godebug directives when only the source is known)."""
+        return self.default_godebug.get(key, self.module_godebug.get(key))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "is_go": self.is_go,
+            "language": self.language,
+            "decided_by": self.decided_by,
             "assumed": self.assumed,
             "reason": self.reason,
             "go_version": self.go_version,
+            "go_mod": self.go_mod,
+            "go_mod_go_line": self.go_line,
             "module_go_before_1_25": self.module_go_before_125,
             "automemlimit": self.automemlimit,
             "automaxprocs": self.automaxprocs,
@@ -91,12 +108,28 @@ class Container:
     cpu_limit: Fraction | None = None  # CPUs
     cpu_limit_text: str | None = None
     cpu_limit_line: int | None = None
+    argv: list[str] = field(default_factory=list)  # command + args (compose: entrypoint + command)
     liveness: bool = False
     readiness: bool = False
     go: GoInfo = field(default_factory=GoInfo)
     problems: list[str] = field(default_factory=list)  # values we could not parse (reported as notes)
 
     # --- effective Go settings ----------------------------------------------------------------
+    def sets_own_gomemlimit(self) -> str | None:
+        """Why the program sets GOMEMLIMIT itself, or None: a command-line flag that turns on a
+        built-in automatic memory limit (Prometheus ``--enable-feature=auto-gomemlimit``, Thanos
+        ``--enable-auto-gomemlimit``, kube-state-metrics ``--auto-gomemlimit``, ...), or an image
+        known to do it by default (unless ``--no-auto-gomemlimit``)."""
+        flag = next((w for w in self.argv if "memlimit" in w.lower()), None)
+        if flag is not None:
+            low = flag.lower()
+            if "no-auto-gomemlimit" in low or low.endswith(("=false", "=0")) and "ratio" not in low:
+                return None  # turned off on the command line
+            return f"its command line has {flag.split('=', 1)[0] if flag.startswith('-') else flag}"
+        if self.go.sets_gomemlimit:
+            return self.go.sets_gomemlimit
+        return None
+
     def var(self, name: str) -> EnvValue | None:
         v = self.env.get(name)
         if v is None and name in self.go.image_env:

@@ -54,3 +54,15 @@ def env_how(w: Workload, name: str, value: str) -> str:
     if w.source == "compose":
         return f"environment: {name}: \"{value}\""
     return f"env: [{{name: {name}, value: \"{value}\"}}]"
+
+
+def env_fix(w: Workload, c: Container, name: str, value: str) -> dict[str, Any] | None:
+    """The edit ``golayer runtime --fix`` makes: set NAME=VALUE in this container's environment.
+    None when the manifest is not a file golayer can edit (standard input, rendered templates) or
+    the container's environment has sources golayer cannot see (envFrom, env_file)."""
+    if not w.file or w.file == "-" or c.line is None or c.env_unknown:
+        return None
+    ev = c.env.get(name)
+    if ev is not None and (ev.note or ev.ref_container):
+        return None  # an interpolated or referenced value: which text to change is not certain
+    return {"container_line": c.line, "container": c.name, "source": w.source, "name": name, "value": value}

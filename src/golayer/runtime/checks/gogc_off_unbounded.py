@@ -26,8 +26,8 @@ env:
 ```
 
 ## Fix
-golayer prints the GOMEMLIMIT for the container's limit (or asks for a limit first). No automatic
-edit.
+golayer prints the GOMEMLIMIT for the container's limit (or asks for a limit first); with a limit,
+`golayer runtime --fix` adds that GOMEMLIMIT to the container's environment.
 
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
@@ -41,7 +41,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import finding, limit_key, recommended, ratio_text
+from golayer.runtime.checks._common import env_fix, finding, limit_key, recommended, ratio_text
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -55,7 +55,7 @@ RULE = Rule(
 def check(model: RuntimeModel) -> Iterator[Finding]:
     for w, c in model.go_containers():
         gogc = c.gogc()
-        if gogc is None or not gogc.off or c.go.automemlimit:
+        if gogc is None or not gogc.off or c.go.automemlimit or c.sets_own_gomemlimit():
             continue
         ev = c.var("GOMEMLIMIT")
         if ev is not None:
@@ -69,4 +69,5 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             RULE, w, c,
             f"GOGC={gv.value if gv else 'off'} turns the garbage collector off and no GOMEMLIMIT bounds the heap: "
             f"it grows until the container is OOM-killed; {fix}",
-            gv.line if gv else None, "gogc", hint=fix, recommended=f"GOMEMLIMIT={rec}" if rec else None)
+            gv.line if gv else None, "gogc", hint=fix, recommended=f"GOMEMLIMIT={rec}" if rec else None,
+            env_fix=env_fix(w, c, "GOMEMLIMIT", rec) if rec else None)

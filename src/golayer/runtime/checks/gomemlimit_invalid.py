@@ -8,7 +8,7 @@ is not in the runtime's own grammar: an integer with an optional suffix `B`, `Ki
 (`768 MiB`) are all invalid.
 
 It also finds a `GOMEMLIMIT` taken from the downward API (`valueFrom.resourceFieldRef` on
-`limits.memory` or `requests.memory`) with a `divisor` other than 1: Kubernetes then writes the
+`limits.memory` or `requests.memory`) with a `divisor` above 1: Kubernetes then writes the
 limit *in divisor units* as a bare number (`1024` for a 1Gi limit with `divisor: 1Mi`), which Go
 reads as that many **bytes**.
 
@@ -44,7 +44,9 @@ env:
 
 ## Fix
 golayer prints the valid spelling of the value you wrote (`768Mi` → `768MiB`; for a bare `M`/`G`
-also the decimal reading). There is no automatic edit: which unit was meant is a human decision.
+also the decimal reading). `golayer runtime --fix` writes it when there is only one reading
+(`768Mi` → `768MiB`); a bare `M`/`G` (MB or MiB?) is left to you. A divisor is replaced by the
+value at the configured ratio of the limit.
 
 ## References
 - Go runtime, `parseByteCount` and `readGOMEMLIMIT` (src/runtime/string.go, mgcpacer.go)
@@ -62,7 +64,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
 from golayer.runtime import quantities as q
-from golayer.runtime.checks._common import finding, recommended
+from golayer.runtime.checks._common import env_fix, finding, recommended
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -84,7 +86,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
                 div = q.parse_quantity(ev.divisor)
             except q.QuantityError:
                 div = None
-            if div is not None and div != 1:
+            if div is not None and div > 1:
                 shown = f"{ev.value}" if ev.value is not None else "the limit in divisor units"
                 rec = recommended(model, c)
                 fix = f"use GOMEMLIMIT={rec}" if rec else "write GOMEMLIMIT as a value in MiB, e.g. 768MiB"
@@ -93,7 +95,8 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
                     f"GOMEMLIMIT from resourceFieldRef {ev.resource} with divisor {ev.divisor} is {shown}, "
                     f"which Go reads as bytes, not {ev.divisor} units: the garbage collector will run almost "
                     f"continuously; {fix}",
-                    ev.line, "divisor", hint=fix, value=ev.value, divisor=ev.divisor)
+                    ev.line, "divisor", hint=fix, value=ev.value, divisor=ev.divisor,
+                    env_fix=env_fix(w, c, "GOMEMLIMIT", rec) if rec else None)
             continue
         if ev.value is None:
             continue
@@ -116,4 +119,5 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             RULE, w, c,
             f"GOMEMLIMIT={shown}{where} is not Go syntax: the container crashes at start with "
             f"\"fatal error: malformed GOMEMLIMIT\" (exit 2); {fix}",
-            ev.line, "value", hint=fix, value=ev.value, suggestion=sugg[0] if sugg else None)
+            ev.line, "value", hint=fix, value=ev.value, suggestion=sugg[0] if sugg else None,
+            env_fix=env_fix(w, c, "GOMEMLIMIT", sugg[0]) if sugg and not sugg[1] and ev.source != "image" else None)

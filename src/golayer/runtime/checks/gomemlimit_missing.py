@@ -7,6 +7,12 @@ compose `mem_limit` or `deploy.resources.limits.memory`) but whose environment s
 (or sets it to `off`), and whose binary does not link `github.com/KimMachineGun/automemlimit`
 (known only when the image is analysed with `--image NAME=REF`).
 
+Not reported either when the program sets GOMEMLIMIT itself: its command line turns on a built-in
+automatic limit (a flag naming `gomemlimit`/`memlimit`: Prometheus
+`--enable-feature=auto-gomemlimit`, Thanos `--enable-auto-gomemlimit`, kube-state-metrics
+`--auto-gomemlimit`), or the image is one that does so by default (Prometheus 3, unless
+`--no-auto-gomemlimit`; golayer/knowledge/images.toml).
+
 ## Why it is bad
 A container memory limit alone sets no GOMEMLIMIT: the Go runtime does not read the memory cgroup.
 With the default `GOGC=100` the heap may grow to twice the live heap before a collection, so a
@@ -31,8 +37,9 @@ env:
 
 ## Fix
 golayer prints the value: the configured share (`gomemlimit-ratio`, default 0.9) of the limit,
-rounded down to whole MiB, in Go syntax. No automatic edit. If the value comes from an `envFrom`
-ConfigMap or Secret golayer cannot see, suppress the finding with the `golayer/ignore` annotation.
+rounded down to whole MiB, in Go syntax; `golayer runtime --fix` adds it to the container's
+environment (not when an `envFrom` / `env_file` golayer cannot see may set it). If the value comes
+from such a ConfigMap or Secret, suppress the finding with the `golayer/ignore` annotation.
 
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
@@ -48,7 +55,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import env_how, finding, limit_text, ratio_text, recommended
+from golayer.runtime.checks._common import env_fix, env_how, finding, limit_text, ratio_text, recommended
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -61,7 +68,7 @@ RULE = Rule(
 
 def check(model: RuntimeModel) -> Iterator[Finding]:
     for w, c in model.go_containers():
-        if c.memory_limit is None or c.go.automemlimit:
+        if c.memory_limit is None or c.go.automemlimit or c.sets_own_gomemlimit():
             continue
         ev = c.var("GOMEMLIMIT")
         if ev is not None and (ev.value is None or ev.value not in ("", "off")):
@@ -81,4 +88,4 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             f"memory limit {limit_text(c)} ({src}) and {what}{extra}: the Go garbage collector does not read "
             f"the cgroup limit, so the heap can grow past it and the container is OOM-killed; set GOMEMLIMIT={rec}",
             (ev.line if ev is not None else None) or c.memory_limit_line, "missing", hint=fix,
-            recommended=f"GOMEMLIMIT={rec}")
+            recommended=f"GOMEMLIMIT={rec}", env_fix=env_fix(w, c, "GOMEMLIMIT", rec))

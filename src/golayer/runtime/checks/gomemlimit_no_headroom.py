@@ -3,8 +3,9 @@
 ## What it finds
 A Go container whose `GOMEMLIMIT` is at or above `gomemlimit-max-ratio` (default 95%) of its
 memory limit — including the common downward-API form
-`valueFrom.resourceFieldRef: {resource: limits.memory}` without a divisor, which sets GOMEMLIMIT
-to exactly the limit in bytes.
+`valueFrom.resourceFieldRef: {resource: limits.memory}` without a divisor or with `divisor: 1`
+(or any divisor at or below 1), which sets GOMEMLIMIT to the limit in bytes or more. (A divisor
+above 1 makes the value far too small: that is `gomemlimit-invalid`.)
 
 ## Why it is bad
 GOMEMLIMIT counts only memory the Go runtime manages (heap, stacks, runtime metadata). The cgroup
@@ -32,8 +33,8 @@ env:
 ```
 
 ## Fix
-golayer prints the value at the configured ratio, rounded down to whole MiB (`921MiB` for 1Gi). No
-automatic edit.
+golayer prints the value at the configured ratio, rounded down to whole MiB (`921MiB` for 1Gi);
+`golayer runtime --fix` writes it (a `resourceFieldRef` is replaced by the value).
 
 ## References
 - https://go.dev/doc/gc-guide#Memory_limit
@@ -51,7 +52,8 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.findings import Finding, Severity
-from golayer.runtime.checks._common import finding, limit_text, pct, ratio_text, recommended
+from golayer.runtime import quantities as q
+from golayer.runtime.checks._common import env_fix, finding, limit_text, pct, ratio_text, recommended
 from golayer.runtime.model import RuntimeModel
 
 RULE = Rule(
@@ -70,13 +72,14 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
         gml = c.gomemlimit()
         if ev is None or gml is None or gml.bytes is None:
             continue
-        if ev.source == "resourceFieldRef" and ev.divisor is not None:
-            continue  # a divisor is gomemlimit-invalid's finding
+        if ev.source == "resourceFieldRef" and ev.divisor is not None and not divisor_at_most_one(ev.divisor):
+            continue  # a divisor above 1 makes the value tiny: gomemlimit-invalid's finding
         if Fraction(gml.bytes) < model.max_ratio * c.memory_limit:
             continue
         rec = recommended(model, c)
         if ev.source == "resourceFieldRef":
-            what = f"GOMEMLIMIT from resourceFieldRef {ev.resource} without a divisor is {gml.bytes} bytes"
+            how = "without a divisor" if ev.divisor is None else f"with divisor {ev.divisor}"
+            what = f"GOMEMLIMIT from resourceFieldRef {ev.resource} {how} is {gml.bytes} bytes"
         else:
             what = f"GOMEMLIMIT={ev.value}"
         share = pct(gml.bytes, c.memory_limit)
@@ -86,4 +89,14 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             RULE, w, c,
             f"{what}, {share} of the memory limit {limit_text(c)}{above}: memory the Go runtime does not manage (cgo, "
             f"tmpfs, the binary) has no room and the container is OOM-killed before the GC reacts; {fix}",
-            ev.line or c.memory_limit_line, "headroom", hint=fix, recommended=f"GOMEMLIMIT={rec}")
+            ev.line or c.memory_limit_line, "headroom", hint=fix, recommended=f"GOMEMLIMIT={rec}",
+            env_fix=env_fix(w, c, "GOMEMLIMIT", rec) if rec else None)
+
+
+def divisor_at_most_one(divisor: str) -> bool:
+    """A resourceFieldRef divisor of 1 (``"1"``, ``1``, ``"1000m"``) or below leaves the value at or
+    above the limit in bytes."""
+    try:
+        return q.parse_quantity(divisor) <= 1
+    except q.QuantityError:
+        return False

@@ -1,5 +1,12 @@
 """A Go container with no memory limit.
 
+**Opt-in**: this rule runs only when selected by name or code (`--select memory-limit-missing`, or
+`select = ["memory-limit-missing", ...]` in the config). A missing limit is not specific to Go, and
+on 46 public repositories most containers without one were in install manifests that leave
+resources to the user or in development compose files (docs/corpus-runtime.md); Kubernetes
+linters (kube-linter, Polaris) cover it for every container. When selected it judges only
+containers golayer knows (or, with `--assume-go`, assumes) to be Go.
+
 ## What it finds
 A Go container with no memory limit: no `resources.limits.memory` (and no pod-level limit or `LimitRange` default in
 the same input), no compose `mem_limit` / `deploy.resources.limits.memory` (or `-1`/`0`, which
@@ -54,6 +61,9 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="a Go container with no memory limit",
 )
+
+# Off unless selected by name or code (--select, or select in the config): not specific to Go.
+OPT_IN = True
 
 
 def check(model: RuntimeModel) -> Iterator[Finding]:

@@ -1,5 +1,11 @@
 """A long-running Go workload without liveness and readiness probes.
 
+**Opt-in**: this rule runs only when selected by name or code (`--select probes-missing`, or
+`select = ["probes-missing", ...]` in the config): probes are not specific to Go (Kubernetes
+linters cover them for every container), and many Go controllers and agents without a network
+endpoint have none on purpose. When selected it judges only containers golayer knows (or, with
+`--assume-go`, assumes) to be Go.
+
 ## What it finds
 A container of a long-running Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
 ReplicationController, or a Pod with `restartPolicy: Always`, the default) without a
@@ -52,6 +58,9 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="a long-running Go workload without liveness and readiness probes",
 )
+
+# Off unless selected by name or code (--select, or select in the config): not specific to Go.
+OPT_IN = True
 
 
 def check(model: RuntimeModel) -> Iterator[Finding]:
