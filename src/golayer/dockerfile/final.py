@@ -728,6 +728,7 @@ class GoSourceFacts:
 
 
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
+_BATCH_FILES: dict[str, tuple] = {}  # Go file -> its facts while a batch runs
 
 
 class batch:
@@ -739,11 +740,28 @@ class batch:
         self._prev = _BATCH
         if _BATCH is None:
             _BATCH = {}
+            _BATCH_FILES.clear()
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _BATCH
         _BATCH = self._prev
+        if _BATCH is None:
+            _BATCH_FILES.clear()
+
+
+def _file_facts(p: str) -> tuple[int, bool, bool, bool, bool, tuple[str, ...]]:
+    """(bytes read, calls LoadLocation, imports time/tzdata, makes TLS client calls, imports "C", files it
+    may open at run time) of one Go file."""
+    with open(p, "rb") as fh:
+        data = fh.read(4 * 1024 * 1024)
+    opened: tuple[str, ...] = ()
+    if b"os." in data or b"template." in data or b"godotenv" in data or b"http.Dir" in data or b"viper." in data:
+        opened = tuple(_opened(data))
+    return (len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT),
+            _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)
+                                      and _HTTPS_ARG.search(data) is not None),
+            b'"C"' in data and _IMPORT_C.search(data) is not None, opened)
 
 
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
@@ -763,10 +781,13 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
         return facts_b
     facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
     total = 0
+    files = _BATCH_FILES if _BATCH is not None else {}
     try:
         if not d.is_dir():
             facts = None
         else:
+            # list first, read after: a context over the file limit is given up before reading anything
+            paths: list[str] = []
             for root, dirs, names in os.walk(d):
                 dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
                 for n in names:
@@ -775,27 +796,29 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                     p = os.path.join(root, n)
                     if os.path.islink(p):
                         continue
-                    facts.files += 1
-                    if facts.files > _MAX_GO_FILES:
+                    paths.append(p)
+                    if len(paths) > _MAX_GO_FILES:
                         raise StopIteration
-                    with open(p, "rb") as fh:
-                        data = fh.read(4 * 1024 * 1024)
-                    total += len(data)
-                    if total > _MAX_GO_BYTES:
-                        raise StopIteration
-                    if _has(data, _LOADLOC):
-                        facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if _has(data, _TZDATA_IMPORT):
-                        facts.imports_tzdata = True
-                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)
-                                                  and _HTTPS_ARG.search(data)):
-                        facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if b"os." in data or b"template." in data or b"godotenv" in data or b"http.Dir" in data \
-                            or b"viper." in data:
-                        rel_go = os.path.relpath(p, d).replace(os.sep, "/")
-                        facts.opened_files += [(f, rel_go) for f in _opened(data)]
-                    if b'"C"' in data and _IMPORT_C.search(data):
-                        facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
+            facts.files = len(paths)
+            for p in paths:
+                got = files.get(p)  # nested contexts of one batch share their files' facts
+                if got is None:
+                    got = files[p] = _file_facts(p)
+                size, loadloc, tzdata, tls, import_c, opened = got
+                total += size
+                if total > _MAX_GO_BYTES:
+                    raise StopIteration
+                if loadloc:
+                    facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                if tzdata:
+                    facts.imports_tzdata = True
+                if tls:
+                    facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                if opened:
+                    rel_go = os.path.relpath(p, d).replace(os.sep, "/")
+                    facts.opened_files += [(f, rel_go) for f in opened]
+                if import_c:
+                    facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
                 text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]

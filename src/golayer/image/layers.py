@@ -16,8 +16,10 @@ How file content is read later (``FileTree.read``) depends on the source:
 * a *compressed* (gzip/zstd) blob or a *streamed* layer (the daemon): while the single pass runs,
   the content of candidate files is captured in memory -- ELF files with an exec bit (the Go
   binaries that ``binaries.find_binaries`` inspects) and small well-known files (passwd, group,
-  os-release, .netrc, .git-credentials, .gitconfig, .docker/config.json, ~/.ssh/*) -- up to a
-  budget of :data:`CAPTURE_BUDGET` bytes (``GOLAYER_CAPTURE_BYTES``). Anything else (or beyond
+  os-release, ld.so.conf and ld.so.conf.d/*, .netrc, .git-credentials, .gitconfig, .git/config,
+  .docker/config.json, ~/.ssh/*) -- up to a budget of :data:`CAPTURE_BUDGET` bytes
+  (``GOLAYER_CAPTURE_BYTES``); of shared libraries (``*.so*``) the first 64 bytes, which the
+  loader-style check of DT_NEEDED resolution reads. Anything else (or beyond
   the budget) is read by decompressing that layer's blob once more up to the file; for the
   daemon, by exporting the image once more and stopping at that layer (slow, but rare).
   Seek-free re-reads are deliberately traded for a bounded memory.
@@ -40,8 +42,17 @@ HEAD_BYTES = 16384
 SMALL_NAMES = frozenset({
     "passwd", "group", "os-release", "VERSION", ".netrc", ".git-credentials", ".gitconfig", "config.json",
     "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "ld.so.conf", "env",
-    "ld.so.cache", "nsswitch.conf",
+    "ld.so.cache", "nsswitch.conf", "_netrc", "gitconfig",
 })
+LIB_HEAD = 64  # ELF ident + e_machine: what the loader-style check on a library reads
+
+
+def _small_wanted(p: str, base: str) -> bool:
+    """Small files the image checks read besides SMALL_NAMES: the loader's search configuration
+    (``/etc/ld.so.conf.d/*``, ``/etc/ld-musl-ARCH.path``) and git/docker/ssh credential files."""
+    return (base in SMALL_NAMES or "/.ssh/" in p or "/.docker/" in p or p.startswith("/etc/ld.so.conf.d/")
+            or (p.startswith("/etc/ld-musl-") and p.endswith(".path")) or p.endswith("/.git/config")
+            or p.endswith("/.config/git/config"))
 
 _TYPES = {b"0": "file", b"\x00": "file", b"7": "file", b"1": "hardlink", b"2": "symlink", b"3": "char",
           b"4": "block", b"5": "dir", b"6": "fifo"}
@@ -147,7 +158,6 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     append = members.append
     types = _TYPES
     n = 0
-    small_names = SMALL_NAMES
     budget = budget if budget is not None else [CAPTURE_BUDGET]
     for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
         n += 1
@@ -200,7 +210,7 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
         append(e)
         if capture and t == "file" and size:
             want = False
-            if size <= SMALL_MAX and (base in small_names or "/.ssh/" in p or "/.docker/" in p):
+            if size <= SMALL_MAX and _small_wanted(p, base):
                 want = True
             elif mode & 0o111:
                 head = src.peek(off, min(size, HEAD_BYTES))
@@ -208,6 +218,8 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
                     want = True
                 else:  # enough to say "not ELF", or an ELF's headers when it does not fit the budget
                     rec.heads[off] = head if head[:4] == b"\x7fELF" else head[:256]
+            elif ".so" in base:  # a library without the exec bit: its ELF class and machine
+                rec.heads[off] = src.peek(off, min(size, LIB_HEAD))
             if want and budget[0] >= size:
                 data = src.data(off, size)
                 if len(data) < size:
