@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """golayer lint vs hadolint on the same Dockerfiles, in one run.
 
-    python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N]
+    python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N] [--json OUT]
 
-CORPUS_DIR defaults to $GOLAYER_CORPUS or /work/corpus/dockerfiles (bench/corpus.txt lists where the
-files come from; `*.dockerignore` files there are context, not inputs). Measures, interleaving the
-tools so both see the same machine load:
+CORPUS_DIR defaults to the fetched corpus ($GOLAYER_CORPUS_DIR or ~/.cache/golayer/corpus, filled by
+scripts/fetch-corpus from bench/corpus-repos.txt): the Dockerfiles of its listed repositories
+(bench/corpus.py, at most 25 a repository) are the inputs. A directory given instead is either a tree
+of repositories extracted as `<owner>+<name>/` (every Dockerfile below it, found as `golayer lint DIR`
+finds them) or a flat directory of Dockerfiles (`*.dockerignore` files there are context, not inputs).
+Both tools get the same file list. Measures, interleaving the tools so both see the same machine load:
 
 * one invocation over all files (golayer: `golayer lint --format json FILES...`; hadolint:
   `hadolint --no-fail -f json FILES...`): wall time and CPU time (user+sys of the child);
@@ -16,8 +19,9 @@ golayer runs from this checkout with compiled bytecode (as `pip install` leaves 
 $GOLAYER_BENCH_PYCACHE, default /tmp/golayer-bench-pycache) and with its default worker processes for
 many files (`GOLAYER_JOBS`).
 
-Prints files/second for both and the ratio. Wall time on a shared machine swings with the load of
-other processes; CPU time is the steadier comparison, and both are reported.
+Prints files/second for both and the ratio of every pair of runs (golayer run i / hadolint run i, taken
+back to back), their median and spread (min-max). Wall time on a shared machine swings with the load of
+other processes; CPU time is the steadier comparison, and both are reported with the load average.
 """
 
 from __future__ import annotations
@@ -45,6 +49,24 @@ def hadolint_binary() -> str | None:
     return shutil.which("hadolint")
 
 
+def corpus_files(corpus: Path) -> list[str]:
+    """The Dockerfiles of a corpus: found below repository trees, or the files of a flat directory."""
+    if not corpus.is_dir():
+        return []
+    entries = list(corpus.iterdir())
+    if any(p.is_dir() for p in entries):
+        sys.path.insert(0, str(ROOT / "src"))
+        from golayer.commands.lint import discover
+
+        return [str(p) for p in discover([corpus])]
+    return sorted(str(p) for p in entries if p.is_file() and not p.name.endswith(".dockerignore"))
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
+            "max": round(max(values), 3)}
+
+
 def golayer_cmd() -> list[str]:
     return [sys.executable, "-m", "golayer"]
 
@@ -62,17 +84,25 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", default=os.environ.get("GOLAYER_CORPUS", "/work/corpus/dockerfiles"))
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each whole-corpus invocation (min is kept)")
-    ap.add_argument("--per-file-sample", type=int, default=20, help="files for golayer's one-process-per-file run")
+    ap.add_argument("corpus", nargs="?", default=os.environ.get("GOLAYER_CORPUS"),
+                    help="a tree of repositories or a flat directory of Dockerfiles (default: the fetched "
+                    "corpus of bench/corpus-repos.txt)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each whole-corpus invocation (interleaved)")
+    ap.add_argument("--per-file-sample", type=int, default=20, help="files for the one-process-per-file runs (0: none)")
     ap.add_argument("--json", help="also write the numbers to this file")
     a = ap.parse_args(argv)
 
-    corpus = Path(a.corpus)
-    files = sorted(str(p) for p in corpus.iterdir() if p.is_file() and not p.name.endswith(".dockerignore")) \
-        if corpus.is_dir() else []
+    if a.corpus is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import corpus as corpus_mod
+
+        corpus = corpus_mod.corpus_dir()
+        files = [str(p) for p in corpus_mod.all_dockerfiles()]
+    else:
+        corpus = Path(a.corpus)
+        files = corpus_files(corpus)
     if not files:
-        print(f"no Dockerfiles in {corpus}: gather the corpus listed in bench/corpus.txt first", file=sys.stderr)
+        print(f"no Dockerfiles in {corpus}: run scripts/fetch-corpus (bench/corpus-repos.txt) first", file=sys.stderr)
         return 2
     hadolint = hadolint_binary()
     if hadolint is None:
@@ -86,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     env["PYTHONPYCACHEPREFIX"] = os.environ.get("GOLAYER_BENCH_PYCACHE", "/tmp/golayer-bench-pycache")
     run(golayer_cmd() + ["lint", files[0]], env)  # warm-up: writes the bytecode
     n = len(files)
+    load_start = round(os.getloadavg()[0], 2)
     g_cmd = golayer_cmd() + ["lint", "--format", "json", *files]
     h_cmd = [hadolint, "--no-fail", "-f", "json", *files]
 
@@ -106,23 +137,31 @@ def main(argv: list[str] | None = None) -> int:
             h_findings = None
 
     # one process per file: hadolint over all files, golayer over an evenly spread sample
-    h_pf = [run([hadolint, "--no-fail", f])[:2] for f in files]
     step = max(1, n // max(1, a.per_file_sample))
     sample = files[::step][: a.per_file_sample]
-    g_pf = [run(golayer_cmd() + ["lint", f], env)[:2] for f in sample]
+    h_pf: list[tuple[float, float]] = []
+    g_pf: list[tuple[float, float]] = []
+    for f in sample:  # interleaved, the same files for both
+        h_pf.append(run([hadolint, "--no-fail", f])[:2])
+        g_pf.append(run(golayer_cmd() + ["lint", f], env)[:2])
 
     def best(k: str, i: int) -> float:
-        return min(x[i] for x in res[k])
+        return statistics.median(x[i] for x in res[k])
+
+    pairs = list(zip(res["golayer"], res["hadolint"]))
+    ratio_wall = [h[0] / g[0] for g, h in pairs]
+    ratio_cpu = [h[1] / g[1] for g, h in pairs]
 
     out = {
         "files": n,
         "load_average_1m": os.getloadavg()[0],
+        "load_average_start_1m": load_start,
         "cpus": os.cpu_count(),
         "single_invocation": {
             k: {"wall_s": round(best(k, 0), 3), "cpu_s": round(best(k, 1), 3),
                 "files_per_s_wall": round(n / best(k, 0), 1), "files_per_s_cpu": round(n / best(k, 1), 1)}
             for k in res},
-        "per_file": {
+        "per_file": {} if not sample else {
             "hadolint": {"files": len(h_pf), "median_wall_s": round(statistics.median(x[0] for x in h_pf), 4),
                          "median_cpu_s": round(statistics.median(x[1] for x in h_pf), 4),
                          "files_per_s_wall": round(len(h_pf) / sum(x[0] for x in h_pf), 1)},
@@ -134,24 +173,29 @@ def main(argv: list[str] | None = None) -> int:
         "findings": {"golayer": g_findings, "hadolint": h_findings},
     }
     si = out["single_invocation"]
-    out["ratio_single_invocation"] = {
-        "wall": round(si["golayer"]["files_per_s_wall"] / si["hadolint"]["files_per_s_wall"], 2),
-        "cpu": round(si["golayer"]["files_per_s_cpu"] / si["hadolint"]["files_per_s_cpu"], 2)}
+    out["ratio_single_invocation"] = {"wall": spread(ratio_wall), "cpu": spread(ratio_cpu), "runs": len(pairs)}
+    out["runs"] = {k: [{"wall_s": round(w, 3), "cpu_s": round(c, 3)} for w, c in v] for k, v in res.items()}
     pf = out["per_file"]
-    out["ratio_per_file_wall"] = round(pf["golayer"]["files_per_s_wall"] / pf["hadolint"]["files_per_s_wall"], 2)
+    out["ratio_per_file_wall"] = None if not sample else \
+        round(pf["golayer"]["files_per_s_wall"] / pf["hadolint"]["files_per_s_wall"], 2)
 
-    print(f"corpus: {n} Dockerfiles ({corpus}); {out['cpus']} CPUs, load average {out['load_average_1m']:.1f}")
+    print(f"corpus: {n} Dockerfiles ({corpus}); {out['cpus']} CPUs, load average {load_start:.1f} at start, "
+          f"{out['load_average_1m']:.1f} at end")
+    print(f"medians of {a.repeat} runs")
     print(f"{'':24}{'wall s':>9}{'cpu s':>9}{'files/s wall':>14}{'files/s cpu':>13}")
     for k in ("golayer", "hadolint"):
         s = si[k]
         print(f"{k + ' (one invocation)':24}{s['wall_s']:>9}{s['cpu_s']:>9}{s['files_per_s_wall']:>14}"
               f"{s['files_per_s_cpu']:>13}")
     r = out["ratio_single_invocation"]
-    print(f"golayer/hadolint throughput, one invocation: {r['wall']}x (wall), {r['cpu']}x (cpu)   target >= 10x")
-    print(f"per file (one process each): hadolint median {pf['hadolint']['median_wall_s']} s wall "
-          f"({pf['hadolint']['files_per_s_wall']} files/s); golayer median {pf['golayer']['median_wall_s']} s wall, "
-          f"max {pf['golayer']['max_wall_s']} s, median cpu {pf['golayer']['median_cpu_s']} s "
-          f"over {pf['golayer']['files']} files   target < 0.3 s")
+    print(f"golayer/hadolint throughput, one invocation, {r['runs']} paired runs: "
+          f"wall {r['wall']['median']}x (min {r['wall']['min']}, max {r['wall']['max']}), "
+          f"cpu {r['cpu']['median']}x (min {r['cpu']['min']}, max {r['cpu']['max']})   target >= 10x")
+    if sample:
+        print(f"per file (one process each): hadolint median {pf['hadolint']['median_wall_s']} s wall "
+              f"({pf['hadolint']['files_per_s_wall']} files/s); golayer median {pf['golayer']['median_wall_s']} s wall, "
+              f"max {pf['golayer']['max_wall_s']} s, median cpu {pf['golayer']['median_cpu_s']} s "
+              f"over {pf['golayer']['files']} files   target < 0.3 s")
     print(f"findings: golayer {g_findings}, hadolint {h_findings}")
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=2) + "\n")

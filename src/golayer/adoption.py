@@ -76,8 +76,12 @@ def _git(args: list[str], cwd: Path) -> str:
     except subprocess.TimeoutExpired:
         raise UsageError("--changed-since: git did not answer within 60 s") from None
     if r.returncode != 0:
-        msg = (r.stderr.strip().splitlines() or ["git failed"])[-1]
-        raise UsageError(f"--changed-since: {msg}")
+        lines = r.stderr.strip().splitlines() or ["git failed"]
+        if any("not a git repository" in ln for ln in lines):
+            raise UsageError(f"--changed-since: {cwd} is not inside a git repository "
+                             "(run golayer from the repository's work tree)")
+        msg = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[-1])
+        raise UsageError(f"--changed-since: git: {msg.removeprefix('fatal: ').removeprefix('error: ')}")
     return r.stdout
 
 

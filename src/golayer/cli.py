@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "image": ("golayer.commands.image:image", "Account for every byte of a built image and inspect its Go binaries."),
     "explore": ("golayer.commands.explore:explore", "Browse an image interactively (layers, files, wasted bytes)."),
     "runtime": ("golayer.commands.runtime:runtime", "Check Go memory/CPU settings in Kubernetes and compose manifests."),
-    "lab": ("golayer.commands.lab:lab", "Build variants with Docker and measure size and rebuild times."),
+    "lab": ("golayer.commands.lab:lab", "Real Docker builds of variants (size, rebuild times) and Go under memory/CPU limits."),
     "server": ("golayer.commands.server:server", "Run the language server (LSP over stdio) for editors."),
     "rules": ("golayer.commands.rules:rules_cmd", "List the rule catalogue."),
     "rule": ("golayer.commands.rules:rule_cmd", "Print one rule's documentation."),
@@ -155,9 +155,11 @@ def _main(argv: list[str] | None) -> None:
     except OutputGone:
         _output_gone()
     except GolayerError as exc:
-        click.echo(f"golayer: error: {exc.message}", err=True)
+        from golayer.report.text import visible  # a name from the input cannot add or forge lines
+
+        click.echo(f"golayer: error: {visible(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"golayer: hint: {exc.hint}", err=True)
+            click.echo(f"golayer: hint: {visible(exc.hint)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("golayer: aborted", err=True)

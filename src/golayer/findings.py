@@ -9,7 +9,6 @@ A :class:`Fix` is a list of text :class:`Edit` s on one file; fixes are ``safe``
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -97,10 +96,17 @@ class Finding:
             return self.file
         return str(self.extra.get("location", ""))
 
+    @property
+    def new_hint(self) -> str | None:
+        """The hint when it adds something: None when the message already says it."""
+        return self.hint if self.hint and self.hint not in self.message else None
+
     def fingerprint(self) -> str:
         """Stable across runs and unrelated edits: rule, file, stage and the concrete subject."""
         subject = self.extra.get("subject") or self.message
         key = "\x1f".join(str(x) for x in (self.rule, self.file or "", self.stage or "", subject))
+        import hashlib  # lazily: not on the start-up path of a lint without findings
+
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def sort_key(self) -> tuple:

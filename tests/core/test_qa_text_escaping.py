@@ -3,7 +3,7 @@
 
 def test_escape_sequences_in_a_dockerfile_are_shown_not_obeyed(cli, tmp_path):
     df = tmp_path / "Dockerfile"
-    df.write_bytes(b"FROM golang:1.22 AS b\x1b[2J\nRUN echo \x1b]0;title\x07 && go build -o /app .\n")
+    df.write_bytes(b"FROM golang:1.22 AS b\x1b[2J\nRUN echo \x1b]0;title\x07 && go build -o /app .\nCMD [\"/app\"]\n")
     r = cli(["lint", "--no-color", str(df)])
     assert r.code == 1
     assert "\x1b" not in r.out and "\x07" not in r.out

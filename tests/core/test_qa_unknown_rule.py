@@ -2,7 +2,7 @@
 
 import pytest
 
-DF = "FROM golang:1.22\nRUN go build -o /app .\n"
+DF = "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"/app\"]\n"
 
 
 @pytest.mark.parametrize("flag, value", [("--select", "NOPE"), ("--ignore", "GLD999"), ("--select", "go-env-wirte")])

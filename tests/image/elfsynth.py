@@ -120,3 +120,63 @@ def pclntab(fmt: str, funcs: list[str], decoys: list[str] = (), ps: int = 8, big
     body = hdr + table
     body += b"\0" * (funcs_start - len(body))
     return bytes(body + funcs_area + names)
+
+
+def dynamic_go_elf(needed: list[str], interp: str = "/lib64/ld-linux-x86-64.so.2", version: str = "go1.22.5",
+                   runpath: str | None = None) -> bytes:
+    """A 64-bit little-endian x86-64 ELF executable that golayer takes for a dynamically linked Go
+    program: one RW PT_LOAD mapping the whole file, PT_INTERP, PT_DYNAMIC (DT_NEEDED..., DT_STRTAB,
+    DT_STRSZ, optional DT_RUNPATH), a ``Go`` PT_NOTE and Go >= 1.18 inline buildinfo. No sections."""
+    va = BASE
+    nph = 4
+    ph_off = 64
+    body_off = ph_off + 56 * nph
+    interp_b = interp.encode() + b"\0"
+    note = struct.pack("<III", 3, 4, 4) + b"Go\0\0" + b"abcd"
+    strtab = bytearray(b"\0")
+    offs = []
+    for n in needed:
+        offs.append(len(strtab))
+        strtab += n.encode() + b"\0"
+    rp = None
+    if runpath is not None:
+        rp = len(strtab)
+        strtab += runpath.encode() + b"\0"
+    layout = bytearray()
+
+    def put(b: bytes, align: int = 16) -> int:
+        layout.extend(b"\0" * (-(body_off + len(layout)) % align))
+        at = body_off + len(layout)
+        layout.extend(b)
+        return at
+
+    interp_at = put(interp_b)
+    note_at = put(note, 4)
+    str_at = put(bytes(strtab))
+
+    def uvar(n: int) -> bytes:
+        out = bytearray()
+        while n >= 0x80:
+            out.append((n & 0x7F) | 0x80)
+            n >>= 7
+        out.append(n)
+        return bytes(out)
+
+    vers = version.encode()
+    bi = b"\xff Go buildinf:" + bytes([8, 2]) + b"\0" * 16 + uvar(len(vers)) + vers + uvar(0)
+    put(bi, 16)
+    dyn = b"".join(struct.pack("<qQ", 1, o) for o in offs)
+    if rp is not None:
+        dyn += struct.pack("<qQ", 29, rp)
+    dyn += struct.pack("<qQ", 5, va + str_at) + struct.pack("<qQ", 10, len(strtab)) + struct.pack("<qQ", 0, 0)
+    dyn_at = put(dyn, 8)
+    total = body_off + len(layout)
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\0" * 8
+    eh = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, va, ph_off, 0, 0, 64, 56, nph, 64, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 6, 0, va, va, total, total, 0x1000)
+    ph += struct.pack("<IIQQQQQQ", 3, 4, interp_at, va + interp_at, va + interp_at, len(interp_b), len(interp_b), 1)
+    ph += struct.pack("<IIQQQQQQ", 4, 4, note_at, va + note_at, va + note_at, len(note), len(note), 4)
+    ph += struct.pack("<IIQQQQQQ", 2, 6, dyn_at, va + dyn_at, va + dyn_at, len(dyn), len(dyn), 8)
+    out = eh + ph + bytes(layout)
+    assert len(out) == total
+    return out

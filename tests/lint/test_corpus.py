@@ -1,7 +1,8 @@
-"""Zero crashes on the real-world corpus (bench/corpus.txt lists its sources; docs/corpus.md the result).
+"""Zero crashes on the real-world corpus (bench/corpus-repos.txt lists the repositories and commits;
+docs/corpus.md the method and the result).
 
-The files are kept outside the repository: set GOLAYER_CORPUS to the directory (default
-/work/corpus/dockerfiles). Without it the test is skipped, visibly."""
+The repositories are kept outside this repository, in $GOLAYER_CORPUS_DIR or the user cache dir
+(~/.cache/golayer/corpus); `scripts/fetch-corpus` fetches them. Without them the tests skip, visibly."""
 
 import json
 import os
@@ -12,18 +13,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("GOLAYER_CORPUS", "/work/corpus/dockerfiles"))
+sys.path.insert(0, str(ROOT / "bench"))
+import corpus  # noqa: E402  (bench/corpus.py: where the corpus is, which files are Dockerfiles)
 
-
-def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.iterdir() if p.is_file() and not p.name.endswith(".dockerignore"))
-
-
-FILES = corpus_files()
-needs_corpus = pytest.mark.skipif(not FILES, reason=f"CORPUS UNAVAILABLE: no Dockerfiles in {CORPUS} "
-                                                    "(set GOLAYER_CORPUS; bench/corpus.txt lists the sources)")
+FILES = corpus.all_dockerfiles()
+needs_corpus = pytest.mark.skipif(not FILES, reason=f"CORPUS UNAVAILABLE: no repositories of "
+                                                    f"bench/corpus-repos.txt in {corpus.corpus_dir()} "
+                                                    "(run scripts/fetch-corpus or set GOLAYER_CORPUS_DIR)")
 
 
 @needs_corpus
@@ -35,9 +31,9 @@ def test_every_corpus_file_lints_without_internal_errors():
         try:
             _, findings = lint_path(p)
         except Exception as exc:  # noqa: BLE001 - that is what we are counting
-            crashes.append(f"{p.name}: {type(exc).__name__}: {exc}")
+            crashes.append(f"{p}: {type(exc).__name__}: {exc}")
             continue
-        rule_errors += [f"{p.name}: {f.message}" for f in findings if f.rule == "golayer-rule-error"]
+        rule_errors += [f"{p}: {f.message}" for f in findings if f.rule == "golayer-rule-error"]
     assert crashes == [] and rule_errors == []
 
 

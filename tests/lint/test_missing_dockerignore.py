@@ -2,7 +2,13 @@
 
 import pytest
 
-from tests.lint.helpers import lint, of_rule
+from tests.lint.helpers import lint as _lint, of_rule
+
+
+def lint(tmp_path, df, **kw):
+    # the context holds the module the Dockerfile builds (a context without it is another context)
+    kw["files"] = {"go.mod": "module x\n\ngo 1.22\n", **(kw.get("files") or {})}
+    return _lint(tmp_path, df, **kw)
 
 R = "missing-dockerignore"
 DF = """
@@ -69,3 +75,54 @@ def test_selective_copies_and_unneeded_stages_are_fine(tmp_path):
         EOF
         RUN go build ./cmd/app
     """), R) == []
+
+
+def test_message_says_which_case_and_which_file(tmp_path):
+
+    df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+    (tmp_path / ".git").mkdir()
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and "has no .dockerignore (nor Dockerfile.dockerignore)" in fs[0].message
+    assert ".git included" in fs[0].message
+    (tmp_path / "Dockerfile.dockerignore").write_text("bin/\n")
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and "Dockerfile.dockerignore" in fs[0].message and "does not exclude .git" in fs[0].message
+
+
+@pytest.mark.parametrize("line", ["RUN go build -ldflags \"-X main.version=$(git describe --tags)\" -o /app .",
+                                  "RUN git rev-parse HEAD > /commit && go build -o /app .",
+                                  "RUN go build -buildvcs=true -o /app .",
+                                  "COPY .git .git\nRUN go build -o /app ."])
+def test_no_advice_to_exclude_git_from_a_build_that_reads_it(tmp_path, line):
+
+    df = f"FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\n{line}\n"
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".dockerignore").write_text("bin/\n")
+    assert of_rule(lint(tmp_path, df), "missing-dockerignore") == []
+    (tmp_path / ".dockerignore").unlink()
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and "keep .git" in fs[0].hint and ".git included" not in fs[0].message
+
+
+def test_silent_when_the_dockerfile_is_built_from_another_context(tmp_path):
+
+    # cmd/app/Dockerfile copies cmd/app/config.yaml: it is built from the repository root, not cmd/app
+    df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n" \
+         "FROM alpine:3.20\nCOPY --from=build /app /app\nCOPY cmd/app/config.yaml /etc/app/\nCMD [\"/app\"]\n"
+    assert of_rule(lint(tmp_path, df, name="cmd/app/Dockerfile"), "missing-dockerignore") == []
+    # the same file where that path exists (the right context): reported
+    assert len(of_rule(lint(tmp_path, df, files={"cmd/app/config.yaml": "a: 1\n"}), "missing-dockerignore")) == 1
+
+
+def test_silent_when_the_module_is_not_in_the_context(tmp_path):
+    # a Dockerfile in deploy/ that builds the module of the repository root: built from the root
+    df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/app\n" \
+         "FROM alpine:3.20\nCOPY --from=build /app /app\nCMD [\"/app\"]\n"
+    assert of_rule(_lint(tmp_path, df, name="deploy/Dockerfile"), R) == []
+    assert len(of_rule(lint(tmp_path, df), R)) == 1
+
+
+def test_silent_when_the_context_is_no_project_top(tmp_path):
+    # seen in the corpus: tests/Dockerfile does `COPY . /tmp/project` and is built with the root as context
+    df = "FROM golang:1.22\nCOPY . /tmp/project\nWORKDIR /tmp/project\nCMD [\"make\", \"e2e\"]\n"
+    assert of_rule(_lint(tmp_path, df, name="tests/Dockerfile", files={"tests/e2e/case.yaml": "a: 1\n"}), R) == []

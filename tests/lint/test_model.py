@@ -477,3 +477,15 @@ def test_base_image_knowledge_table():
     assert lookup("golang:1.22").is_toolchain and not lookup("alpine:3.20").is_toolchain
     assert not lookup("example.com/golang:1.22").known
     assert lookup("public.ecr.aws/docker/library/golang:1.22-alpine").libc == "musl"
+    # official images through registry prefixes and mirrors, digests, variant suffixes (issue 8, corpus)
+    for ref in ("docker.io/library/golang:1.26.6@sha256:640a234f", "index.docker.io/library/golang:1.23",
+                "mirror.gcr.io/library/golang:1.23-bookworm", "public.ecr.aws/docker/library/golang:1.26@sha256:3a",
+                "golang@sha256:c5adecdb"):
+        assert k(ref)[:2] == ("golang", "glibc"), ref
+    # bases the corpus's Go projects use (docs/base-images.md lists the sources)
+    assert k("quay.io/prometheus/busybox-linux-arm64:latest")[:3] == ("busybox", "glibc", True)
+    assert k("registry.access.redhat.com/ubi9-minimal:9.4")[:2] == ("ubi", "glibc")
+    assert k("registry.access.redhat.com/ubi9/ubi-micro:9.4")[:3] == ("ubi", "glibc", None)
+    assert k("alpine/git:2.45.2")[:3] == ("alpine", "musl", True)
+    # unknown stays unknown: an in-house builder, an ARG base without a value
+    assert not lookup("registry.example.com/platform/go-builder:1.23").known

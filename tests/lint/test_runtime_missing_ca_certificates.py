@@ -65,3 +65,14 @@ FROM rootfs
 ENTRYPOINT ["/app"]
 """, {"cmd/app/main.go": CLIENT})
     assert len(fs) == 1 and fs[0].stage == "2"
+
+
+def test_a_docs_url_constant_is_not_an_outbound_connection(tmp_path):
+    from tests.lint.helpers import lint, of_rule
+
+    # seen in the corpus: a Kubernetes component with a help-link constant and local HTTP calls
+    src = ('package main\n\nimport "net/http"\n\nconst RbacURL = "https://example.com/docs/rbac"\n\n'
+           'func main() { http.Get("http://127.0.0.1:8080/healthz"); println("see " + RbacURL) }\n')
+    df = 'FROM golang:1.22 AS b\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nFROM scratch\n' \
+         'COPY --from=b /app /app\nENTRYPOINT ["/app"]\n'
+    assert of_rule(lint(tmp_path, df, files={"main.go": src}), "runtime-missing-ca-certificates") == []

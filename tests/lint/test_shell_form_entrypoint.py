@@ -154,3 +154,27 @@ def test_script_that_traps_term_handles_the_signal(tmp_path):
         FROM debian:bookworm
         CMD trap 'kill $PID' TERM; /app & PID=$!; wait
     """) == []
+
+
+def test_script_ending_in_exec_hands_pid_1_to_the_program(tmp_path):
+    from tests.lint.helpers import lint, of_rule
+
+    # seen in the corpus: CMD ["sh", "-c", "ulimit -n 65536 && exec /app/bin/server"]
+    base = 'FROM debian:bookworm-slim\nCOPY server /app/bin/server\n'
+    assert of_rule(lint(tmp_path, base + 'CMD ["sh", "-c", "ulimit -n 65536 && exec /app/bin/server"]\n'),
+                   "shell-form-entrypoint") == []
+    assert of_rule(lint(tmp_path, base + "CMD ulimit -n 65536; exec /app/bin/server --port 80\n"),
+                   "shell-form-entrypoint") == []
+    # exec piped into something else does not replace the shell that runs the pipeline
+    assert len(of_rule(lint(tmp_path, base + 'CMD ["sh", "-c", "ulimit -n 65536 && /app/bin/server"]\n'),
+                       "shell-form-entrypoint")) == 1
+
+
+def test_one_shot_copy_job_is_not_reported(tmp_path):
+    from tests.lint.helpers import lint, of_rule
+
+    # seen in the corpus: a cert-generator image whose ENTRYPOINT copies a file out and exits
+    base = "FROM debian:bookworm-slim\nCOPY ca.pem /pki/ca.pem\n"
+    assert of_rule(lint(tmp_path, base + "ENTRYPOINT cp /pki/ca.pem /pki-out/ca.pem\n"), "shell-form-entrypoint") == []
+    assert len(of_rule(lint(tmp_path, base + "ENTRYPOINT cp /pki/ca.pem /out/ && /app/server\n"),
+                       "shell-form-entrypoint")) == 1

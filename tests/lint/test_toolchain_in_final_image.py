@@ -27,6 +27,7 @@ def test_single_stage_golang_is_flagged(tmp_path):
         FROM golang:1.22
         COPY . .
         RUN go build -o /app .
+        CMD ["/app"]
     """)
     assert len(fs) == 1 and fs[0].line == 1 and fs[0].stage == "0"
     assert "golang:1.22" in fs[0].message and "toolchain" in fs[0].message
@@ -43,15 +44,58 @@ def test_builder_stage_and_dev_stage_are_fine(tmp_path):
     """) == []
 
 
-def test_target_dev_stage_is_flagged(tmp_path):
+def test_target_toolchain_stage_is_flagged(tmp_path):
     fs = found(tmp_path, """
-        FROM golang:1.22 AS dev
+        FROM golang:1.22 AS app
         RUN go build -o /app .
+        CMD ["/app"]
         FROM gcr.io/distroless/static-debian12:nonroot
-        COPY --from=dev /app /app
-    """, target="dev")
-    assert [f.stage for f in fs] == ["dev"]
+        COPY --from=app /app /app
+    """, target="app")
+    assert [f.stage for f in fs] == ["app"]
     assert fs[0].fix is None  # multi-stage files are not rewritten
+
+
+@pytest.mark.parametrize("name", ["dev", "test", "ci", "debug", "lint", "golangci-lint", "e2e-test"])
+def test_target_stage_named_for_development_is_not_flagged(tmp_path, name):
+    # the image's job is to carry the toolchain: "remove it" would break it
+    assert found(tmp_path, f"""
+        FROM golang:1.22 AS {name}
+        RUN go build -o /app .
+        CMD ["/app"]
+        FROM gcr.io/distroless/static-debian12:nonroot
+        COPY --from={name} /app /app
+    """, target=name) == []
+
+
+@pytest.mark.parametrize("fname", ["Dockerfile.dev", "dev.Dockerfile", "Dockerfile-ci", "Dockerfile.test",
+                                   "debug.Dockerfile", "Dockerfile.builder", ".devcontainer/Dockerfile"])
+def test_file_named_for_development_is_not_flagged(tmp_path, fname, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # directories count below the working directory only
+    df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nCMD [\"/bin/sh\"]\n"
+    assert found(tmp_path, df, name=fname) == []
+    assert len(found(tmp_path, df, name="Dockerfile.server")) == 1  # a name that says nothing
+
+
+@pytest.mark.parametrize("cmd", ['ENTRYPOINT ["golangci-lint"]\nCMD ["run"]', 'CMD ["go", "test", "./..."]',
+                                 "ENTRYPOINT [\"/go/bin/dlv\", \"debug\"]", "CMD air -c .air.toml",
+                                 'ENTRYPOINT ["sh", "-c", "gotestsum --format testname"]',
+                                 'ENTRYPOINT ["/usr/local/bin/goreleaser"]'])
+def test_entrypoint_that_needs_the_go_command_is_not_flagged(tmp_path, cmd):
+    assert found(tmp_path, "FROM golang:1.22\nRUN go install example.com/tool@v1.2.3\n" + cmd + "\n") == []
+
+
+def test_purpose_is_one_fact_for_bloated_runtime_base_too(tmp_path):
+    # a test image on a full distro: bloated-runtime-base would tell it to drop the tools it runs
+    df = """
+        FROM golang:1.22 AS build
+        RUN CGO_ENABLED=0 go build -o /out/app .
+        FROM debian:bookworm AS test
+        COPY --from=build /out/app /app
+        CMD ["/app"]
+    """
+    assert of_rule(lint(tmp_path, df), "bloated-runtime-base") == []
+    assert len(of_rule(lint(tmp_path, df.replace("AS test", "AS runtime")), "bloated-runtime-base")) == 1
 
 
 def test_derived_from_toolchain_stage(tmp_path):
@@ -77,7 +121,7 @@ def test_installing_go_in_the_final_stage(tmp_path):
             "download of go${GO_VERSION}.linux-${ARCH}.tar.gz",
     }
     for line, how in cases.items():
-        fs = found(tmp_path, f"FROM debian:bookworm\n{line}\n")
+        fs = found(tmp_path, f"FROM debian:bookworm\n{line}\nCMD [\"/app\"]\n")
         assert len(fs) == 1, line
         assert how in fs[0].message, (line, fs[0].message)
 
@@ -245,7 +289,7 @@ def test_no_rewrite_when_undecidable(tmp_path):
     cases = {
         "FROM golang:1.22\nRUN go build -o /app .\nCMD /app --port $PORT\n": "needs a shell",
         "FROM golang:1.22\nRUN make build\nCMD [\"/app\"]\n": "make/script step",
-        "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"go\", \"run\", \".\"]\n": "not a binary built",
+        "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"./tool\", \"run\"]\n": "not a binary built",
         "FROM golang:1.22-alpine\nRUN apk add gcc musl-dev\nRUN go build -o /app .\nCMD [\"/app\"]\n": "musl",
     }
     for df, why in cases.items():
@@ -313,9 +357,22 @@ def test_rewritten_example_builds_and_starts(tmp_path, docker):
         subprocess.run([docker, "rmi", "-f", tag], capture_output=True)
 
 
-def test_no_rewrite_of_a_dev_image_without_cmd(tmp_path):
-    fs = found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n")
-    assert len(fs) == 1 and fs[0].fix is None and "no CMD/ENTRYPOINT" in fs[0].hint
+def test_toolchain_image_without_cmd_is_not_flagged(tmp_path):
+    # no ENTRYPOINT/CMD: a toolchain/builder image others run their commands in (decision table, row 4)
+    assert found(tmp_path, "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@v0.16.0\n") == []
+    m = build_model(tmp_path / "Dockerfile")
+    from golayer.dockerfile import final
+    assert "no ENTRYPOINT/CMD" in final.image_purpose(m).why
+
+
+def test_dev_directory_counts_only_inside_the_project(tmp_path, monkeypatch):
+    df = "FROM golang:1.22\nRUN go build -o /app .\nCMD [\"/app\"]\n"
+    monkeypatch.chdir(tmp_path)
+    assert found(tmp_path, df, name="test/e2e/Dockerfile") == []
+    assert len(found(tmp_path, df, name="cmd/server/Dockerfile")) == 1
+    # a machine path that happens to contain "test" (pytest's own tmp dirs, /home/ci/...) does not count
+    monkeypatch.chdir("/")
+    assert len(found(tmp_path, df, name="Dockerfile")) == 1
 
 
 def test_runtime_base_setting_from_config(tmp_path, cli):
@@ -414,3 +471,20 @@ def test_explicit_cgo_is_respected(tmp_path):
     df = SINGLE.replace("RUN go build", "RUN CGO_ENABLED=1 go build")
     new = fixed_text(tmp_path, df, RULE, files=PURE_GO)
     assert "ENV CGO_ENABLED=0" not in new and "distroless/base-debian12" in new
+
+
+def test_rewrite_keeps_files_the_program_opens_and_names_the_missing_ones(tmp_path):
+    main = ('package main\n\nimport (\n\t"os"\n\t"github.com/joho/godotenv"\n)\n\n'
+            'func main() {\n\t_ = godotenv.Load()\n\tb, _ := os.ReadFile("data/words.txt")\n'
+            '\t_, _ = os.Open("certs/server.pem")\n\t_ = b\n}\n')
+    files = {"main.go": main, "go.mod": "module example.com/app\n\ngo 1.22\n", "data/words.txt": "a\n",
+             ".env": "A=1\n"}
+    df = 'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nCMD ["/app"]\n'
+    fs = found(tmp_path, df, files=files)
+    assert len(fs) == 1 and fs[0].fix is not None
+    new = fixed_text(tmp_path, df, "toolchain-in-final-image", files=files)
+    runtime = new.split("# runtime stage", 1)[1]
+    assert "COPY --from=build /src/data/words.txt /src/data/words.txt" in runtime
+    assert "COPY --from=build /src/.env /src/.env" in runtime
+    assert "certs/server.pem" not in runtime
+    assert "left out certs/server.pem: main.go may open it at run time" in fs[0].fix.description

@@ -34,14 +34,13 @@ def test_moving_versions_are_reported(tmp_path, cmd, why):
     "go install .",
     "go install github.com/a/b/cmd/x",  # version from the main module's go.mod
     "go run ./tools/gen arg@latest",
-    "go install github.com/a/b@${TOOL_VERSION}",
     "go get",
     "go get github.com/a/b@none",
 ])
 def test_fixed_or_local_is_fine(tmp_path, cmd):
     assert of_rule(lint(tmp_path, f"""
         FROM golang:1.22
-        ARG TOOL_VERSION
+        ARG TOOL_VERSION=v1.2.3
         RUN {cmd}
     """), R) == []
 
@@ -70,3 +69,20 @@ def test_gopath_mode_go_get(tmp_path):
         RUN go get github.com/x/y
     """), R)
     assert len(fs) == 1 and "GOPATH mode" in fs[0].message
+
+
+def test_version_from_arg_or_env_is_resolved(tmp_path):
+    from tests.lint.helpers import lint, of_rule
+
+    def msgs(df, **kw):
+        return [f.message for f in of_rule(lint(tmp_path, df, **kw), "unpinned-go-install")]
+
+    base = "FROM golang:1.22\n{decl}\nRUN go install github.com/x/tool@{q}\n"
+    assert "'latest'" in msgs(base.format(decl="ARG V=latest", q="${V}"))[0]
+    assert "branch or tag" in msgs(base.format(decl="ENV V=main", q="$V"))[0]
+    assert "no value" in msgs(base.format(decl="ARG V", q="${V}"))[0]
+    assert "empty" in msgs(base.format(decl='ARG V=""', q="${V}"))[0]
+    assert "'latest'" in msgs(base.format(decl="ARG V", q="${V:-latest}"))[0]
+    # pinned through the variable, or pinned by --build-arg
+    assert msgs(base.format(decl="ARG V=v1.61.0", q="${V}")) == []
+    assert msgs(base.format(decl="ARG V", q="${V}"), build_args={"V": "v1.61.0"}) == []

@@ -49,9 +49,23 @@ def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool,
           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
           color: bool | None) -> int:
     """Run every analysis that applies to PATH (a project directory or a single file)."""
+    from golayer.commands.progress import Progress
+
+    with Progress("golayer check") as progress:  # erased on the way out, also on an error
+        return _check(path, images, target, verbose, context_dir, build_arg, compose_files, helm_values,
+                      include_examples, assume_go, fmt, output, config_path, select, ignore, fail_on, color,
+                      progress)
+
+
+def _check(path: str, images: tuple[str, ...], target: str | None, verbose: bool, context_dir: str | None,
+           build_arg: tuple[str, ...], compose_files: tuple[str, ...], helm_values: tuple[str, ...],
+           include_examples: bool | None, assume_go: bool | None, fmt: str, output: str | None,
+           config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+           color: bool | None, progress) -> int:
     from golayer.commands import lint as lint_cmd
 
     root = Path(path)
+    progress.set(f"reading the project in {path}")
     lint_cmd.check_context(context_dir)
     cfg = load_config(config_path, select, ignore, fail_on, start=root if root.is_dir() else root.parent)
     build_args = lint_cmd._parse_build_args(build_arg)
@@ -68,8 +82,10 @@ def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool,
         proj.dockerfiles, proj.builds = [], []
     builds = lint_builds(proj)
     if proj.dockerfiles:
+        progress.set(f"lint 0/{len(builds) or len(proj.dockerfiles)} Dockerfiles")
         rep = lint_cmd.run_lint(proj.dockerfiles, cfg, target=target, build_args=build_args, context_dir=context_dir,
-                                verbose=verbose, builds=builds)
+                                verbose=verbose, builds=builds,
+                                on_done=lambda d, n: progress.set(f"lint {d}/{n} Dockerfiles"))
         _merge(combined, rep, "lint")
         n = len(proj.dockerfiles)
         ran.append(f"lint ({n} Dockerfile{'s' if n != 1 else ''}"
@@ -81,6 +97,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool,
 
         for value in images:
             name, ref = _split_image(value)
+            progress.set(f"image {ref}")
             rep = image_cmd.run_image(ref, cfg)
             _merge(combined, rep, "image")
             ran.append(f"image {ref}")
@@ -92,6 +109,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool,
     except ImportError:  # analysis not built in
         runtime_cmd = None
     if runtime_cmd is not None and proj.manifest_docs:
+        progress.set(f"runtime: {len(proj.manifest_docs)} deployments")
         rep = runtime_cmd.run_runtime([], cfg, images=analyses, docs=proj.manifest_docs, project=proj,
                                      assume_go=assume_go)
         seen: set[tuple] = set()
@@ -110,6 +128,7 @@ def check(path: str, images: tuple[str, ...], target: str | None, verbose: bool,
     combined.data["project"] = proj.to_json()
     combined.text_sections.append(lambda out, color: _project_notes(out, color, proj))
     skipped = _skipped_summary(proj)
+    progress.clear()  # the line is erased before anything else is written
     if not ran:
         click.echo(f"golayer: nothing to check in {path}: no Dockerfile or manifest found"
                    " (use --image REF to analyse a built image)" + (f"; skipped {skipped}" if skipped else ""), err=True)

@@ -15,7 +15,8 @@ from golayer.commands.common import finish, load_config
 @click.option("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Choose an image of a multi-platform index.")
 @click.option("--no-tui", is_flag=True, help="Print the text report instead (also when not on a terminal).")
 @click.option("--verify/--no-verify", default=None, help="Verify every layer's sha256 (see golayer image).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="Config file.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: .golayer.toml or pyproject.toml [tool.golayer], searched upwards).")
 def explore(ref: str, platform: str | None, no_tui: bool, verify: bool | None, config_path: str | None) -> int:
     """Browse the image REF the way dive does, with Go-aware marks: layers, the file tree as of a layer
     (added/modified/removed/wasted), details of files and Go binaries, findings. Press ? for the keys.

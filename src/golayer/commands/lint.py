@@ -131,15 +131,20 @@ def _can_fork() -> bool:
     return "dockerfile" not in sys.modules and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _lint_many(jobs: list[tuple], workers: int) -> list[tuple]:
+def _lint_many(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tuple]:
     """Lint files in worker processes: forked when that is safe (see _can_fork), else spawned (the Go
-    runtime inside the parser is not fork-safe once loaded)."""
+    runtime inside the parser is not fork-safe once loaded). Results come back in input order."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
+    out: list[tuple] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        for r in pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            out.append(r)
+            if on_done is not None:
+                on_done(len(out), len(jobs))
+    return out
 
 
 def _lint_star(job: tuple) -> tuple:
@@ -149,10 +154,11 @@ def _lint_star(job: tuple) -> tuple:
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
              build_args: dict[str, str] | None = None, context_dir: str | None = None,
              contents: dict[str, str] | None = None, verbose: bool = False,
-             builds: list[Any] | None = None) -> Report:
+             builds: list[Any] | None = None, on_done: Any = None) -> Report:
     """Lint every Dockerfile in ``paths`` into one report. With several files, a ``target`` that a
     file does not define skips that file (it is a usage error for a single file). Many files are
-    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off).
+    linted in parallel worker processes (``GOLAYER_JOBS=1`` turns that off). ``on_done(done, total)``
+    is called after each file (for a progress line).
 
     ``builds`` (golayer.project.ImageBuild) lint each Dockerfile with the context, target and build
     arguments it is really built with (a Dockerfile built several ways is linted once per way;
@@ -168,7 +174,7 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
                      dict(b.build_args) or None, str(b.context), several))
     jobs += [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several)
              for p in paths if str(p) not in built]
-    fork = _can_fork()
+    fork = several and _can_fork()  # imports multiprocessing: not for a single file
     try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (
@@ -184,11 +190,15 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     with final.batch():  # the files do not change during the run: scan each context's sources once
         if workers > 1 and len(jobs) >= least and not any(str(p) == "-" for p in paths):
             try:
-                results = _lint_many(jobs, workers)
+                results = _lint_many(jobs, workers, on_done)
             except (OSError, ImportError, RuntimeError):  # no processes here (sandbox): lint serially
                 results = None
         if results is None:
-            results = [_lint_one(*job) for job in jobs]
+            results = []
+            for job in jobs:
+                results.append(_lint_one(*job))
+                if on_done is not None:
+                    on_done(len(results), len(jobs))
     files: list[dict[str, Any]] = []
     seen: set[tuple] = set()
     for i, (name, findings, data, note) in enumerate(results):

@@ -13,7 +13,7 @@ from golayer import catalogue
 @click.option("--analysis", type=click.Choice(list(catalogue.RULE_PACKAGES)), default=None,
               help="Only the rules of one analysis.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True)
+              show_default=True, help="Output format.")
 def rules_cmd(analysis: str | None, fmt: str) -> int:
     """List the rule catalogue: code, name, default severity, fix, and what each finds."""
     rs = catalogue.rules(analysis)

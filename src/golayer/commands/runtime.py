@@ -151,9 +151,9 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     if unknown_cpu:
         n = len(unknown_cpu)
         model.notes.append(
-            f"{n} Go container{'s' if n != 1 else ''} with a CPU limit and an unknown Go version: built with Go >= 1.25 "
-            "from a go.mod that says go >= 1.25 the runtime follows the limit by itself; pass --image NAME=REF "
-            "to let golayer check (gomaxprocs-cpu-limit)")
+            f"{n} Go container{'s' if n != 1 else ''} with a CPU limit and an unknown Go version: if built with Go >= 1.25 "
+            "from a go.mod that says go >= 1.25, the runtime follows the limit by itself, otherwise GOMAXPROCS is "
+            "the node's CPU count; pass --image NAME=REF to let golayer tell (gomaxprocs-cpu-limit)")
     report = Report(command="runtime", findings=kept, inputs=loaded.inputs)
     if project is not None:
         report.objects["project"] = project

@@ -166,6 +166,8 @@ def _ref(text: str, i: int, scope: dict[str, str], escape: str) -> tuple[str | N
             op = rest[:2] if rest.startswith(":") else rest[:1]
             word = rest[len(op):]
             is_set = val is not None and (val != "" or not op.startswith(":"))
+            if val == UNKNOWN + "${" + name + "}":  # an ARG declared without a value is unset, as in BuildKit
+                val, val_unknown, is_set = None, False, False
             if val_unknown:
                 return None, raw, j + 1
             if op.endswith("-"):
@@ -540,7 +542,8 @@ def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str,
         state = _State()
         state.env = dict(base_image.env)
         state.origins = {k: "base-image" for k in state.env}
-        state.user = base_image.default_user or "root"
+        # an image golayer does not know may set any user (and HOME): unknown, not root
+        state.user = base_image.default_user or ("root" if base_image.known or not bare else unknown("${USER}"))
         state.workdir = bases.workdir(bare) or "/"
     stage = Stage(index=len(model.stages), name=name, base=bare, base_stage=base_stage, base_image=base_image,
                   platform=platform, from_instruction=ins)

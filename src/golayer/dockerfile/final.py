@@ -311,6 +311,15 @@ def starts_with_exec(text: str) -> bool:
     return text.strip().split(None, 1)[:1] == ["exec"]
 
 
+_TAIL_EXEC = re.compile(r"(?:&&|;|\n)\s*exec\s+[^;&|<>()`\n]+$")
+
+
+def ends_with_exec(text: str) -> bool:
+    """A script whose last step is ``… && exec prog args`` (or after ``;``/a newline): the shell
+    replaces itself with the program, which becomes PID 1 and gets the signals."""
+    return bool(_TAIL_EXEC.search(text.strip()))
+
+
 def single_line(model: DockerfileModel, ins: Instruction) -> bool:
     raw = model.content[ins.start : ins.end]
     return "\n" not in raw.rstrip("\r\n")
@@ -702,10 +711,30 @@ _TLS_DIAL = (b"tls.Dial(", b"tls.DialWithDialer(", b"tls.Client(", b"credentials
 _HTTP_CLIENT = (b"http.Get(", b"http.Post(", b"http.PostForm(", b"http.Head(", b"http.NewRequest(",
                 b"http.NewRequestWithContext(", b"http.DefaultClient", b"http.Client{")
 _HTTPS_LITERAL = (b'"https://', b"`https://")
+# an https:// URL passed to a call (`http.Get("https://…")`, `NewRequest("GET", "https://…")`), not one only
+# named in a constant or a message (`const DocsURL = "https://…"`: a link shown to users, no connection)
+_HTTPS_ARG = re.compile(rb'(?m)^(?!\s*//)[^\n]*[(,]\s*["`]https://')
 
 
 def _has(data: bytes, needles: tuple[bytes, ...]) -> bool:
     return any(n in data for n in needles)
+
+
+_OPENS = re.compile(rb'(?:\bos\.(?:Open|ReadFile|OpenFile)|\btemplate\.(?:ParseFiles|ParseGlob|Must\(template\.ParseFiles)'
+                    rb'|\bhttp\.Dir|\bgodotenv\.(?:Load|Overload|Read)|\bviper\.SetConfigFile)\(\s*"([^"\n]{1,200})"')
+_GODOTENV_BARE = re.compile(rb"\bgodotenv\.(?:Load|Overload)\(\s*\)")
+
+
+def _opened(data: bytes) -> list[str]:
+    out = []
+    for m in _OPENS.finditer(data):
+        path = m.group(1).decode("utf-8", "replace")
+        if path.startswith("/") or "://" in path or "%" in path or not path.strip():
+            continue
+        out.append(path)
+    if _GODOTENV_BARE.search(data):
+        out.append(".env")
+    return out
 
 
 _SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
@@ -723,9 +752,13 @@ class GoSourceFacts:
     outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
     imports_c: list[str] = field(default_factory=list)  # files with `import "C"` (need cgo)
     cgo_modules: list[str] = field(default_factory=list)  # go.mod requirements known to need cgo
+    # relative paths the program may open at run time, with the Go file that names them:
+    # os.Open/ReadFile/OpenFile, template.ParseFiles/ParseGlob, http.Dir, godotenv.Load (".env" when bare)
+    opened_files: list[tuple[str, str]] = field(default_factory=list)
 
 
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
+_BATCH_FILES: dict[str, tuple] = {}  # Go file -> its facts while a batch runs
 
 
 class batch:
@@ -737,11 +770,28 @@ class batch:
         self._prev = _BATCH
         if _BATCH is None:
             _BATCH = {}
+            _BATCH_FILES.clear()
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _BATCH
         _BATCH = self._prev
+        if _BATCH is None:
+            _BATCH_FILES.clear()
+
+
+def _file_facts(p: str) -> tuple[int, bool, bool, bool, bool, tuple[str, ...]]:
+    """(bytes read, calls LoadLocation, imports time/tzdata, makes TLS client calls, imports "C", files it
+    may open at run time) of one Go file."""
+    with open(p, "rb") as fh:
+        data = fh.read(4 * 1024 * 1024)
+    opened: tuple[str, ...] = ()
+    if b"os." in data or b"template." in data or b"godotenv" in data or b"http.Dir" in data or b"viper." in data:
+        opened = tuple(_opened(data))
+    return (len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT),
+            _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)
+                                      and _HTTPS_ARG.search(data) is not None),
+            b'"C"' in data and _IMPORT_C.search(data) is not None, opened)
 
 
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
@@ -761,10 +811,13 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
         return facts_b
     facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
     total = 0
+    files = _BATCH_FILES if _BATCH is not None else {}
     try:
         if not d.is_dir():
             facts = None
         else:
+            # list first, read after: a context over the file limit is given up before reading anything
+            paths: list[str] = []
             for root, dirs, names in os.walk(d):
                 dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
                 for n in names:
@@ -773,22 +826,29 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                     p = os.path.join(root, n)
                     if os.path.islink(p):
                         continue
-                    facts.files += 1
-                    if facts.files > _MAX_GO_FILES:
+                    paths.append(p)
+                    if len(paths) > _MAX_GO_FILES:
                         raise StopIteration
-                    with open(p, "rb") as fh:
-                        data = fh.read(4 * 1024 * 1024)
-                    total += len(data)
-                    if total > _MAX_GO_BYTES:
-                        raise StopIteration
-                    if _has(data, _LOADLOC):
-                        facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if _has(data, _TZDATA_IMPORT):
-                        facts.imports_tzdata = True
-                    if _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)):
-                        facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                    if b'"C"' in data and _IMPORT_C.search(data):
-                        facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
+            facts.files = len(paths)
+            for p in paths:
+                got = files.get(p)  # nested contexts of one batch share their files' facts
+                if got is None:
+                    got = files[p] = _file_facts(p)
+                size, loadloc, tzdata, tls, import_c, opened = got
+                total += size
+                if total > _MAX_GO_BYTES:
+                    raise StopIteration
+                if loadloc:
+                    facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                if tzdata:
+                    facts.imports_tzdata = True
+                if tls:
+                    facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                if opened:
+                    rel_go = os.path.relpath(p, d).replace(os.sep, "/")
+                    facts.opened_files += [(f, rel_go) for f in opened]
+                if import_c:
+                    facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
                 text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]
@@ -827,6 +887,364 @@ def stage_provides(stage: Stage, what: str) -> bool | None:
     if not base.known or have is None:
         return None
     return bool(have)
+
+
+# --------------------------------------------------------------------------- what the image is for
+
+_PRIV_DROP = {"su-exec", "gosu", "setpriv", "s6-setuidgid", "runuser", "chpst", "setuidgid", "s6-applyuidgid",
+              "suexec", "dumb-init-su"}
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What the target image is for, as far as the Dockerfile says.
+
+    ``needs_toolchain``: its job needs the Go toolchain (a development/CI/debug image, or its
+    ENTRYPOINT/CMD runs `go` or a tool that runs the go command); ``why`` says which fact decided.
+    ``runs_program``: the Dockerfile sets an ENTRYPOINT or CMD for it (a base image's own default
+    ``sh``/``bash`` CMD is not a program of the image).
+    """
+
+    needs_toolchain: bool
+    why: str
+    runs_program: bool
+
+
+def _purpose_data() -> tuple[frozenset[str], frozenset[str]]:
+    global _PURPOSE_DATA
+    if _PURPOSE_DATA is None:
+        import tomllib
+        from pathlib import Path
+
+        data = tomllib.loads((Path(__file__).parent.parent / "knowledge" / "purpose.toml").read_text("utf-8"))
+        _PURPOSE_DATA = (frozenset(data.get("toolchain_programs", [])), frozenset(data.get("dev_words", [])))
+    return _PURPOSE_DATA
+
+
+_PURPOSE_DATA: tuple[frozenset[str], frozenset[str]] | None = None
+_WORD_SPLIT = re.compile(r"[.\-_/]+")
+
+
+def _dev_word(name: str | None) -> str | None:
+    if not name:
+        return None
+    _, words = _purpose_data()
+    for w in _WORD_SPLIT.split(name.lower()):
+        if w in words:
+            return w
+    return None
+
+
+def process_words(ins: Instruction) -> list[str]:
+    """The words of a CMD/ENTRYPOINT (exec form: its argv; shell form: its blank-separated words,
+    quotes and shell operators stripped): enough to see which programs it names."""
+    if ins.json_form:
+        words: list[str] = []
+        for a in ins.args:
+            words.extend(a.split()) if " " in a else words.append(a)
+        return words
+    return [w.strip("'\"();&|") for w in command_text(ins).split()]
+
+
+def _programs(stage: Stage) -> list[str]:
+    proc = effective_process(stage)
+    out: list[str] = []
+    for ins in (proc.entrypoint, proc.cmd):
+        if ins is not None:
+            out += [posixpath.basename(w) for w in process_words(ins) if w]
+    return out
+
+
+def image_purpose(model: DockerfileModel) -> Purpose:
+    """Is the target image meant to carry the Go toolchain? One decision every rule reads
+    (toolchain-in-final-image, bloated-runtime-base, runs-as-root ...), in this order:
+
+    1. its ENTRYPOINT/CMD, or the entrypoint script from the build context it runs, names ``go`` or a
+       tool that runs the go command (``toolchain_programs`` in knowledge/purpose.toml);
+    2. the target stage's name is a development word (dev, test, ci, debug, lint, builder, ...);
+    3. the Dockerfile's file name, or a directory of its path inside the project, is (``Dockerfile.dev``,
+       ``dev.Dockerfile``, ``Dockerfile-ci``, ``test/e2e/Dockerfile``, ``.devcontainer/Dockerfile``);
+    4. the Dockerfile sets no ENTRYPOINT/CMD for it: a toolchain/builder image others run commands in.
+    """
+    cached = model.__dict__.get("_purpose")
+    if cached is not None:
+        return cached
+    target = model.target
+    tools, _ = _purpose_data()
+    runs = False
+    why = ""
+    if target is not None:
+        proc = effective_process(target)
+        runs = proc.entrypoint is not None or proc.cmd is not None
+        hit = next((w for w in _programs(target) if w in tools), None)
+        if hit is None:
+            for src, text in entry_scripts(model, target):
+                hit = next((w for w in _script_programs(text) if w in tools), None)
+                if hit:
+                    hit = f"{hit}` (in {src}"
+                    break
+        if hit:
+            why = f"its ENTRYPOINT/CMD runs `{hit}`, which needs the Go toolchain" + (")" if " (in " in hit else "")
+        elif _dev_word(target.name):
+            why = f"the target stage is named {target.name} (a development/CI image)"
+    if not why:
+        name = model.path.name
+        stem = re.sub(r"(?i)(^|[.\-_])(docker|container)file($|[.\-_])", ".", name)
+        dirs = _own_dirs(model.path)
+        if _dev_word(stem):
+            why = f"the file is named {name} (a development/CI image)"
+        elif any(_dev_word(d) for d in dirs):
+            d = next(d for d in reversed(dirs) if _dev_word(d))
+            why = f"the file is in {d}/ (a development/CI image)"
+        elif target is not None and not runs:
+            why = "it sets no ENTRYPOINT/CMD: a toolchain or builder image that others run their commands in"
+    p = Purpose(bool(why), why, runs)
+    model.__dict__["_purpose"] = p
+    return p
+
+
+def _own_dirs(path) -> list[str]:
+    """The directories a Dockerfile sits in inside the project being analysed: only the part of its
+    path below the working directory counts (never the machine's /home/ci/... or /tmp)."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(Path.cwd())
+        except ValueError:
+            return []
+        if str(Path.cwd()) == "/":
+            return []
+    return [d for d in p.parts[:-1] if d not in (".", "..")]
+
+
+def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]:
+    """(context path, text) of the scripts the ENTRYPOINT/CMD runs that the stage COPYs from the build
+    context (``COPY entrypoint.sh /usr/local/bin/`` + ``ENTRYPOINT ["entrypoint.sh"]``)."""
+    proc = effective_process(stage)
+    scripts = [w for ins in (proc.entrypoint, proc.cmd) if ins is not None for w in process_words(ins)
+               if w.endswith(".sh") or any(k in w.lower() for k in ("entrypoint", "docker-init", "start", "run"))]
+    ctx = getattr(model.context, "dir", None)
+    if not scripts or ctx is None:
+        return []
+    out: list[tuple[str, str]] = []
+    for ins in chain_instructions(stage):
+        if ins.cmd not in ("COPY", "ADD") or not ins.copy_dest:
+            continue
+        from_stage = model.stage(ins.copy_from) if ins.copy_from else None
+        if ins.copy_from and from_stage is None:
+            continue
+        for src in ins.copy_sources:
+            if "$" in src or any(ch in src for ch in "*?[") or "://" in src:
+                continue
+            dest = _abs(ins.copy_dest, ins.workdir or "/")
+            base = posixpath.basename(src.rstrip("/"))
+            if not any(sc == dest or posixpath.basename(sc) == base for sc in scripts):
+                continue
+            if from_stage is not None:
+                src = _context_path_in(from_stage, src) or ""
+            elif src.startswith("/"):
+                continue
+            if not src:
+                continue
+            try:
+                p = ctx / src.removeprefix("./")
+                if p.is_file() and p.stat().st_size <= 256 * 1024:
+                    out.append((src.removeprefix("./"), p.read_text("utf-8", errors="replace")))
+            except OSError:
+                continue
+    return out
+
+
+def _context_path_in(stage: Stage, path: str) -> str | None:
+    """The build-context path a file at ``path`` of ``stage`` came from, when the stage copied the whole
+    context to a directory above it (``COPY . /src`` then ``/src/script/entrypoint.sh``), else None."""
+    path = posixpath.normpath(path if path.startswith("/") else "/" + path)
+    for ins in chain_instructions(stage):
+        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
+            continue
+        if any(posixpath.normpath("/" + s.strip()) == "/" for s in ins.copy_sources if "$" not in s):
+            d = _abs(ins.copy_dest, ins.workdir or "/").rstrip("/")
+            if path.startswith(d + "/"):
+                return path[len(d) + 1:]
+    return None
+
+
+def unread_entry_script(model: DockerfileModel, stage: Stage) -> str | None:
+    """The script the ENTRYPOINT/CMD starts (``*.sh``, ``*entrypoint*``) when golayer cannot read it
+    (copied from a context it does not see, from an image, or built in a stage): what it does, e.g.
+    dropping root, is unknown."""
+    proc = effective_process(stage)
+    ins = proc.entrypoint or proc.cmd
+    if ins is None:
+        return None
+    words = process_words(ins)
+    if not words:
+        return None
+    first = words[0]
+    if posixpath.basename(first) in ("tini", "dumb-init", "catatonit") or first in ("/sbin/tini", "/usr/bin/tini"):
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        first = rest[0] if rest else ""
+    name = posixpath.basename(first).lower()
+    if not (name.endswith(".sh") or "entrypoint" in name or name.startswith("docker-init")):
+        return None
+    return None if entry_scripts(model, stage) else first
+
+
+def _script_programs(text: str) -> list[str]:
+    words = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0] if not line.lstrip().startswith("#!") else ""
+        words += [posixpath.basename(w.strip("'\"();&|`")) for w in line.split()]
+    return words
+
+
+def drops_privileges(model: DockerfileModel, stage: Stage) -> str | None:
+    """The program that makes the container's entrypoint drop root (gosu, su-exec, setpriv,
+    s6-setuidgid, runuser, ``chroot --userspec``), named in the ENTRYPOINT/CMD or in an entrypoint
+    script of the build context that the stage COPYs; None when none is seen."""
+    hit = next((w for w in _programs(stage) if w in _PRIV_DROP), None)
+    if hit:
+        return hit
+    for src, text in entry_scripts(model, stage):
+        m = _DROP_IN_SCRIPT.search(text)
+        if m:
+            return f"{m.group(1).split()[0]} in {src}"
+    return None
+
+
+_DROP_IN_SCRIPT = re.compile(r"(?m)^[^#\n]*\b(su-exec|gosu|setpriv|s6-setuidgid|runuser|chpst|setuidgid|"
+                             r"chroot\s+--userspec|su\s+-s|su\s+-c|su\s+-l|su\s+\S+\s+-c|sudo\s+-u|"
+                             r"capsh\s+--user)\b")
+
+
+def writable_paths_created(stage: Stage) -> list[str]:
+    """Directories the stage creates as root for the program to write to: ``VOLUME`` paths and
+    ``RUN mkdir`` targets not handed to another user (``chown``) in the same stage chain."""
+    made: list[str] = []
+    chowned = False
+    for ins in chain_instructions(stage):
+        if ins.cmd == "VOLUME":
+            made += [a for a in ins.args if a.startswith("/")]
+        for c in ins.commands:
+            if c.name == "mkdir":
+                made += [a for a in c.argv[1:] if a.startswith("/")]
+            elif c.name in ("chown", "chmod"):
+                chowned = True
+    return [] if chowned else made
+
+
+# --------------------------------------------------------------------------- the build reads .git
+
+_GIT_READS = re.compile(r"\bgit\s+(?:-C\s+\S+\s+)?(describe|rev-parse|log|show|status|diff|rev-list|tag|branch|"
+                        r"symbolic-ref|ls-files|ls-remote\s+\.|submodule|archive|name-rev|for-each-ref|"
+                        r"remote\s+get-url|config\s+--get\s+remote)\b")
+_BUILDVCS_ON = re.compile(r"-buildvcs(=true)?(\s|$|['\"])")
+
+
+def build_reads_git(model: DockerfileModel) -> str | None:
+    """How a stage the target needs reads the context's ``.git`` (``git describe`` / ``git rev-parse``
+    in a RUN, ``go build -buildvcs=true``, a COPY of ``.git``), or None. Excluding ``.git`` in the
+    .dockerignore would break such a build."""
+    for ins in model.instructions:
+        if ins.stage is None or not ins.stage.needed:
+            continue
+        if ins.cmd in ("COPY", "ADD") and not ins.copy_from and any(
+                posixpath.basename(s.rstrip("/")) == ".git" for s in ins.copy_sources):
+            return f"line {ins.start_line} copies .git"
+        if ins.cmd != "RUN":
+            continue
+        text = " ".join(ins.args)
+        m = _GIT_READS.search(text)
+        if m:
+            return f"`git {m.group(1)}` at line {ins.start_line}"
+        for c in ins.commands:
+            if c.name == "git" and len(c.argv) > 1 and _GIT_READS.search(" ".join(c.argv)):
+                return f"`{' '.join(c.argv[:2])}` at line {c.line}"
+            if c.go is not None and c.go.compiles:
+                flags = " ".join([*c.go.args, c.env.get("GOFLAGS") or ins.go.GOFLAGS or ""])
+                if _BUILDVCS_ON.search(flags + " "):
+                    return f"`go {c.go.sub} -buildvcs` at line {c.line}"
+    return None
+
+
+def context_mismatch(model: DockerfileModel) -> str | None:
+    """A COPY/ADD source the build context golayer uses does not have (``COPY cmd/app/config.yaml``
+    next to a Dockerfile in cmd/app/): the Dockerfile is really built from another context (usually the
+    repository root, given by a Makefile or CI script golayer did not read). Returns that source, or None.
+    Rules about the context's contents stay silent then: unknown means silent."""
+    cached = model.__dict__.get("_ctx_mismatch", False)
+    if cached is not False:
+        return cached
+    out = None
+    d = getattr(model.context, "dir", None)
+    if d is not None and d.is_dir():
+        for ins in model.instructions:
+            if ins.cmd not in ("COPY", "ADD") or ins.copy_from or ins.heredocs or ins.stage is None \
+                    or not ins.stage.needed:
+                continue
+            for src in ins.copy_sources:
+                s = src.strip()
+                if not s or "$" in s or "\x00" in s or "://" in s or s.startswith("<<") or s.startswith("git@") \
+                        or any(ch in s for ch in "*?["):
+                    continue
+                rel = posixpath.normpath("/" + s).lstrip("/")
+                if not rel or rel == ".":
+                    continue
+                try:
+                    if not (d / rel).exists() and not (d / rel).is_symlink():
+                        out = s
+                        break
+                except OSError:
+                    continue
+            if out:
+                break
+        if out is None:
+            out = _module_missing(model, d)
+    model.__dict__["_ctx_mismatch"] = out
+    return out
+
+
+def _module_missing(model: DockerfileModel, d) -> str | None:
+    """A stage copies the whole context and then builds Go code in module mode, but the context has no
+    go.mod, go.work or .go file at its top: the module is elsewhere (the real context is a parent)."""
+    from golayer.dockerfile import gofacts
+
+    for stage in model.stages:
+        if not stage.needed:
+            continue
+        copied = False
+        for ins in chain_instructions(stage):
+            if gofacts.is_whole_context_copy(ins):
+                copied = True
+            elif copied and ins.cmd == "RUN":
+                if any(c.name == "go" and c.argv[1:3] == ["mod", "init"] for c in ins.commands):
+                    return None
+                for c in ins.commands:
+                    if c.go is None or not (c.go.compiles or c.go.downloads) or c.go.sub in ("install", "run"):
+                        continue
+                    if (c.env.get("GO111MODULE") or ins.go.GO111MODULE or "").strip().lower() == "off":
+                        continue
+                    try:
+                        if (d / "go.mod").exists() or (d / "go.work").exists() or any(d.glob("*.go")):
+                            return None
+                    except OSError:
+                        return None
+                    return "go.mod"
+    return None
+
+
+_ONE_SHOT = {"cp", "mv", "cat", "echo", "printf", "ln", "chmod", "chown", "mkdir", "rm", "touch", "true", "ls",
+             "tar", "install", "rsync"}
+
+
+def one_shot_job(text: str) -> bool:
+    """A CMD/ENTRYPOINT script whose every command is a file utility that exits by itself (a copy or
+    init job: ``cp /pki/ca.pem /out/``): no signal has to reach it, no service runs."""
+    parts = [p.strip() for p in text.replace("&&", ";").replace("||", ";").split(";")]
+    words = [p.split()[0].rsplit("/", 1)[-1] for p in parts if p.split()]
+    return bool(words) and all(w in _ONE_SHOT for w in words) and "|" not in text
 
 
 def produces_go_binary(model: DockerfileModel) -> bool | None:

@@ -87,6 +87,7 @@ class StageFiles:
 
     def __init__(self, model: DockerfileModel, copies: list[Instruction], cache: dict[str, Any]):
         self.ctx = model.context
+        self.ctx_given = model.__dict__.get("_context_given") is True
         self.copies = [x for x in copies if x.cmd in ("COPY", "ADD")]
         self.cache = cache
         self.root = None
@@ -139,7 +140,8 @@ class StageFiles:
                     why = f"`{cand}` is excluded by {self._ignore_name()}"
                     continue
                 if not self._is_file(cand):
-                    why = f"`{cand}` is not in the build context"
+                    why = f"`{cand}` is not in the build context {self.ctx.dir}" + (
+                        "" if self.ctx_given else " (the Dockerfile's directory; `golayer lint --context DIR` for another)")
                     continue
                 return cand, ""
         return None, why

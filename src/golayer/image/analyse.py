@@ -83,7 +83,7 @@ def _head(e) -> bytes:
     rec = e.rec
     if rec is None:
         return b""
-    if rec.fd is not None:
+    if rec.seekable:
         return rec.read(e, min(4096, e.size))
     data = rec.captured.get(e.off)
     if data is None:
@@ -215,7 +215,9 @@ def stderr_progress(force: bool = False) -> Callable[[str], None] | None:
     t0 = time.perf_counter()
 
     def show(msg: str) -> None:
-        line = f"golayer: {time.perf_counter() - t0:5.1f}s {msg}"
+        from golayer.report.text import visible
+
+        line = f"golayer: {time.perf_counter() - t0:5.1f}s {visible(msg)}"
         if tty:
             sys.stderr.write("\r\x1b[K" + line)
             if msg.startswith("done"):

@@ -44,6 +44,8 @@ SHARED_LIB = re.compile(r"\.so(\.[0-9]+)*$")
 MAX_FILE_BYTES = 512 << 20  # one binary larger than this is not read
 MAX_TOTAL_BYTES = 2 << 30  # all full reads together
 MAX_SCAN_BYTES = 256 << 20  # full reads of executables without a Go note, looking for buildinfo
+# distinct (directory, library) lookups while resolving DT_NEEDED of all binaries together
+MAX_LIB_LOOKUPS = 200_000
 
 
 def image_config(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -110,6 +112,7 @@ def find_binaries(
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_scan_bytes: int = MAX_SCAN_BYTES,
     skip_categories: Iterable[str] = SKIP_CATEGORIES,
+    max_lib_lookups: int = MAX_LIB_LOOKUPS,
 ) -> list[BinaryInfo]:
     """Every Go binary (and a non-Go ELF entrypoint) with linkage resolved inside the image."""
     skip = frozenset(skip_categories)
@@ -189,9 +192,16 @@ def find_binaries(
 
     env = image_env(config)
     ldconf = _ld_so_conf_dirs(tree, etc_files)
+    look = Lookup(tree, max_lib_lookups)
     for info in out:
         facts = facts_of.get(info.path)
-        info.missing = missing_for(tree, info, facts, ldconf, env)
+        try:
+            info.missing = missing_for(tree, info, facts, ldconf, env, look)
+        except LookupBudget:
+            info.missing = []  # unknown, so silent
+            note = (f"library resolution stopped after {max_lib_lookups:,} lookups (search directories x"
+                    " needed libraries); missing libraries were not checked")
+            info.error = f"{info.error}; {note}" if info.error else note
     out.sort(key=lambda b: b.path)
     return out
 
@@ -310,35 +320,81 @@ def _lib_matches(tree: FileTree, e: Entry, facts: Any) -> bool:
     return bits == (facts.bits or bits) and machine == (facts.machine or machine)
 
 
+class LookupBudget(Exception):
+    """More distinct library lookups than the budget allows."""
+
+
+class Lookup:
+    """Library resolution for one image: every path, directory and (directory, library, ELF class)
+    is resolved once, and one binary's answer is shared by every binary with the same interpreter,
+    needed list and search path. The work is then bounded by the distinct lookups (``budget``),
+    not needed libraries x search directories x binaries."""
+
+    def __init__(self, tree: FileTree, budget: int = MAX_LIB_LOOKUPS):
+        self.tree = tree
+        self.budget = budget
+        self.files: dict[str, Entry | None] = {}
+        self.dirs: dict[str, bool] = {}
+        self.libs: dict[tuple, bool] = {}
+        self.answers: dict[tuple, list[str]] = {}
+
+    def file(self, path: str) -> Entry | None:
+        if path not in self.files:
+            self.files[path] = _resolve_file(self.tree, path)
+        return self.files[path]
+
+    def is_dir(self, d: str) -> bool:
+        hit = self.dirs.get(d)
+        if hit is None:
+            try:
+                e = self.tree.resolve(d)
+            except (OSError, ValueError, RecursionError, GolayerError):
+                e = None
+            hit = self.dirs[d] = e is not None and e.type == "dir"
+        return hit
+
+    def lib(self, d: str, lib: str, facts: Any) -> bool:
+        key = (d, lib, getattr(facts, "bits", None), getattr(facts, "machine", None))
+        hit = self.libs.get(key)
+        if hit is None:
+            if len(self.libs) >= self.budget:
+                raise LookupBudget
+            e = self.file(posixpath.join(d, lib))
+            hit = self.libs[key] = e is not None and _lib_matches(self.tree, e, facts)
+        return hit
+
+
 def missing_for(tree: FileTree, info: BinaryInfo, facts: Any, ldconf: list[str],
-                env: dict[str, str]) -> list[str]:
+                env: dict[str, str], look: Lookup | None = None) -> list[str]:
     """The interpreter and DT_NEEDED libraries of ``info`` that do not resolve in the image."""
-    missing: list[str] = []
     if not info.interpreter and not info.needed:
-        return missing
+        return []
+    look = look or Lookup(tree)
+    dirs = [d for d in search_dirs(info, facts, ldconf, env, tree) if look.is_dir(d)]
+    key = (info.interpreter, tuple(info.needed), tuple(dirs), getattr(facts, "bits", None),
+           getattr(facts, "machine", None), posixpath.dirname(info.path))
+    known = look.answers.get(key)
+    if known is not None:
+        return list(known)
+    missing: list[str] = []
     if info.interpreter:
-        if _resolve_file(tree, info.interpreter) is None:
+        if look.file(info.interpreter) is None:
             missing.append(info.interpreter)
-    dirs = search_dirs(info, facts, ldconf, env, tree)
-    for lib in info.needed:
+    for lib in dict.fromkeys(info.needed):
         if "/" in lib:
             path = lib if lib.startswith("/") else posixpath.join(posixpath.dirname(info.path), lib)
-            if _resolve_file(tree, posixpath.normpath(path)) is None:
+            if look.file(posixpath.normpath(path)) is None:
                 missing.append(lib)
             continue
-        ok = False
-        for d in dirs:
-            e = _resolve_file(tree, posixpath.join(d, lib))
-            if e is not None and _lib_matches(tree, e, facts):
-                ok = True
-                break
-        if not ok:
-            # the interpreter itself satisfies a NEEDED of its own name (ld-linux-*.so.2)
-            if info.interpreter and posixpath.basename(info.interpreter) == lib and \
-                    info.interpreter not in missing:
-                continue
-            missing.append(lib)
-    return missing
+        if any(look.lib(d, lib, facts) for d in dirs):
+            continue
+        # the interpreter itself satisfies a NEEDED of its own name (ld-linux-*.so.2)
+        if info.interpreter and posixpath.basename(info.interpreter) == lib and \
+                info.interpreter not in missing:
+            continue
+        missing.append(lib)
+    look.answers[key] = missing
+    return list(missing)
 
 
 def binary_json(b: BinaryInfo) -> dict[str, Any]:

@@ -125,7 +125,11 @@ class _Store(_DirStore):
                 d["mediaType"] = self.desc["mediaType"]
             top = [d]
             if d.get("mediaType") in INDEX_TYPES:  # keep the platforms whose manifests are in the store
-                doc = json.loads(self.read_bytes(_blob_name(d["digest"]), "image index"))
+                from golayer.image import shapes
+
+                doc = shapes.check(shapes.load_json(self.read_bytes(_blob_name(d["digest"]), "image index"),
+                                                    f"{self.where}: image index"), shapes.INDEX,
+                                   f"{self.where}: image index")
                 top = [m for m in doc.get("manifests") or [] if isinstance(m, dict) and
                        super().has(_blob_name(m.get("digest", "")))] or top
             return json.dumps({"schemaVersion": 2, "manifests": top}).encode()

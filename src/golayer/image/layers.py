@@ -16,8 +16,10 @@ How file content is read later (``FileTree.read``) depends on the source:
 * a *compressed* (gzip/zstd) blob or a *streamed* layer (the daemon): while the single pass runs,
   the content of candidate files is captured in memory -- ELF files with an exec bit (the Go
   binaries that ``binaries.find_binaries`` inspects) and small well-known files (passwd, group,
-  os-release, .netrc, .git-credentials, .gitconfig, .docker/config.json, ~/.ssh/*) -- up to a
-  budget of :data:`CAPTURE_BUDGET` bytes (``GOLAYER_CAPTURE_BYTES``). Anything else (or beyond
+  os-release, ld.so.conf and ld.so.conf.d/*, .netrc, .git-credentials, .gitconfig, .git/config,
+  .docker/config.json, ~/.ssh/*) -- up to a budget of :data:`CAPTURE_BUDGET` bytes
+  (``GOLAYER_CAPTURE_BYTES``); of shared libraries (``*.so*``) the first 64 bytes, which the
+  loader-style check of DT_NEEDED resolution reads. Anything else (or beyond
   the budget) is read by decompressing that layer's blob once more up to the file; for the
   daemon, by exporting the image once more and stopping at that layer (slow, but rare).
   Seek-free re-reads are deliberately traded for a bounded memory.
@@ -33,14 +35,24 @@ from golayer.errors import InputError
 from golayer.image.model import Entry
 from golayer.image.tarstream import FileSlice, Stream, TarError, pread_all, walk
 
+MAX_PATH = 4096  # Linux PATH_MAX: a longer member name cannot be extracted by any runtime
 CAPTURE_BUDGET = int(os.environ.get("GOLAYER_CAPTURE_BYTES", str(512 << 20)))
 SMALL_MAX = 1 << 20
 HEAD_BYTES = 16384
 SMALL_NAMES = frozenset({
     "passwd", "group", "os-release", "VERSION", ".netrc", ".git-credentials", ".gitconfig", "config.json",
     "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "ld.so.conf", "env",
-    "ld.so.cache", "nsswitch.conf",
+    "ld.so.cache", "nsswitch.conf", "_netrc", "gitconfig",
 })
+LIB_HEAD = 64  # ELF ident + e_machine: what the loader-style check on a library reads
+
+
+def _small_wanted(p: str, base: str) -> bool:
+    """Small files the image checks read besides SMALL_NAMES: the loader's search configuration
+    (``/etc/ld.so.conf.d/*``, ``/etc/ld-musl-ARCH.path``) and git/docker/ssh credential files."""
+    return (base in SMALL_NAMES or "/.ssh/" in p or "/.docker/" in p or p.startswith("/etc/ld.so.conf.d/")
+            or (p.startswith("/etc/ld-musl-") and p.endswith(".path")) or p.endswith("/.git/config")
+            or p.endswith("/.config/git/config"))
 
 _TYPES = {b"0": "file", b"\x00": "file", b"7": "file", b"1": "hardlink", b"2": "symlink", b"3": "char",
           b"4": "block", b"5": "dir", b"6": "fifo"}
@@ -72,15 +84,30 @@ class LayerRecord:
     # content access
     fd: int | None = None  # uncompressed tar in a file: data at base + off
     base: int = 0
+    path: str | None = None  # ...or in a blob file of a directory, opened per read (no fd kept per layer)
     captured: dict[int, bytes] = field(default_factory=dict)  # off -> bytes (streamed layers)
     heads: dict[int, bytes] = field(default_factory=dict)  # off -> first bytes of other executables
     reopen: Callable[[], Stream] | None = None  # a fresh stream of this layer's tar, from byte 0
+
+    @property
+    def seekable(self) -> bool:
+        """File contents are read in place (an uncompressed tar in a local file)."""
+        return self.fd is not None or (self.path is not None and self.compression == "tar")
 
     def read(self, e: TEntry, n: int) -> bytes:
         if n <= 0:
             return b""
         if self.fd is not None:
             return pread_all(self.fd, n, self.base + e.off)
+        if self.path is not None and self.compression == "tar":
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                raise InputError(f"cannot re-open {self.path}: {exc.strerror}") from None
+            try:
+                return pread_all(fd, n, self.base + e.off)
+            finally:
+                os.close(fd)
         data = self.captured.get(e.off)
         if data is not None and (len(data) >= n or len(data) == e.size):
             return data[:n]
@@ -131,7 +158,6 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     append = members.append
     types = _TYPES
     n = 0
-    small_names = SMALL_NAMES
     budget = budget if budget is not None else [CAPTURE_BUDGET]
     for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
         n += 1
@@ -141,6 +167,13 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
             continue
         if not p:
             continue  # the root directory itself
+        if len(p) > MAX_PATH // 4 and len(p.encode("utf-8", "surrogateescape")) > MAX_PATH:
+            raise TarError(f"member path {p[:60]!r}... is {len(p.encode('utf-8', 'surrogateescape')):,} bytes"
+                           f" long, over Linux's {MAX_PATH}-byte PATH_MAX: no container runtime could"
+                           " extract it", hint="the layer is hostile or corrupt")
+        if len(link) > MAX_PATH and len(link.encode("utf-8", "surrogateescape")) > MAX_PATH:
+            raise TarError(f"member {p[:60]!r} links to a {len(link):,}-character target, over Linux's"
+                           f" {MAX_PATH}-byte PATH_MAX", hint="the layer is hostile or corrupt")
         slash = p.rfind("/")
         base = p[slash + 1 :]
         if base.startswith(".wh."):
@@ -177,7 +210,7 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
         append(e)
         if capture and t == "file" and size:
             want = False
-            if size <= SMALL_MAX and (base in small_names or "/.ssh/" in p or "/.docker/" in p):
+            if size <= SMALL_MAX and _small_wanted(p, base):
                 want = True
             elif mode & 0o111:
                 head = src.peek(off, min(size, HEAD_BYTES))
@@ -185,10 +218,12 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
                     want = True
                 else:  # enough to say "not ELF", or an ELF's headers when it does not fit the budget
                     rec.heads[off] = head if head[:4] == b"\x7fELF" else head[:256]
+            elif ".so" in base:  # a library without the exec bit: its ELF class and machine
+                rec.heads[off] = src.peek(off, min(size, LIB_HEAD))
             if want and budget[0] >= size:
                 data = src.data(off, size)
                 if len(data) < size:
-                    raise TarError(f"{rec.name}: truncated inside {p}",
+                    raise TarError(f"truncated tar: the blob ends inside {p}",
                                    hint="the blob is truncated (interrupted download or save?)")
                 budget[0] -= size
                 rec.captured[off] = data
@@ -196,8 +231,9 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     return rec
 
 
-def file_reader(fd: int, base: int, size: int) -> Callable[[int], bytes]:
-    """Sequential ``read(n)`` over a file region (for hashing / decompressing a blob)."""
+def file_reader(fd: int, base: int, size: int, keep: Any = None) -> Callable[[int], bytes]:
+    """Sequential ``read(n)`` over a file region (for hashing / decompressing a blob). ``keep``: an
+    object (the open file owning ``fd``) that lives exactly as long as the reader."""
     pos = [0]
 
     def read(k: int) -> bytes:
@@ -207,6 +243,8 @@ def file_reader(fd: int, base: int, size: int) -> Callable[[int], bytes]:
         b = os.pread(fd, min(k, size - p), base + p)
         pos[0] = p + len(b)
         return b
+
+    read.keep = keep  # type: ignore[attr-defined]
 
     return read
 

@@ -52,7 +52,7 @@ from typing import Any, Callable
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from golayer.errors import InputError, UsageError
-from golayer.image import auth
+from golayer.image import auth, shapes
 from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, parse_layer
 from golayer.image.tarstream import Hashing, Stream, TarError, decompressing, sniff
 
@@ -763,10 +763,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
     if header_digest and header_digest.startswith("sha256:") and not ref.digest and \
             header_digest != "sha256:" + hashlib.sha256(top).hexdigest():
         raise InputError(f"{where}: the manifest does not match the digest the registry states ({header_digest})")
-    try:
-        doc = json.loads(top)
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(f"{where}: the manifest is not valid JSON") from None
+    doc = shapes.load_json(top, f"{where}: the manifest")  # nesting bombs and bad JSON: input errors
     if not isinstance(doc, dict):
         raise InputError(f"{where}: the manifest is not a JSON object")
     _refuse_schema1(None, where, doc)
@@ -782,6 +779,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
     descs = man.get("layers") or []
     if not isinstance(descs, list):
         raise InputError(f"{where}: the manifest's layers are not a list")
+    sources._check_layer_count(len(descs), where)
     ids = sources._diff_ids(config, len(descs), where)
     for i, d in enumerate(descs):
         lmt = d.get("mediaType") if isinstance(d, dict) else None
@@ -829,8 +827,8 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
         raw = BlobReader(client, digest, size, what, cache=opts.cache)
         try:
             rec = _stream_layer(raw, name, size, verify is not False, budget, counted)
-        except TarError as exc:
-            raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
+        except TarError as exc:  # the message does not name the blob: named here, once
+            raise InputError(f"{where}: {what}: {exc.message}", hint=exc.hint) from None
         finally:
             raw.close()
 
@@ -840,7 +838,7 @@ def load(target: str, platform: str | None, verify: bool | None, progress: Calla
             return Stream(decompressing(sniff(first), _prefixed(first, r.read), name, size))
 
         rec.reopen = reopen
-        sources._check_digest(rec, ids[i])
+        sources._check_digest(rec, ids[i], verify)
         with lock:
             stats["done"] += 1
             show(force=True)

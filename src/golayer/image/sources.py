@@ -33,16 +33,19 @@ skips every layer check.
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from golayer.errors import InputError, UsageError
+from golayer.image import shapes
 from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, file_reader, norm, parse_layer
-from golayer.image.tarstream import FileSlice, Hashing, Stream, TarError, decompressing, pread_all, sniff, walk
+from golayer.image.tarstream import (FileSlice, Hashing, Stream, TarError, decompressing, pread_all, sniff, walk,
+                                     zstd_complete)
 
 KINDS = ("docker-archive", "oci", "oci-archive", "docker")
 INDEX_TYPES = {"application/vnd.oci.image.index.v1+json",
@@ -61,6 +64,11 @@ LAYER_TYPES = {
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 }
 MAX_JSON = 64 << 20
+# layers one image may list (Docker refuses more than 125); GOLAYER_MAX_LAYERS raises it
+MAX_LAYERS = int(os.environ.get("GOLAYER_MAX_LAYERS", "1000"))
+# manifests and indexes visited below one index.json, after de-duplication by digest
+MAX_MANIFESTS = int(os.environ.get("GOLAYER_MAX_MANIFESTS", "1000"))
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 Progress = Callable[[str], None]
 
@@ -154,7 +162,8 @@ class _ArchiveStore:
                 if p:
                     self.members[p[1:]] = (typ, off, size, link)
         except TarError as exc:
-            raise InputError(f"{path}: {exc.message}", hint=exc.hint or "is this an image archive?") from None
+            raise InputError(f"{path} cannot be read as an image archive: {exc.message}",
+                             hint="give complete `docker save` output or an OCI archive (oci-archive:PATH)") from None
         if not self.members:
             raise InputError(f"{path} is not an image archive (no tar members)")
 
@@ -183,29 +192,47 @@ class _ArchiveStore:
             raise KeyError(name)
         return self.fd, hit[0], hit[1]
 
+    def path_of(self, name: str) -> str | None:
+        return None  # members are read through the archive's one descriptor
+
+    def done(self, fd: int) -> None:
+        pass
+
 
 class _DirStore:
+    """Blobs of an OCI layout directory. ``get`` opens one blob and the caller ``done``-s it right
+    after use: no descriptor stays open per layer (a 60-layer image works under ``ulimit -n 64``);
+    layers read later re-open their blob by path (:attr:`LayerRecord.path`)."""
+
     def __init__(self, path: str):
         self.path = path
-        self.fds: list[int] = []
 
     def has(self, name: str) -> bool:
         return os.path.isfile(os.path.join(self.path, name))
 
-    def get(self, name: str) -> tuple[int, int, int]:
+    def path_of(self, name: str) -> str | None:
         p = norm(name)
-        if not p:
+        return os.path.join(self.path, p[1:]) if p else None
+
+    def get(self, name: str) -> tuple[int, int, int]:
+        full = self.path_of(name)
+        if not full:
             raise KeyError(name)
-        full = os.path.join(self.path, p[1:])
         try:
             fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO blob must not block the open
-        except OSError:
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                raise InputError(f"cannot open {full}: {exc.strerror}",
+                                 hint="raise the open-files limit (ulimit -n)") from None
             raise KeyError(name) from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             os.close(fd)
             raise InputError(f"{full} is not a regular file (a device, FIFO or socket)")
-        self.fds.append(fd)
-        return fd, 0, os.fstat(fd).st_size
+        return fd, 0, st.st_size
+
+    def done(self, fd: int) -> None:
+        os.close(fd)
 
 
 def _blob_name(digest: str) -> str:
@@ -215,45 +242,71 @@ def _blob_name(digest: str) -> str:
     return f"blobs/{algo}/{hexd}"
 
 
-def _read_json(store, name: str, what: str, digest: str | None = None) -> Any:
+def _read_json(store, name: str, what: str, digest: str | None = None, shape: Any = dict) -> Any:
     fetch = getattr(store, "read_bytes", None)  # a remote store (registry.py): bytes, already bounded
     if fetch is not None:
-        return _parse_json(fetch(name, what), what, name, digest)
+        return _parse_json(fetch(name, what), what, name, digest, shape)
     try:
         fd, off, size = store.get(name)
     except KeyError:
         raise InputError(f"{what} is missing: {name} is not in {store.path}",
                          hint="the image layout is incomplete (a partial copy or save?)") from None
-    if size > MAX_JSON:
-        raise InputError(f"{what} ({name}) is implausibly large: {size} bytes")
-    data = pread_all(fd, size, off)
-    return _parse_json(data, what, name, digest)
+    try:
+        if size > MAX_JSON:
+            raise InputError(f"{what} ({name}) is implausibly large: {size} bytes")
+        data = pread_all(fd, size, off)
+    finally:
+        _done(store, fd)
+    return _parse_json(data, what, name, digest, shape)
 
 
-def _parse_json(data: bytes, what: str, name: str, digest: str | None) -> Any:
+def _path_of(store, name: str) -> str | None:
+    """The file a blob lives in when the store is a directory (its layers re-open it by path)."""
+    f = getattr(store, "path_of", None)
+    return f(name) if f is not None else None
+
+
+def _done(store, fd: int) -> None:
+    """Release a descriptor ``store.get`` handed out (directory stores open one per blob)."""
+    f = getattr(store, "done", None)
+    if f is not None:
+        f(fd)
+
+
+def _parse_json(data: bytes, what: str, name: str, digest: str | None, shape: Any = dict) -> Any:
+    """The one way JSON enters: digest checked, parsed (nesting bombs refused), shape validated
+    (:mod:`golayer.image.shapes`), so nothing downstream meets a wrongly typed field."""
     if digest:
         algo, _, hexd = digest.partition(":")
         if hashlib.new(algo, data).hexdigest() != hexd:
             raise InputError(f"{what} {name}: content does not match its digest {digest}",
                              hint="the blob is corrupt or was modified")
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{what} ({name}) is not valid JSON: {exc}") from None
+    return shapes.check(shapes.load_json(data, f"{what} ({name})"), shape, f"{what} ({name})")
 
 
 # ---- layers from files ----------------------------------------------------------------------
 
 def layer_from_file(fd: int, base: int, size: int, name: str, diff_id: str | None, verify: bool | None,
-                    budget: list[int]) -> LayerRecord:
+                    budget: list[int], path: str | None = None) -> LayerRecord:
+    """Parse one layer blob. With ``path`` (a blob file of a directory store) the caller may close
+    ``fd`` afterwards: later reads re-open the blob by path."""
     head = os.pread(fd, 512, base)
     kind = sniff(head)
     rec = LayerRecord(name=name, compression=kind)
     if kind == "unknown":
         raise InputError(f"{name}: unknown layer format (not a tar, gzip or zstd blob)")
+
+    def opener() -> Callable[[int], bytes]:
+        if path is None:
+            return file_reader(fd, base, size)
+        fh = open(path, "rb", buffering=0)  # closed when the reader (and its stream) is dropped
+        return file_reader(fh.fileno(), base, size, keep=fh)
+
     try:
         if kind == "tar":
-            rec.fd, rec.base = fd, base
+            if path is None:
+                rec.fd = fd
+            rec.base, rec.path = base, path
             if verify is True and diff_id:
                 h = Hashing(file_reader(fd, base, size))
                 s = Stream(h.read)
@@ -264,7 +317,7 @@ def layer_from_file(fd: int, base: int, size: int, name: str, diff_id: str | Non
                 parse_layer(FileSlice(fd, base, size), rec)
         else:
             def reopen() -> Stream:
-                return Stream(decompressing(kind, file_reader(fd, base, size), name, size))
+                return Stream(decompressing(kind, opener(), name, size))
 
             if verify is False:
                 s = Stream(decompressing(kind, file_reader(fd, base, size), name, size))
@@ -277,25 +330,79 @@ def layer_from_file(fd: int, base: int, size: int, name: str, diff_id: str | Non
                 s.drain()
                 rec.digest = "sha256:" + h.hexdigest()
             rec.reopen = reopen
+            rec.path = path
     except TarError as exc:
+        if kind == "zstd" and exc.message.startswith("truncated") and not zstd_complete(fd, base, size):
+            raise InputError(f"{name}: truncated zstd stream: the blob ends inside a compressed frame",
+                             hint="the blob is truncated (interrupted download or save?)") from None
         raise InputError(f"{name}: {exc.message}", hint=exc.hint) from None
-    _check_digest(rec, diff_id)
+    _check_digest(rec, diff_id, verify)
     return rec
 
 
-def _check_digest(rec: LayerRecord, diff_id: str | None) -> None:
-    if diff_id and rec.digest and diff_id.startswith("sha256:") and rec.digest != diff_id:
+def _check_digest(rec: LayerRecord, diff_id: str | None, verify: bool | None = None) -> None:
+    """A layer's content against its diff_id. Whenever verification is not switched off, a diff_id
+    that cannot be checked (another algorithm, a malformed digest) is an error, not a silent pass;
+    with ``--verify`` a layer without a diff_id is one too."""
+    if verify is False:
+        return
+    if diff_id is None:
+        if verify is True:
+            raise InputError(f"{rec.name}: the image config has no diff_id for this layer: cannot verify it",
+                             hint="the config's rootfs.diff_ids is missing; drop --verify to analyse anyway")
+        return
+    if not _SHA256.fullmatch(diff_id):
+        raise InputError(f"{rec.name}: diff_id {diff_id[:80]!r} is not a sha256 digest: cannot verify the layer",
+                         hint="image configs name layers by sha256 (rootfs.diff_ids); use --no-verify to"
+                              " analyse it anyway")
+    if rec.digest and rec.digest != diff_id:
         raise InputError(f"{rec.name}: diff_id mismatch: the config says {diff_id}, the layer's content"
                          f" hashes to {rec.digest}", hint="the archive is corrupt or was tampered with")
 
 
 def _diff_ids(config: dict[str, Any], n_layers: int, where: str) -> list[str | None]:
-    ids = ((config.get("rootfs") or {}).get("diff_ids")) or []
-    if not isinstance(ids, list):
-        raise InputError(f"{where}: config rootfs.diff_ids is not a list")
+    ids = ((config.get("rootfs") or {}).get("diff_ids")) or []  # a list of strings (shapes.CONFIG)
     if ids and len(ids) != n_layers:
         raise InputError(f"{where}: the manifest lists {n_layers} layers but the config has {len(ids)} diff_ids")
     return list(ids) if ids else [None] * n_layers
+
+
+def _check_layer_count(n: int, where: str) -> None:
+    """Where layers are listed: more than :data:`MAX_LAYERS` is refused before any is read."""
+    if n > MAX_LAYERS:
+        raise InputError(f"{where}: the image lists {n} layers, more than golayer reads ({MAX_LAYERS})",
+                         hint="Docker itself refuses images deeper than 125 layers; raise the limit with"
+                              " GOLAYER_MAX_LAYERS if this image is real")
+
+
+def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], where: str, verify: bool | None,
+                 progress: Progress | None, missing: Callable[[int, str], InputError]) -> list[LayerRecord]:
+    """Parse the layers ``[(blob name, display name)]`` of a store in stack order. A blob listed
+    several times is read once: its record is stacked at every position (see tree.Tree.apply)."""
+    _check_layer_count(len(names), where)
+    recs: list[LayerRecord] = []
+    parsed: dict[Any, LayerRecord] = {}
+    budget = [CAPTURE_BUDGET]
+    for i, ((blob, shown), did) in enumerate(zip(names, ids)):
+        _report(progress, f"layer {i + 1}/{len(names)}")
+        path = _path_of(store, blob)
+        find = getattr(store, "_find", None)  # an archive: symlinked duplicates resolve to one member
+        key: Any = path or (find(blob) if find is not None else None) or blob
+        rec = parsed.get(key)
+        if rec is None:
+            try:
+                fd, off, size = store.get(blob)
+            except KeyError:
+                raise missing(i, blob) from None
+            try:
+                rec = layer_from_file(fd, off, size, shown, did, verify, budget, path)
+            finally:
+                _done(store, fd)
+            parsed[key] = rec
+        else:
+            _check_digest(rec, did, verify)
+        recs.append(rec)
+    return recs
 
 
 def _report(progress: Progress | None, msg: str) -> None:
@@ -328,51 +435,63 @@ def load_docker_archive(path: str, verify: bool | None, progress: Progress | Non
             return load_oci(store, "oci-archive", path, platform, verify, progress)
         raise InputError(f"{path} is not an image archive (no manifest.json or index.json)",
                          hint="create one with `docker save NAME -o FILE`")
-    entry = _pick_manifest(_read_json(store, "manifest.json", "manifest.json"), path, select)
-    cfg_name = entry.get("Config")
-    config = _read_json(store, cfg_name, "image config")
+    entry = _pick_manifest(_read_json(store, "manifest.json", "manifest.json", shape=shapes.DOCKER_MANIFEST),
+                           path, select)
+    cfg_name = entry["Config"]
+    config = _read_json(store, cfg_name, "image config", shape=shapes.CONFIG)
     if platform and not _platform_matches(platform_of(config), platform):  # never analyse another platform
         os.close(store.fd)
         raise InputError(f"{path}: no image for platform {platform} (available: {platform_of(config) or '?'})")
     layer_names = entry.get("Layers") or []
+    _check_layer_count(len(layer_names), path)
     ids = _diff_ids(config, len(layer_names), path)
-    recs = []
-    budget = [CAPTURE_BUDGET]
-    for i, (ln, did) in enumerate(zip(layer_names, ids)):
-        _report(progress, f"layer {i + 1}/{len(layer_names)}")
-        try:
-            fd, off, size = store.get(ln)
-        except KeyError:
-            raise InputError(f"{path}: layer {i} ({ln}) is missing from the archive",
-                             hint="the archive is incomplete") from None
-        recs.append(layer_from_file(fd, off, size, f"{path}:{ln}", did, verify, budget))
+
+    def missing(i: int, ln: str) -> InputError:
+        return InputError(f"{path}: layer {i} ({ln}) is missing from the archive", hint="the archive is incomplete")
+
+    recs = _load_layers(store, [(ln, f"{path}:{ln}") for ln in layer_names], ids, path, verify, progress, missing)
     return Loaded("docker-archive", path, config, recs, platform_of(config), list(entry.get("RepoTags") or []),
                   [store.fd])
 
 
 # ---- OCI layout -----------------------------------------------------------------------------
 
-def _flatten(store, index: dict[str, Any], where: str, depth: int = 0) -> list[tuple[dict, dict]]:
-    """[(descriptor, manifest)] of every image manifest reachable from an index."""
-    if depth > 8:
-        raise InputError(f"{where}: image indexes nested too deeply")
+def _flatten(store, index: dict[str, Any], where: str) -> list[tuple[dict, dict]]:
+    """[(descriptor, manifest)] of every image manifest reachable from an index.
+
+    Each digest is visited once (an index listing the same child ten times at every level is
+    ten visits, not 10**depth), and at most :data:`MAX_MANIFESTS` documents are read in all."""
     out: list[tuple[dict, dict]] = []
     unknown: list[str] = []
-    for d in index.get("manifests") or []:
-        mt = d.get("mediaType")
-        plat = d.get("platform") or {}
-        ann = d.get("annotations") or {}
-        if plat.get("os") == "unknown" or ann.get("vnd.docker.reference.type") == "attestation-manifest":
-            continue
-        if mt in INDEX_TYPES or mt in MANIFEST_TYPES or mt is None:
-            doc = _read_json(store, _blob_name(d.get("digest", "")), f"{mt or 'manifest'}", d.get("digest"))
+    seen: set[str] = set()
+
+    def visit(index: dict[str, Any], depth: int) -> None:
+        if depth > 8:
+            raise InputError(f"{where}: image indexes nested too deeply")
+        for d in index.get("manifests") or []:
+            mt = d.get("mediaType")
+            plat = d.get("platform") or {}
+            ann = d.get("annotations") or {}
+            if plat.get("os") == "unknown" or ann.get("vnd.docker.reference.type") == "attestation-manifest":
+                continue
+            if not (mt in INDEX_TYPES or mt in MANIFEST_TYPES or mt is None):
+                unknown.append(str(mt))
+                continue
+            digest = d["digest"]
+            if digest in seen:
+                continue
+            seen.add(digest)
+            if len(seen) > MAX_MANIFESTS:
+                raise InputError(f"{where}: the image index lists more than {MAX_MANIFESTS} manifests",
+                                 hint="a hostile or broken layout? raise the limit with GOLAYER_MAX_MANIFESTS")
+            doc = _read_json(store, _blob_name(digest), f"{mt or 'manifest'}", digest)
             kind = mt or doc.get("mediaType") or ("index" if "manifests" in doc else "manifest")
             if kind in INDEX_TYPES or kind == "index":
-                out.extend(_flatten(store, doc, where, depth + 1))
+                visit(shapes.check(doc, shapes.INDEX, f"image index {digest}"), depth + 1)
             else:
-                out.append((d, doc))
-        else:
-            unknown.append(str(mt))
+                out.append((d, doc))  # its shape is checked where it is used (choose_image)
+
+    visit(index, 0)
     if not out and unknown:
         raise InputError(f"{where}: unknown media type(s) in the image index: {', '.join(sorted(set(unknown)))}")
     return out
@@ -388,13 +507,11 @@ def choose_image(store, index: dict[str, Any], where: str, platform: str | None,
     if not found:
         raise InputError(f"{where}: the index lists no image manifest")
     cands: list[tuple[str | None, dict, dict, dict]] = []
-    seen: set[str] = set()
-    for d, man in found:
-        if d.get("digest") in seen:
-            continue
-        seen.add(d.get("digest"))
-        cfg_desc = man.get("config") or {}
-        config = _read_json(store, _blob_name(cfg_desc.get("digest", "")), "image config", cfg_desc.get("digest"))
+    for d, man in found:  # one entry per digest (_flatten)
+        man = shapes.check(man, shapes.MANIFEST, f"image manifest {d['digest']}")
+        cfg_desc = man["config"]
+        config = _read_json(store, _blob_name(cfg_desc["digest"]), "image config", cfg_desc["digest"],
+                            shape=shapes.CONFIG)
         cands.append((platform_of(config, d), d, man, config))
     if platform:
         cands = [c for c in cands if _platform_matches(c[0], platform)]
@@ -418,7 +535,7 @@ def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | 
              ref_name: str | None = None, default_platform: str | None = None) -> Loaded:
     if not store.has("index.json"):
         raise InputError(f"{where} is not an OCI image layout (no index.json)")
-    index = _read_json(store, "index.json", "index.json")
+    index = _read_json(store, "index.json", "index.json", shape=shapes.INDEX)
     top = index.get("manifests") or []
     if ref_name:
         top = [d for d in top if (d.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref_name]
@@ -427,25 +544,26 @@ def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | 
         index = {**index, "manifests": top}
     plat, man, config = choose_image(store, index, where, platform, default_platform)
     descs = man.get("layers") or []
+    _check_layer_count(len(descs), where)
     ids = _diff_ids(config, len(descs), where)
-    recs = []
-    budget = [CAPTURE_BUDGET]
-    for i, (ld, did) in enumerate(zip(descs, ids)):
+    names = []
+    for i, ld in enumerate(descs):
         mt = ld.get("mediaType")
         if mt not in LAYER_TYPES:
             raise InputError(f"{where}: layer {i} has unknown media type {mt!r}",
                              hint="only tar, tar+gzip and tar+zstd image layers are supported")
-        name = _blob_name(ld.get("digest", ""))
-        try:
-            fd, off, size = store.get(name)
-        except KeyError:
-            extra = " (a foreign/non-distributable layer: it was never copied)" if "foreign" in mt or \
-                "nondistributable" in mt else ""
-            raise InputError(f"{where}: missing blob {ld.get('digest')} (layer {i}){extra}",
-                             hint="the layout is incomplete") from None
-        _report(progress, f"layer {i + 1}/{len(descs)}")
-        recs.append(layer_from_file(fd, off, size, f"{where}:{name}", did, verify, budget))
-    fds = [store.fd] if isinstance(store, _ArchiveStore) else list(store.fds)
+        name = _blob_name(ld["digest"])
+        names.append((name, f"{where}:{name}"))
+
+    def missing(i: int, name: str) -> InputError:
+        mt = descs[i].get("mediaType") or ""
+        extra = " (a foreign/non-distributable layer: it was never copied)" if "foreign" in mt or \
+            "nondistributable" in mt else ""
+        return InputError(f"{where}: missing blob {descs[i]['digest']} (layer {i}){extra}",
+                          hint="the layout is incomplete")
+
+    recs = _load_layers(store, names, ids, where, verify, progress, missing)
+    fds = [store.fd] if isinstance(store, _ArchiveStore) else []
     return Loaded(kind, where, config, recs, plat, [], fds)
 
 
@@ -550,11 +668,16 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
             if k == "unknown":
                 continue
             _report(progress, f"layer {len(recs) + 1} ({n})")
+            if len(recs) >= MAX_LAYERS:
+                _check_layer_count(len(recs) + 1, where)
             h = Hashing(decompressing(k, outer.reader(off, size), n, size))
             s = Stream(h.read)
             rec = LayerRecord(name=f"{where}:{n}", compression=k)
-            parse_layer(s, rec, capture=True, budget=budget)
-            s.drain()
+            try:
+                parse_layer(s, rec, capture=True, budget=budget)
+                s.drain()
+            except TarError as exc:
+                raise InputError(f"{rec.name}: {exc.message}", hint=exc.hint) from None
             rec.digest = "sha256:" + h.hexdigest()
             if open_export is not None:
                 rec.reopen = _restream(open_export, n, k, where)
@@ -569,22 +692,23 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
         return n
 
     if "manifest.json" in jsons:
-        entry = _pick_manifest(_parse_json(jsons["manifest.json"], "manifest.json", "manifest.json", None), where,
-                               None)
-        cfg_name = resolve(entry.get("Config", ""))
+        entry = _pick_manifest(_parse_json(jsons["manifest.json"], "manifest.json", "manifest.json", None,
+                                           shapes.DOCKER_MANIFEST), where, None)
+        cfg_name = resolve(entry["Config"])
         if cfg_name not in jsons:
             raise InputError(f"{where}: the image config {cfg_name} is missing from the export")
-        config = _parse_json(jsons[cfg_name], "image config", cfg_name, None)
+        config = _parse_json(jsons[cfg_name], "image config", cfg_name, None, shapes.CONFIG)
         names = [resolve(x) for x in entry.get("Layers") or []]
         tags = list(entry.get("RepoTags") or [])
     else:
         raise InputError(f"{where}: the export has no manifest.json (not a docker save stream)")
+    _check_layer_count(len(names), where)
     ids = _diff_ids(config, len(names), where)
     layers = []
     for i, (n, did) in enumerate(zip(names, ids)):
         if n not in recs:
             raise InputError(f"{where}: layer {i} ({n}) is missing from the export")
-        rec = recs[n]
+        rec = recs[n]  # a layer listed twice is one member of the export, parsed once
         _check_digest(rec, did)
         layers.append(rec)
     return Loaded(kind, where, config, layers, platform_of(config), tags, [])

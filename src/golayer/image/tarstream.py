@@ -138,7 +138,7 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
             if "size" in p:
                 try:
                     size = int(p["size"])
-                except ValueError:
+                except (ValueError, OverflowError):
                     raise TarError(f"corrupt pax size at offset {off}") from None
         if size < 0 or size > MAX_MEMBER:
             raise TarError(f"absurd member size {size} at offset {off}", hint="hostile or corrupt archive")
@@ -200,7 +200,7 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
                     g = int(p["gid"])
                 if "mtime" in p:
                     mt = int(float(p["mtime"]))
-            except ValueError:
+            except (ValueError, OverflowError):  # "inf", "nan", 5,000 digits
                 raise TarError(f"corrupt pax record at offset {off}") from None
         yield (nm, typ, size, m, u, g, mt, ln, data_off)
         off = nxt
@@ -432,7 +432,8 @@ class Hashing:
 
 def decompressing(kind: str, read: Callable[[int], bytes], what: str,
                   compressed_size: int | None = None) -> Callable[[int], bytes]:
-    """``read(n)`` of the decompressed bytes of a gzip / zstd / plain stream, bounded."""
+    """``read(n)`` of the decompressed bytes of a gzip / zstd / plain stream, bounded. Errors do
+    not name the blob: the caller that knows which layer it is adds that, once."""
     if kind == "tar":
         return read
     limit = MAX_LAYER_BYTES
@@ -443,7 +444,7 @@ def decompressing(kind: str, read: Callable[[int], bytes], what: str,
     def bound(b: bytes) -> bytes:
         total[0] += len(b)
         if total[0] > limit:
-            raise TarError(f"{what}: decompresses to more than {limit} bytes (decompression bomb?)",
+            raise TarError(f"decompresses to more than {limit} bytes (decompression bomb?)",
                            hint="refusing to read further; the layer is hostile or corrupt")
         return b
 
@@ -467,13 +468,13 @@ def decompressing(kind: str, read: Callable[[int], bytes], what: str,
                         if not d.eof and total[0] == 0 and not d.unconsumed_tail:
                             return b""
                         if not d.eof:
-                            raise TarError(f"{what}: truncated gzip stream",
+                            raise TarError("truncated gzip stream: the blob ends inside compressed data",
                                            hint="the blob is truncated (interrupted download or save?)")
                         return b""
                 try:
                     out = d.decompress(data, max(n, 1 << 16))
                 except zlib.error as exc:
-                    raise TarError(f"{what}: corrupt gzip data ({exc})") from None
+                    raise TarError(f"corrupt gzip data ({exc})") from None
                 state["tail"] = d.unconsumed_tail
                 if d.eof:
                     rest = d.unused_data
@@ -505,8 +506,52 @@ def decompressing(kind: str, read: Callable[[int], bytes], what: str,
             try:
                 out = reader.read(max(n, 1 << 16))
             except zstandard.ZstdError as exc:
-                raise TarError(f"{what}: corrupt or truncated zstd data ({exc})") from None
+                raise TarError(f"corrupt zstd data ({exc})") from None
             return bound(out) if out else b""
 
         return zread
     raise InputError(f"{what}: unknown layer format (neither tar, gzip nor zstd)")
+
+
+def zstd_complete(fd: int, base: int, size: int) -> bool:
+    """Whether the zstd blob ``[base, base+size)`` of ``fd`` ends exactly after a complete frame.
+
+    Walks frame and block headers only (RFC 8878: frame header, 3-byte block headers with a
+    last-block bit, optional 4-byte checksum; skippable frames): it tells "the blob was cut"
+    apart from "the tar inside was cut", which the decompressor's silent end cannot."""
+    pos = 0
+
+    def get(n: int) -> bytes:
+        return os.pread(fd, n, base + pos) if pos + n <= size else b""
+
+    while pos < size:
+        magic = get(4)
+        if len(magic) < 4:
+            return False
+        m = int.from_bytes(magic, "little")
+        if 0x184D2A50 <= m <= 0x184D2A5F:  # skippable frame
+            n = get(8)[4:]
+            if len(n) < 4:
+                return False
+            pos += 8 + int.from_bytes(n, "little")
+            continue
+        if magic != ZSTD_MAGIC:
+            return True  # not a frame: the decoder reports that itself
+        fhd = get(5)[4:]
+        if not fhd:
+            return False
+        d = fhd[0]
+        single = (d >> 5) & 1
+        fcs = (0, 2, 4, 8)[d >> 6] if (d >> 6) or not single else 1
+        pos += 5 + (0 if single else 1) + (0, 1, 2, 4)[d & 3] + fcs
+        while True:
+            bh = get(3)
+            if len(bh) < 3:
+                return False
+            v = int.from_bytes(bh, "little")
+            pos += 3 + (1 if (v >> 1) & 3 == 1 else v >> 3)
+            if v & 1:
+                break
+        if (d >> 2) & 1:
+            pos += 4
+    return pos == size

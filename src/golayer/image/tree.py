@@ -34,6 +34,7 @@ dive's efficiency score is computed alongside, the way dive computes it (see
 
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 from golayer.errors import InputError
@@ -41,6 +42,11 @@ from golayer.image.layers import LayerRecord, TEntry
 from golayer.image.model import LayerInfo
 
 MAX_HOPS = 40
+# Bytes of the paths of directories the layers never list but imply (``a/b/c`` without ``a/b``):
+# each costs its whole path, so a few deep members could otherwise make memory quadratic.
+MAX_IMPLICIT_BYTES = int(os.environ.get("GOLAYER_MAX_IMPLICIT_DIR_BYTES", str(64 << 20)))
+# Entries stacked in all (a layer listed twice counts twice): memory grows with this number.
+MAX_STACKED_ENTRIES = int(os.environ.get("GOLAYER_MAX_ENTRIES", str(4_000_000)))
 
 
 def _parent(p: str) -> str:
@@ -112,6 +118,9 @@ class Tree:
         self.problems: list[str] = []
         self.dive = DiveScore()
         self.total_bytes = 0
+        self.implicit_bytes = 0
+        self.stacked = 0
+        self._applied: set[int] = set()  # ids of the layer records stacked so far
 
     # ---- stacking -------------------------------------------------------------------------
     def _hide(self, path: str, layer: int, info: LayerInfo) -> int:
@@ -153,6 +162,11 @@ class Tree:
             if d == "/":
                 break
             d = _parent(d)
+        self.implicit_bytes += sum(len(x) for x in todo)
+        if self.implicit_bytes > MAX_IMPLICIT_BYTES:
+            raise InputError(f"layer {layer}: its members imply more than {MAX_IMPLICIT_BYTES} bytes of parent"
+                             " directory paths that no layer lists (very deep paths without their directories)",
+                             hint="a hostile or broken layer? raise the limit with GOLAYER_MAX_IMPLICIT_DIR_BYTES")
         for d in reversed(todo):
             cur = self.entries.get(d)
             if cur is not None:
@@ -182,8 +196,24 @@ class Tree:
         return total
 
     def apply(self, index: int, rec: LayerRecord, info: LayerInfo) -> None:
+        """Stack ``rec`` as layer ``index``. A record stacked a second time (the same blob listed
+        twice in a manifest) is applied again with copies of its entries: like Docker, which
+        extracts it once per position, its files count twice and the lower copy is hidden."""
         entries = self.entries
         children = self.children
+        self.stacked += len(rec.members) + len(rec.whiteouts)
+        if self.stacked > MAX_STACKED_ENTRIES:
+            raise InputError(f"layer {index}: the layers hold more than {MAX_STACKED_ENTRIES:,} entries in all",
+                             hint="raise the limit with GOLAYER_MAX_ENTRIES (memory grows with it)")
+        members = rec.members
+        if id(rec) in self._applied:
+            new = TEntry.__new__
+            members = []
+            for e in rec.members:
+                c = new(TEntry)
+                c.__dict__.update(e.__dict__)
+                members.append(c)
+        self._applied.add(id(rec))
         # 1. opaque directories: hide the lower children
         for d in rec.opaques:
             cur = entries.get(d)
@@ -200,7 +230,7 @@ class Tree:
         # 3. members
         added = files = 0
         hidden = self.hidden
-        for e in rec.members:
+        for e in members:
             e.layer = index
             p = e.path
             parent = p[: p.rfind("/")] or "/"

@@ -115,7 +115,9 @@ def parse_cpus(text: str) -> Fraction | None:
         f = Fraction(q.quantity_millis(s), 1000)
     except (q.QuantityError, ValueError, TypeError):
         raise UsageError(f"--cpus {text!r} is not a CPU count (1, 0.5, 500m, none)") from None
-    if f <= 0:
+    if f < 0:
+        raise UsageError(f"--cpus {text!r}: a CPU limit cannot be negative (1, 0.5, 500m, none)")
+    if f == 0:
         return None
     if f < Fraction(1, 100):
         raise UsageError(f"--cpus {text!r}: Docker needs at least 0.01 CPUs")

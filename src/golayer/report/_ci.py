@@ -31,7 +31,10 @@ def ci_path(f: Finding) -> str | None:
 
 
 def subject(f: Finding) -> str:
-    """Where a file-less finding is: the image reference, container or layer it names."""
+    """Where a finding without a CI path is: ``-`` for standard input, else the image reference, container or
+    layer it names."""
+    if f.file == "-":
+        return "-"
     return str(f.extra.get("image") or f.location or f.extra.get("location") or "image")
 
 

@@ -29,5 +29,5 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO) -> None:
-    json.dump(document(report), out, indent=2, sort_keys=False, default=str)
-    out.write("\n")
+    # one write of the whole text: json.dump writes every token separately (~100k writes for a corpus)
+    out.write(json.dumps(document(report), indent=2, sort_keys=False, default=str) + "\n")

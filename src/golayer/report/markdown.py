@@ -60,7 +60,7 @@ def render(report: Report, out: TextIO) -> None:
         if not summary:
             continue
         out.write(f"\n#### image {cell(image.get('ref', ''))}\n\n")
-        out.write(f"{_size(summary.get('total_bytes', 0))} in {summary.get('layers', 0)} layers, "
+        out.write(f"{_size(summary.get('total_bytes', 0))} in {summary.get('layers', 0)} layer{'s' if summary.get('layers', 0) != 1 else ''}, "
                   f"{_size(summary.get('wasted_bytes', 0))} wasted, efficiency "
                   f"{summary.get('efficiency', 0):.1%}\n\n")
         cats = data.get("categories") or {}
@@ -69,3 +69,11 @@ def render(report: Report, out: TextIO) -> None:
             out.write("| category | visible | wasted (hidden in lower layers) |\n|---|---:|---:|\n")
             for name, c in rows:
                 out.write(f"| {cell(name)} | {_size(c.get('visible_bytes', 0))} | {_size(c.get('wasted_bytes', 0))} |\n")
+    base = report.data.get("baseline")
+    extra = []
+    if base and base.get("suppressed"):
+        n = base["suppressed"]
+        extra.append(f"{n} known finding{'s' if n != 1 else ''} in the baseline {base['file']} not shown")
+    extra += report.notes
+    if extra:  # what the text report says after its summary: baseline count, assumptions, unresolved steps
+        out.write("\n" + "".join(f"- {cell(x)}\n" for x in extra))

@@ -4,7 +4,10 @@ was enabled, partial fingerprints, and ``fixes`` where a finding carries one."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from golayer import __version__, catalogue
 from golayer.findings import Severity
@@ -20,12 +23,40 @@ def _line_col(content: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+BASE_ID = "SRCROOT"  # relative artifact URIs resolve against run.originalUriBaseIds[SRCROOT]
+_IMAGE_KINDS = ("docker-archive:", "oci-archive:", "oci:")
+
+
+def artifact_location(path: str) -> dict[str, Any]:
+    """The sarif format's one escaping function for names: an ``artifactLocation`` whose ``uri`` is
+    a percent-encoded URI reference (RFC 3986) -- ``file://`` for an absolute path, a relative
+    reference with ``uriBaseId`` otherwise."""
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path, safe="/")}
+    return {"uri": quote(path, safe="/"), "uriBaseId": BASE_ID}
+
+
+def image_location(ref: str) -> dict[str, Any]:
+    """An image reference as an artifact: the archive or layout path of a local image, otherwise a
+    ``docker:NAME`` URI."""
+    for k in _IMAGE_KINDS:
+        if ref.startswith(k):
+            return artifact_location(ref[len(k):])
+    if ref.startswith(("docker:", "docker-daemon:")):
+        return {"uri": "docker:" + quote(ref.split(":", 1)[1], safe="/:@")}
+    if ref.startswith(("/", "./", "../")) or os.path.exists(ref):
+        return artifact_location(ref)
+    return {"uri": "docker:" + quote(ref, safe="/:@")}
+
+
 def _fixes(f, contents: dict[str, str | None]) -> list[dict[str, Any]]:
     if f.fix is None or not f.fix.edits:
         return []
     by_file: dict[str, list[dict[str, Any]]] = {}
     for e in f.fix.edits:
         if e.file not in contents:
+            if e.file == "-":  # standard input: only the text the run read, never a file named "-"
+                return []
             try:
                 with open(e.file, encoding="utf-8") as fh:
                     contents[e.file] = fh.read()
@@ -42,8 +73,8 @@ def _fixes(f, contents: dict[str, str | None]) -> list[dict[str, Any]]:
         })
     return [{
         "description": {"text": f"{f.fix.description} ({f.fix.applicability})"},
-        "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": reps}
-                            for uri, reps in by_file.items()],
+        "artifactChanges": [{"artifactLocation": artifact_location(path), "replacements": reps}
+                            for path, reps in by_file.items()],
     }]
 
 
@@ -62,13 +93,13 @@ def document(report: Report) -> dict[str, Any]:
         "defaultConfiguration": {"level": _LEVEL[r.severity]},
         "properties": {"analysis": r.domain, "fix": str(r.fix) if r.fix else "none"},
     } for r in rules]
-    contents: dict[str, str | None] = {}
+    contents: dict[str, str | None] = dict(report.objects.get("sources") or {})
     results = []
     for f in findings:
         res: dict[str, Any] = {
             "ruleId": f.code,
             "level": _LEVEL[f.severity],
-            "message": {"text": f.message + (f"\n{f.hint}" if f.hint else "")},
+            "message": {"text": f.message + (f"\n{f.new_hint}" if f.new_hint else "")},
             "partialFingerprints": {"golayer/v1": f.fingerprint()},
             "properties": {"name": f.rule, **({"stage": f.stage} if f.stage else {}),
                            **{k: v for k, v in f.extra.items() if k != "subject"}},
@@ -77,11 +108,13 @@ def document(report: Report) -> dict[str, Any]:
             res["ruleIndex"] = index[f.rule]
         loc: dict[str, Any] = {}
         if f.file:
-            phys: dict[str, Any] = {"artifactLocation": {"uri": f.file}}
+            phys: dict[str, Any] = {"artifactLocation": artifact_location(f.file)}
             if f.line:
                 phys["region"] = {"startLine": f.line, "endLine": f.end_line or f.line}
             loc["physicalLocation"] = phys
         elif f.location:
+            if f.code.upper().startswith("GLI"):  # an image rule: the image is the artifact
+                loc["physicalLocation"] = {"artifactLocation": image_location(f.location)}
             loc["logicalLocations"] = [{"fullyQualifiedName": f.location}]
         if loc:
             res["locations"] = [loc]
@@ -96,6 +129,7 @@ def document(report: Report) -> dict[str, Any]:
             "tool": {"driver": {"name": "golayer", "version": __version__,
                                 "informationUri": "https://github.com/golayer/golayer",
                                 "rules": driver_rules}},
+            "originalUriBaseIds": {BASE_ID: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
             "results": results,
         }],
     }

@@ -20,13 +20,22 @@ def want_color(out: TextIO) -> bool:
     return hasattr(out, "isatty") and out.isatty()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but TAB (LF included: a name from the input never starts a new report line), DEL, C1,
+# the Unicode line/paragraph separators and the bidirectional overrides ("Trojan Source")
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _show(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
 def visible(text: str) -> str:
-    """``text`` with control characters from the input (ESC, BEL, CR, ...) shown as ``\\xNN``, so a
-    hostile or odd file cannot move the cursor, recolour or retitle the user's terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """The text format's one escaping function: ``text`` with control characters from the input
+    (ESC, BEL, CR, LF, ...) shown as ``\\xNN`` (``\\uNNNN`` for line separators and bidi
+    overrides), so a hostile or odd name can neither forge a report line nor move the cursor,
+    recolour or retitle the user's terminal."""
+    return _CONTROL.sub(_show, text)
 
 
 def paint(text: str, code: str, color: bool) -> str:
@@ -89,8 +98,8 @@ def write_finding(out: TextIO, f: Finding, lines: _Lines, color: bool) -> None:
     if f.fix is not None:
         how = "--fix" if f.fix.applicability is Applicability.SAFE else "--fix --unsafe-fixes"
         out.write(f"       = fix ({f.fix.applicability}, {how}): {visible(f.fix.description)}\n")
-    elif f.hint:
-        out.write(f"       = hint: {visible(f.hint)}\n")
+    elif f.new_hint:
+        out.write(f"       = hint: {visible(f.new_hint)}\n")
 
 
 def summary(out: TextIO, report: Report, findings: list[Finding], color: bool) -> None:

@@ -105,7 +105,7 @@ def _runs_shell(ins) -> bool:
 
 def check(model):
     target = model.target
-    if target is None:
+    if target is None or final.image_purpose(model).needs_toolchain:
         return
     base = final.root_base(target)
     if not base.known or not base.is_full_distro or base.is_toolchain:

@@ -11,7 +11,8 @@ are not part of the image are not reported (their cache never reaches it).
 
 ## Why it is bad
 
-The build cache is written into the layer of that `RUN`. Measured on a small net/http service: the
+The build cache is written into the layer of that `RUN`. In golayer's reference build (a small net/http service, see
+docs/measurements.md; your numbers depend on your program) the
 `go build` layer was 97.6 MB, of which **88.0 MB was GOCACHE** (`/root/.cache/go-build`) and 9.5 MB the
 binary. In a multi-stage build the builder's cache never reaches the final image unless the Dockerfile
 copies it or builds `FROM` the builder — which is why only stages in the image are reported here.
@@ -109,8 +110,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             edit = _util.run_flag_insert(model, ins, _util.cache_mount_flag(gc) + " ")
             fix = RULE.fixed(f"add `{_util.cache_mount_flag(gc)}` to the RUN", [edit], unsafe=True) if edit else None
             yield RULE.finding(
-                f"`go {c.go.sub}` in stage {stage.label} ({where}) writes the build cache {gc} into the layer "
-                f"(88 MB of a 97.6 MB build layer, measured)",
+                f"`go {c.go.sub}` in stage {stage.label} ({where}) writes the build cache {gc} into the layer, "
+                "which then ships in the image",
                 line=c.line, end_line=ins.end_line, stage=stage.label,
                 hint=f"build in a separate stage, or add `{_util.cache_mount_flag(gc)}` to the RUN",
                 fix=fix, subject=f"{ins.start_line}:{gc}",

@@ -4,7 +4,10 @@ A whole-context copy (`COPY . .`, `COPY ./ /src`, `ADD . .`) followed by a `RUN`
 or compiles (`go mod download`, `go build`, `go test`, …) in a stage the target needs, when the stage (or
 the stage it is built `FROM`) did not first copy only the module files (`COPY go.mod go.sum ./`;
 `COPY go.* ./` counts) and download the modules (`go mod download`, or any go command that downloads).
-Builds from `vendor/` (`-mod=vendor`, or a `vendor/modules.txt` in the context) are not reported.
+Builds from `vendor/` (`-mod=vendor`, or a `vendor/modules.txt` in the context) are not reported, nor
+is a go command after the copy whose `RUN` has a cache mount on its effective GOMODCACHE
+(`--mount=type=cache,target=/go/pkg/mod` in the golang image): after a source edit its modules come
+from the cache mount, with no network and no download wait.
 
 ## Why it is bad
 
@@ -111,12 +114,22 @@ def is_mod_only(ins: Instruction) -> bool:
     return True
 
 
-def downloads(model: DockerfileModel, ins: Instruction) -> bool:
+def modcache_mounted(ins: Instruction) -> bool:
+    """The RUN has a cache mount on its effective GOMODCACHE: modules come from the cache, not the network."""
+    gm = ins.go.GOMODCACHE
+    if not gm or "\x00" in gm:
+        return False
+    return any(m.type == "cache" and m.target and _util.path_within(gm, m.target) for m in ins.mounts)
+
+
+def downloads(model: DockerfileModel, ins: Instruction, after_sources: bool = False) -> bool:
     for c in ins.commands:
         if c.go is None or not c.go.downloads:
             continue
         if c.go.compiles and _util.vendor_mode(model, ins, c):
             continue
+        if after_sources and modcache_mounted(ins):
+            continue  # after an edit the modules are served from the cache mount: no network, no wait
         return True
     return False
 
@@ -139,7 +152,7 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                         break
                     whole = ins
                 continue
-            if ins.cmd == "RUN" and downloads(model, ins):
+            if ins.cmd == "RUN" and downloads(model, ins, after_sources=True):
                 if whole.stage is not stage:  # reported on the stage that holds the COPY
                     break
                 yield _finding(model, stage, whole, ins, mod_copy)

@@ -13,7 +13,20 @@ It stays silent when:
 - the base image is unknown to golayer and no `USER` is set: golayer does not guess what an
   image it does not know defaults to;
 - `USER` names a variable (`USER $UID`) whose value cannot be known statically;
-- a stage is not the target (a `build` stage running as root does not ship).
+- a stage is not the target (a `build` stage running as root does not ship);
+- the image runs no program of its own: neither the Dockerfile nor a known base sets an
+  `ENTRYPOINT`/`CMD` (data, bundle or base images: whoever uses them picks the program and user);
+- the entrypoint drops privileges: its ENTRYPOINT/CMD runs `gosu`, `su-exec`, `setpriv`,
+  `s6-setuidgid`, `runuser`, `chpst`, or an entrypoint script COPY'd from the build context that
+  calls one of them (or `chroot --userspec`, `su … -c`). Such an image must start as root to
+  `chown` volumes and then switch: `USER` would break it;
+- the ENTRYPOINT/CMD is a one-shot file job (`cp`, `mv`, `echo`, … only) that writes a mounted
+  volume and exits;
+- the ENTRYPOINT/CMD starts a script (`*.sh`, `*entrypoint*`) that golayer cannot read (from an
+  image, or from a build context it does not see): whether it drops root is unknown.
+
+- it is a development/CI/tool image (the decision table *What the image is for* in
+  toolchain-in-final-image): such images install and write as root on purpose, and `USER` breaks them.
 
 ## Why it is bad
 A Go server needs no privileges to serve HTTP on a port above 1023. Running as uid 0 means a
@@ -53,7 +66,8 @@ Unsafe fix (`--unsafe-fixes`), offered when the stage sets no `USER` at all: ins
 root; only the container process changes user. It is unsafe because a program that writes
 into directories owned by root (its WORKDIR, `/var/lib/...`) or binds a port below 1024 will
 then fail; check the program's writable paths (mount an `emptyDir`/volume) before applying.
-An explicit `USER root` is left to you.
+An explicit `USER root` is left to you. No fix either where it would break the image: the stage
+creates directories as root for the program (`VOLUME`, `RUN mkdir` with no `chown`/`chmod`).
 
 ## References
 - Dockerfile reference, USER: https://docs.docker.com/reference/dockerfile/#user
@@ -97,6 +111,17 @@ def check(model):
     user, ins = final.effective_user(target)
     if not final.is_root_user(user):
         return
+    purpose = final.image_purpose(model)
+    if not purpose.runs_program or purpose.needs_toolchain:
+        return  # no program of its own (data, bundle, base image), or a dev/CI image that needs root
+    if final.drops_privileges(model, target):
+        return  # the entrypoint starts as root on purpose and hands the program to another user
+    proc = final.effective_process(target)
+    main = proc.entrypoint or proc.cmd
+    if main is not None and final.one_shot_job(" ".join(final.process_words(main))):
+        return  # a copy/init job (`cp … /out/`) that writes mounted volumes and exits: no service to confine
+    if final.unread_entry_script(model, target):
+        return  # an entrypoint script golayer cannot read: whether it drops root is unknown
     if ins is not None:
         yield RULE.finding(
             f"stage {target.label} runs as root: USER {user} (line {ins.start_line}) is the last USER",
@@ -110,6 +135,9 @@ def check(model):
     line = fi.start_line if fi else 1
     fix = None
     where = _insertion_point(model, target)
+    made = final.writable_paths_created(target)
+    if made:
+        where = None  # USER would break it: directories only root may write
     if where is not None:
         pos, text = where
         fix = RULE.fixed(

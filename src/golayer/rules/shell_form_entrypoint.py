@@ -16,9 +16,10 @@ The effective `ENTRYPOINT` or `CMD` of the **target stage** in shell form
 The same applies to an exec-form `["sh", "-c", "<script>"]` (or `bash -c`): the shell is
 started explicitly, with the same PID-1 behaviour (no "ignores CMD" problem there).
 
-Not flagged: exec (JSON) forms that start the program itself; scripts that `trap` TERM
-(the shell then handles the signal itself); `CMD exec /app ...` (the shell replaces itself with the
-program); a shell-form `CMD` under an exec-form `ENTRYPOINT`; stages that are not the target;
+Not flagged: exec (JSON) forms that start the program itself; one-shot file jobs whose every command
+exits by itself (`ENTRYPOINT cp /pki/ca.pem /out/`: no signal ever has to reach them); scripts that `trap` TERM
+(the shell then handles the signal itself); `CMD exec /app ...` and scripts whose last step is
+`… && exec /app ...` (the shell replaces itself with the program); a shell-form `CMD` under an exec-form `ENTRYPOINT`; stages that are not the target;
 images without a shell (that is `shell-in-shell-less-image`, an error).
 
 ## Why it is bad
@@ -156,9 +157,12 @@ def check(model):
             text = script.strip()
         else:
             text = final.command_text(ins).strip()
+        if final.one_shot_job(text):
+            continue  # `cp a b`, `echo …`: the command ends by itself; no signal ever has to reach it
         simple = final.simple_command(text)
         # `exec prog` replaces the shell; a script that traps TERM handles the signal itself
-        execs = (final.starts_with_exec(text) and simple) or bool(_TRAPS_TERM.search(text))
+        execs = (final.starts_with_exec(text) and simple) or final.ends_with_exec(text) \
+            or bool(_TRAPS_TERM.search(text))
         if ins.cmd == "ENTRYPOINT" and script is None:
             if kind == "dash" and not execs:
                 why = f"{shell} stays PID 1 and the program never gets SIGTERM; CMD and `docker run` arguments are ignored"

@@ -8,8 +8,19 @@
   or `COPY --from=<image or stage> /usr/local/go`.
 
 Not flagged: a builder stage that is not the target (`FROM golang:1.22 AS build` followed by a
-runtime stage), a `dev`/`test` stage that is not the target, and stages golayer cannot place
-(unknown bases).
+runtime stage), a `dev`/`test` stage that is not the target, stages golayer cannot place
+(unknown bases), and images whose job needs the toolchain (the decision table below).
+
+## What the image is for (decision table)
+One fact, `final.image_purpose`, read by every rule whose advice would break an image that is meant
+to carry Go (toolchain-in-final-image, bloated-runtime-base):
+
+| the target image … | toolchain expected | example |
+|---|---|---|
+| runs `go` or a tool that runs the go command in its ENTRYPOINT/CMD (golangci-lint, staticcheck, goreleaser, gopls, dlv, air, gotestsum, ko, mage, … listed in `knowledge/purpose.toml`) | yes | `ENTRYPOINT ["golangci-lint"]` |
+| has a target stage named with a development word (dev, test, ci, debug, lint, builder, tools, cross, …) | yes | `FROM golang:1.23 AS dev` as the last stage |
+| is built from a file named that way, or from `.devcontainer/` | yes | `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile-ci`, `Dockerfile.builder` |
+| anything else with a Go toolchain in the target | no: reported | `FROM golang:1.23` … `CMD ["/app"]` |
 
 ## Why it is bad
 Measured on a small net/http service: the single-stage image was **650.6 MB** — Debian base
@@ -73,7 +84,10 @@ runtime stage is appended:
   (`COPY config/ ./config/`); from a whole-context `COPY . .` only directories named like
   runtime data (`config`, `configs`, `templates`, `static`, `public`, `assets`, `web`, `views`,
   `migrations`, `locales`, `i18n`, `www`) and top-level `config.*`/`settings.*` files, seen in
-  the build context and not excluded by `.dockerignore`.
+  the build context and not excluded by `.dockerignore`; plus every file the context's Go sources open
+  by a relative path (`os.Open`/`os.ReadFile`/`os.OpenFile`, `template.ParseFiles`/`ParseGlob`,
+  `http.Dir`, `godotenv.Load` — `.env` when called bare —, `viper.SetConfigFile`) that the context has.
+  Such files the context does not have are named in the fix description as left out.
 - **Runtime settings** carried over: `WORKDIR` (when the stage sets one), `ENV` (without `GO*`/`CGO_*` build settings,
   `CC`, `PATH`, `DEBIAN_FRONTEND`; `GODEBUG`, `GOMEMLIMIT`, `GOMAXPROCS`, `GOGC`, `GOTRACEBACK`
   are kept), `EXPOSE`, `LABEL`, `VOLUME`, `STOPSIGNAL`, `USER`, exec-form `HEALTHCHECK` of a
@@ -119,7 +133,7 @@ RULE = Rule(
 
 def check(model):
     target = model.target
-    if target is None:
+    if target is None or final.image_purpose(model).needs_toolchain:
         return
     stages = final.chain(target)
     root = stages[0]
@@ -265,9 +279,14 @@ def _runtime_files(model, stage, workdirs: set[str], notes: list[str]) -> list[s
                         e.is_file() and _RUNTIME_FILE.match(e.name)
                     ):
                         picked.append(posixpath.join(dest_abs, e.name))
+                opened, missing = _opened_files(model, picked, dest_abs)
+                picked += opened
                 out += picked
                 if picked:
                     notes.append(f"from `{_raw(model, ins).strip()}` copied " + ", ".join(picked))
+                for path, go_file in missing:
+                    notes.append(f"left out {path}: {go_file} may open it at run time (it is not in the "
+                                 "build context golayer sees); copy it into the runtime stage if the program needs it")
                 notes.append(f"from `{_raw(model, ins).strip()}` left out everything else (Go sources, build "
                              "files); check the program reads no other file of the build context")
                 continue
@@ -286,6 +305,37 @@ def _runtime_files(model, stage, workdirs: set[str], notes: list[str]) -> list[s
             out.append(landed)
             notes.append(f"copied {landed} (the original COPY'd {src} at line {ins.start_line})")
     return out
+
+
+def _opened_files(model, picked: list[str], dest_abs: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files the Go sources open by a relative path (os.Open/ReadFile, templates, godotenv, ...):
+    (builder paths to copy because the context has them, [(path, Go file)] the context does not have)."""
+    src = final.go_source_facts(model)
+    ctx = getattr(model.context, "dir", None)
+    if src is None or ctx is None:
+        return [], []
+    keep: list[str] = []
+    missing: list[tuple[str, str]] = []
+    for rel, go_file in src.opened_files:
+        if any(ch in rel for ch in "*?["):
+            rel = rel.split("/", 1)[0] if "/" in rel else ""
+            if not rel or any(ch in rel for ch in "*?["):
+                continue
+        norm = posixpath.normpath(rel)
+        if norm.startswith("..") or norm == ".":
+            continue
+        landed = posixpath.join(dest_abs, norm)
+        if landed in picked or landed in keep or any(landed.startswith(p.rstrip("/") + "/") for p in picked):
+            continue
+        try:
+            present = (ctx / norm).exists()
+        except OSError:
+            present = False
+        if present and not _excluded(model, norm):
+            keep.append(landed)
+        elif (norm, go_file) not in missing:
+            missing.append((norm, go_file))
+    return keep, missing
 
 
 def _resolve_program(word: str, binaries: list[final.BuiltBinary], workdir: str) -> str | None:

@@ -7,9 +7,13 @@
 as well as `go get -u`. In GOPATH mode (`GO111MODULE=off`) `go get remote/pkg` fetches the default
 branch and is reported too.
 
+A version taken from an `ARG`/`ENV` (`@${LINT_VERSION}`) is resolved as BuildKit would: reported when
+its value here is `latest`, a branch name or another moving query, empty, or when it is an `ARG`
+declared without a value (nothing in the Dockerfile pins it); `${V:-latest}` defaults count.
+
 Not reported: a full version (`@v1.2.3`, pre-releases, pseudo-versions, a commit hash), local packages
-(`./cmd/...`, `.`, `/abs/path`), `go get` with no package arguments, a version that comes from a build
-argument or variable, and `go install remote/pkg` / `go run remote/pkg` without `@`: in module mode these
+(`./cmd/...`, `.`, `/abs/path`), `go get` with no package arguments, a version from an `ARG`/`ENV` whose value is a
+full version (`ARG LINT_VERSION=v1.61.0`), and `go install remote/pkg` / `go run remote/pkg` without `@`: in module mode these
 use the version the main module's go.mod requires (and fail outside a module).
 
 ## Why it is bad
@@ -90,6 +94,31 @@ def moving_version(query: str) -> str | None:
     return f"@{q} is a branch or tag name: it can point elsewhere tomorrow"
 
 
+_VAR = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _from_variable(query: str, scope: dict[str, str]) -> str | None:
+    """Why a version taken from an ARG/ENV (``@${VERSION}``) is not fixed, or None when its value here
+    is a fixed version (or golayer cannot tell)."""
+    from golayer.dockerfile.build import expand
+
+    m = _VAR.match(query)
+    name = m.group(1) if m else None
+    raw = scope.get(name) if name else None
+    if name and raw is not None and raw == "\x00?${" + name + "}" and query in ("$" + name, "${" + name + "}"):
+        return (f"the version comes from ARG {name}, which has no value in the Dockerfile: nothing pins it "
+                "(an unset ARG makes the query empty)")
+    if name and raw is None and query in ("$" + name, "${" + name + "}"):
+        return f"the version comes from ${name}, which is not set here: the query is empty"
+    value = expand(query, scope)
+    if value.startswith("\x00") or "$" in value:
+        return None
+    if not value.strip():
+        return f"the version comes from {query}, which is empty here"
+    why = moving_version(value)
+    return f"{query} is {value!r}: {why}" if why else None
+
+
 def check(model: DockerfileModel) -> Iterator[Finding]:
     for ins in model.runs():
         st = ins.stage
@@ -102,10 +131,14 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             pkgs = g.packages[:1] if g.sub == "run" else g.packages
             problems: list[tuple[str, str]] = []
             for pkg in pkgs:
-                if is_unknown(pkg) or is_local(pkg) or not is_remote(pkg):
-                    continue
                 path, at, query = pkg.partition("@")
-                if at:
+                if is_unknown(path) or pkg.startswith("\x00") or is_local(pkg) or not is_remote(pkg):
+                    continue
+                if at and "$" in query:
+                    why = _from_variable(query, {**ins.args_in_scope, **c.env})
+                    if why:
+                        problems.append((pkg, why))
+                elif at:
                     why = moving_version(query)
                     if why:
                         problems.append((pkg, why))

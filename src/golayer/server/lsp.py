@@ -256,5 +256,35 @@ def create_server() -> GolayerServer:
     return server
 
 
+MAX_MESSAGE = 64 * 1024 * 1024  # bytes of one LSP message; editors send far less (a document at a time)
+MAX_HEADER_LINE = 64 * 1024
+
+
+class BoundedStdin:
+    """Standard input for pygls with bounded reads: a header line is read at most MAX_HEADER_LINE bytes at a
+    time, and a Content-Length over MAX_MESSAGE ends the session (read returns EOF) instead of allocating it."""
+
+    def __init__(self, raw: Any):
+        self.raw = raw
+        self.refused: int | None = None
+
+    def readline(self) -> bytes:
+        return self.raw.readline(MAX_HEADER_LINE)
+
+    def read(self, n: int) -> bytes:
+        if n > MAX_MESSAGE:
+            self.refused = n
+            return b""
+        return self.raw.read(n)
+
+
 def main() -> None:
-    create_server().start_io()
+    import sys
+
+    from golayer.errors import InputError
+
+    stdin = BoundedStdin(sys.stdin.buffer)
+    create_server().start_io(stdin=stdin)
+    if stdin.refused is not None:
+        raise InputError(f"an LSP message of {stdin.refused} bytes is over the {MAX_MESSAGE >> 20} MiB limit; "
+                         "the server stopped")
