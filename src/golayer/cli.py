@@ -3,7 +3,9 @@ when invoked, so ``golayer lint Dockerfile`` does not pay for image or runtime c
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
 import sys
 
 import click
@@ -24,7 +26,38 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+EXIT_OUTPUT_GONE = 141  # 128 + SIGPIPE: what a shell reports for a CLI killed by a closed pipe
+
+
+class OutputGone(Exception):
+    """Standard output is closed or its reader went away (EPIPE): nothing more can be reported."""
+
+
+class _ClosedOutput:
+    """sys.stdout when file descriptor 1 was closed at start: any write ends the run like a broken pipe."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:  # click itself would turn EPIPE into exit 1, indistinguishable from findings
+            if exc.errno in (errno.EPIPE, errno.EBADF) and _stdout_broken():
+                raise OutputGone() from None
+            raise
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -65,11 +98,62 @@ def cli() -> None:
     """
 
 
+def _stdout_broken() -> bool:
+    """Whether standard output is closed or a pipe whose reader went away (an EPIPE from another pipe,
+    e.g. a docker subprocess, is not ours to hide)."""
+    if isinstance(sys.stdout, _ClosedOutput):
+        return True
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return bool(getattr(sys.stdout, "closed", False))
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP | select.POLLNVAL) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _output_gone() -> None:
+    """Exit 141 with nothing more written to stdout (the interpreter's final flush would fail too)."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
+    except OSError:
+        pass
+    sys.exit(EXIT_OUTPUT_GONE)
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, 130 interrupted,
+    141 standard output closed or its reader gone (a closed pipe: ``golayer ... | head``)."""
+    saved_stdout = sys.stdout
+    if sys.stdout is None:  # started with file descriptor 1 closed
+        sys.stdout = _ClosedOutput()  # type: ignore[assignment]
+    try:
+        _main(argv)
+    finally:
+        if saved_stdout is None:
+            sys.stdout = saved_stdout
+
+
+def _main(argv: list[str] | None) -> None:
     from golayer.errors import GolayerError
 
     try:
         rv = cli.main(args=argv, prog_name="golayer", standalone_mode=False)
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            if _stdout_broken():
+                raise OutputGone() from None
+            raise
+    except OutputGone:
+        _output_gone()
     except GolayerError as exc:
         from golayer.report.text import visible  # a name from the input cannot add or forge lines
 
@@ -94,19 +178,24 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("golayer: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EBADF) and _stdout_broken():
+            _output_gone()
+        _internal(exc)
     except Exception as exc:  # last line of defence: a message, never a traceback
-        import os
-        import traceback
-
-        click.echo(f"golayer: internal error: {type(exc).__name__}: {exc}", err=True)
-        if os.environ.get("GOLAYER_DEBUG"):
-            traceback.print_exc()
-        else:
-            click.echo("golayer: set GOLAYER_DEBUG=1 for details; please report this as a bug", err=True)
-        sys.exit(3)
+        _internal(exc)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _internal(exc: BaseException) -> None:
+    import traceback
+
+    click.echo(f"golayer: internal error: {type(exc).__name__}: {exc}", err=True)
+    if os.environ.get("GOLAYER_DEBUG"):
+        traceback.print_exception(exc)
+    else:
+        click.echo("golayer: set GOLAYER_DEBUG=1 for details; please report this as a bug", err=True)
+    sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,41 @@ from golayer.findings import Finding, Severity
 KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "lint", "image", "runtime", "lab", "extend-ignore",
               "include-examples"}
 
+# One schema for the settings whose type golayer can check before any command reads them: key -> the
+# Python types TOML may give it. A wrong type is a usage error naming the file and the key (never a crash
+# later, never `verify = "false"` read as true). An unknown [lint] key is a typo: an error.
+_STR_LIST = (list, str)
+SCHEMA: dict[str, dict[str, tuple[type, ...]]] = {
+    "lint": {"runtime-base": (str,)},
+    "image": {"platform": (str,), "verify": (bool,), "forbid-category": _STR_LIST, "max-size": (str, int),
+              "max-wasted": (str, int, float), "min-efficiency": (str, int, float),
+              "min-dive-efficiency": (str, int, float), "wasted-threshold": (str, int, float)},
+    "runtime": {"gomemlimit-ratio": (str, int, float), "gomemlimit-max-ratio": (str, int, float),
+                "go-images": (list,), "not-go-images": (list,), "assume-go": (bool,)},
+}
+_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a number", float: "a number", list: "a list"}
+
+
+def _check_schema(sect: str, table: dict[str, Any], source: Path | None) -> None:
+    schema = SCHEMA.get(sect)
+    if schema is None:
+        return
+    for key, value in table.items():
+        if key not in schema:
+            if sect == "lint":
+                raise UsageError(f"{source}: unknown [{sect}] setting {key!r}")
+            continue  # the command that owns the section names its unknown keys with a hint
+        types = schema[key]
+        if isinstance(value, bool) and bool not in types:
+            ok = False
+        else:
+            ok = isinstance(value, types)
+        if ok and isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            ok = False
+        if not ok:
+            want = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in types))
+            raise UsageError(f"{source}: [{sect}] {key} must be {want}, not {value!r}")
+
 
 @dataclass
 class Config:
@@ -103,6 +138,7 @@ def _from_table(table: dict[str, Any], source: Path | None) -> Config:
         val = table.get(sect, {})
         if not isinstance(val, dict):
             raise UsageError(f"{source}: [{sect}] must be a table")
+        _check_schema(sect, val, source)
         cfg.sections[sect] = val
     return cfg
 
@@ -119,10 +155,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def table_in(path: Path) -> dict[str, Any] | None:
     data = _read_toml(path)
-    if path.name == "pyproject.toml":
-        return data.get("tool", {}).get("golayer")
-    if "tool" in data and isinstance(data["tool"], dict) and "golayer" in data["tool"]:
-        return data["tool"]["golayer"]
+    tool = data.get("tool")
+    if path.name == "pyproject.toml" or "tool" in data:
+        if tool is None:
+            return None if path.name == "pyproject.toml" else data
+        if not isinstance(tool, dict):
+            raise UsageError(f"{path}: 'tool' must be a table, not {tool!r}")
+        if "golayer" not in tool:
+            return None if path.name == "pyproject.toml" else data
+        table = tool["golayer"]
+        if not isinstance(table, dict):
+            raise UsageError(f"{path}: [tool.golayer] must be a table, not {table!r}")
+        return table
     return data
 
 

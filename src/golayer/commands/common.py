@@ -180,14 +180,15 @@ def finish(report: Report, cfg: config_mod.Config, fmt: str, output: str | None,
     report.findings = cfg.apply(report.findings)
     report.fail_on = cfg.fail_on
     _adopt(report)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                render(report, fmt, fh, color=False if color is None else color)
-        except OSError as exc:
-            from golayer.errors import UsageError
+    if output:  # rendered first, then written atomically; never over one of the inputs
+        import io
 
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+        from golayer.limits import atomic_write
+        from golayer.report.html import _input_paths
+
+        buf = io.StringIO()
+        render(report, fmt, buf, color=False if color is None else color)
+        atomic_write(output, buf.getvalue(), inputs=_input_paths(report))
     else:
         render(report, fmt, sys.stdout, color=color)
     return exit_code(report.findings, cfg.fail_on)

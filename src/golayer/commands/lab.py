@@ -78,9 +78,11 @@ def compare_cmd(dockerfiles: tuple[str, ...], fixed: bool, context: str | None, 
     """Build DOCKERFILE (and DOCKERFILE2, or its --fixed version) for real and compare image size,
     Go binary bytes, layers, cold build time and rebuild times after no change, touching a .go
     file, editing it, and editing go.mod — with the steps that re-ran."""
+    import io
     from pathlib import Path
 
     from golayer.lab import bases, compare
+    from golayer.limits import atomic_write
     from golayer.report import Report, render
 
     if len(dockerfiles) > 2:
@@ -91,22 +93,22 @@ def compare_cmd(dockerfiles: tuple[str, ...], fixed: bool, context: str | None, 
     if html:
         from golayer.lab import html as html_mod
 
-        Path(html).write_text(html_mod.render(doc), encoding="utf-8")
+        atomic_write(html, html_mod.render(doc), inputs=list(dockerfiles))
     report = Report(command="lab compare", data=doc, inputs=list(dockerfiles))
     if fmt == "text":
-        import io
 
         buf = io.StringIO()
         compare.write_text(doc, buf)
         text = buf.getvalue()
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            atomic_write(output, text, inputs=list(dockerfiles))
         else:
             click.echo(text, nl=False)
         return
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            render(report, "json", fh)
+        buf = io.StringIO()
+        render(report, "json", buf)
+        atomic_write(output, buf.getvalue(), inputs=list(dockerfiles))
     else:
         render(report, "json")
 

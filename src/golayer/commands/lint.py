@@ -58,28 +58,26 @@ def _parse_build_args(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def _read(path: Path) -> str:
-
-    if str(path) == "-":
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        return data.decode("utf-8", errors="surrogateescape")
     from golayer.dockerfile.build import read_dockerfile
 
-    return read_dockerfile(path)  # refuses devices, FIFOs and oversized files
+    return read_dockerfile(path)  # stdin too: bounded; refuses devices, FIFOs and oversized files
 
 
 def _write(path: Path, content: str) -> None:
-    from golayer.errors import InputError
+    """--fix: the file is replaced atomically (temporary file, fsync, mode/owner kept, rename; through a
+    symlink its target is replaced), so a full disk or a kill leaves the old file, never a part."""
+    from golayer.limits import atomic_write
 
-    try:
-        path.write_bytes(content.encode("utf-8", errors="surrogateescape"))
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    atomic_write(path, content.encode("utf-8", errors="surrogateescape"))
 
 
 def _stage_data(model: Any) -> dict[str, Any]:
+    from golayer.dockerfile.engine import is_dockerfile
+
     ctx = getattr(model, "context", None)
     return {
         "file": str(model.path),
+        "parsed": is_dockerfile(model),
         "context": str(ctx.dir) if ctx is not None and str(model.path) != "-" else None,
         "dockerignore": str(ctx.dockerignore) if ctx is not None and ctx.dockerignore else None,
         "target": model.target.label if model.target else None,
@@ -222,8 +220,10 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     shown = [d for d in files if d.get("context_origin") and d["context_origin"] != "directory of the Dockerfile"]
     if shown:
         report.text_sections.append(lambda out, color: _context_notes(out, color, shown))
-    if contents and contents.get("-") is not None:  # the text report shows stdin's lines, not a file named "-"
-        report.objects["sources"] = {"-": contents["-"]}
+    # files that do not parse as Dockerfiles: the text report never shows their lines
+    report.objects.setdefault("hidden_sources", set()).update(d["file"] for d in files if not d.get("parsed", True))
+    if contents:  # the text report shows the lines that were linted (stdin's too), never re-reads a file
+        report.objects["sources"] = {k: v for k, v in contents.items() if v is not None}
     return report
 
 
@@ -276,6 +276,10 @@ def lint(paths: tuple[str, ...], target: str | None, build_arg: tuple[str, ...],
     start = (Path.cwd() if str(first) == "-" else (first if first.is_dir() else first.parent))
     cfg = load_config(config_path, select, ignore, fail_on, start=start)
     build_args = _parse_build_args(build_arg)
+    if output:  # before anything is written (--fix): the report must not replace a Dockerfile
+        from golayer.limits import refuse_overwriting_input
+
+        refuse_overwriting_input(output, list(files))
     contents = {str(f): _read(f) for f in files}
     builds = _project_builds([p for p in paths if p != "-" and Path(p).is_dir()], cfg, context_dir,
                              build_args, target)

@@ -27,8 +27,13 @@ def discover(root: Path) -> list[Path]:
 
 
 def _ratio(value: Any, what: str) -> Fraction:
-    try:
-        r = Fraction(str(value).strip().rstrip("%")) / (100 if str(value).strip().endswith("%") else 1)
+    from golayer.limits import exact_decimal
+
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UsageError(f"{what} must be a number between 0 and 1 (e.g. 0.9), not {value!r}")
+    try:  # exponents and digits bounded before exact arithmetic (1e-999999999 is 0, not minutes of work)
+        text = repr(value) if isinstance(value, float) else str(value).strip()
+        r = exact_decimal(text.rstrip("%"), "ratio") / (100 if text.endswith("%") else 1)
     except (ValueError, ZeroDivisionError):
         raise UsageError(f"{what} must be a number between 0 and 1 (e.g. 0.9), not {value!r}") from None
     if not 0 < r < 1:

@@ -9,6 +9,7 @@ defaults). It never raises on strange input; only an unknown ``--target`` is a u
 
 from __future__ import annotations
 
+import contextvars
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from golayer.dockerfile import context as ctx_mod
 from golayer.dockerfile import parse as parse_mod
 from golayer.dockerfile import resolve
 from golayer.dockerfile import shell
+from golayer import limits
 from golayer.knowledge import bases
 from golayer.dockerfile.model import (
     UNKNOWN,
@@ -33,7 +35,8 @@ from golayer.dockerfile.model import (
 )
 
 DEFAULT_PLATFORM = "linux/amd64"
-MAX_BYTES = 16 << 20  # larger inputs are not Dockerfiles (BuildKit caps a line at 64 KiB)
+MAX_BYTES = limits.MAX_DOCKERFILE_BYTES  # larger inputs are not Dockerfiles (BuildKit caps a line at 64 KiB)
+MAX_VALUE = limits.MAX_ARG_STRLEN
 PLATFORM_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
                  "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
 ROOT_USERS = {"", "root", "0", "root:root", "0:0", "root:0", "0:root"}
@@ -76,13 +79,20 @@ def strip_unknown(value: str) -> str:
     return value[len(UNKNOWN):] if value.startswith(UNKNOWN) else value
 
 
+# The expansion budget of the file being modelled (golayer.limits): every produced value is charged.
+_BUDGET: contextvars.ContextVar = contextvars.ContextVar("golayer_expansion_budget", default=None)
+
+
 def expand(text: str, scope: dict[str, str], escape: str = "\\", quotes: bool = True) -> str:
     """Expand variables as BuildKit does for ENV/ARG/WORKDIR/USER/COPY/FROM words. A reference to a
-    value that is not known statically makes the result unknown (UNKNOWN + text with the reference)."""
+    value that is not known statically makes the result unknown (UNKNOWN + text with the reference).
+    Inside :func:`build_model` every result is charged to the file's expansion budget: a value past
+    ``limits.MAX_ARG_STRLEN`` or a file past ``limits.MAX_EXPANSION_TOTAL`` raises ExpansionError."""
     if "$" not in text and not (quotes and ("'" in text or '"' in text)) and escape not in text:
         return text
     out: list[str] = []
     unk = False
+    grown = 0
     i, n = 0, len(text)
     quote = ""
     while i < n:
@@ -109,12 +119,22 @@ def expand(text: str, scope: dict[str, str], escape: str = "\\", quotes: bool = 
                 out.append(raw)
             else:
                 out.append(val)
+                grown += len(val)
+                if grown > MAX_VALUE:  # stop before building a huge string
+                    _charge(grown)
             i = i2
             continue
         out.append(ch)
         i += 1
     res = "".join(out)
+    _charge(len(res))
     return unknown(res) if unk else res
+
+
+def _charge(size: int) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.charge(size)
 
 
 def _ref(text: str, i: int, scope: dict[str, str], escape: str) -> tuple[str | None, str, int]:
@@ -403,27 +423,11 @@ def _is_compiler_install(cmd: Command) -> str | None:
     return None
 
 
-def read_dockerfile(path: Path) -> str:
-    """The text of a Dockerfile; devices, FIFOs and files over MAX_BYTES are input errors (never a hang or
-    a memory blow-up); undecodable bytes survive as surrogates."""
-    import stat
-
-    from golayer.errors import InputError
-
-    try:
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{path} is a directory, not a Dockerfile")
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{path} is not a regular file (a device, FIFO or socket): not a Dockerfile")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{path} is larger than {MAX_BYTES >> 20} MiB: not a Dockerfile")
+def read_dockerfile(path: Path | str) -> str:
+    """The text of a Dockerfile (``-``: standard input) through the one bounded reader
+    (:func:`golayer.limits.read_bounded`): devices, FIFOs and inputs over MAX_BYTES are input errors (never
+    a hang or a memory blow-up); undecodable bytes survive as surrogates."""
+    data = limits.read_bounded(path, MAX_BYTES, "Dockerfile")
     return data.decode("utf-8", errors="surrogateescape")
 
 
@@ -447,7 +451,17 @@ def build_model(path: str | Path, content: str | None = None, *, target: str | N
         else:
             model.pragmas.setdefault(p.line, []).extend(p.names)
     auto = platform_args(build_args)
-    lines = content.splitlines(keepends=True)
+    lines = parse_mod.split_lines(content)
+    token = _BUDGET.set(limits.ExpansionBudget())
+    try:
+        _build(model, parsed, lines, build_args, auto, target, is_stdin, path)
+    finally:
+        _BUDGET.reset(token)
+    return model
+
+
+def _build(model: DockerfileModel, parsed, lines: list[str], build_args: dict[str, str], auto: dict[str, str],
+           target: str | None, is_stdin: bool, path: Path) -> None:
     state: _State | None = None
     stage: Stage | None = None
     global_scope: dict[str, str] = dict(auto)
@@ -483,6 +497,9 @@ def build_model(path: str | Path, content: str | None = None, *, target: str | N
                     model.errors.append(ParseError(raw.start_line, f"{raw.cmd} before the first FROM"))
                 continue
             _apply(model, stage, state, ins, raw, lines, build_args, auto)
+        except limits.ExpansionError as exc:
+            where = "<stdin>" if is_stdin else str(path)
+            raise limits.ExpansionError(f"{where}:{raw.start_line}: {raw.cmd}: {exc.message}") from None
         except Exception as exc:  # noqa: BLE001 - never a traceback on weird input
             model.errors.append(ParseError(raw.start_line, f"cannot understand {raw.cmd}: {exc}"))
     if stage is not None and state is not None:
@@ -490,7 +507,6 @@ def build_model(path: str | Path, content: str | None = None, *, target: str | N
     if not model.stages and not model.errors:
         model.errors.append(ParseError(1, "no FROM instruction: the Dockerfile has no build stage"))
     _graph(model, target)
-    return model
 
 
 def _arg_decls(values: tuple[str, ...]) -> list[tuple[str, str | None]]:

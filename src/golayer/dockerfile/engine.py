@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from golayer.dockerfile.model import DockerfileModel, Instruction
+from golayer.dockerfile.parse import split_lines
 from golayer.findings import Finding, Severity
 
 PARSE_ERROR = ("golayer-parse-error", "GLX001")
@@ -48,6 +49,23 @@ def _scope(model: DockerfileModel, ins: Instruction) -> tuple[int, int]:
         last = ins.stage.instructions[-1] if ins.stage.instructions else ins
         return ins.start_line, last.end_line
     return ins.start_line, ins.end_line
+
+
+def is_dockerfile(model: DockerfileModel) -> bool:
+    """Whether the file parses as a Dockerfile (BuildKit read it and it has a FROM). The content of a file
+    that does not -- a credentials file reached through a ``Dockerfile.*`` symlink, say -- is never echoed:
+    reports show no source line of it, and its parse errors carry no text from it."""
+    return any(ins.cmd == "FROM" for ins in model.instructions)
+
+
+def content_free(message: str) -> str:
+    """A parse error message without the file's words (BuildKit's own messages are kept; the ones that
+    quote an instruction word are cut before it)."""
+    if message.startswith("unknown instruction"):
+        return "unknown instruction (not shown: the file does not parse as a Dockerfile)"
+    if message.startswith("cannot understand"):
+        return "cannot understand this instruction (not shown: the file does not parse as a Dockerfile)"
+    return message
 
 
 def lint_model(model: DockerfileModel, cfg: Any = None) -> list[Finding]:
@@ -197,7 +215,7 @@ def _rule_name(n: str) -> str:
 
 
 def _global_line(model: DockerfileModel, name: str) -> int:
-    for i, line in enumerate(model.content.splitlines(), 1):
+    for i, line in enumerate(split_lines(model.content, keepends=False), 1):
         if "golayer" in line and "global" in line and name in line:
             return i
     return 1

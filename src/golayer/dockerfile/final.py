@@ -30,7 +30,15 @@ from golayer.dockerfile.model import (
 
 
 def chain(stage: Stage) -> list[Stage]:
-    """The stage and its ancestors through ``FROM <stage>``, root first."""
+    """The stage and its ancestors through ``FROM <stage>``, root first (computed once per stage;
+    do not modify the list)."""
+    hit = stage.__dict__.get("_chain")
+    if hit is None:
+        hit = stage.__dict__["_chain"] = _chain(stage)
+    return hit
+
+
+def _chain(stage: Stage) -> list[Stage]:
     out: list[Stage] = []
     s: Stage | None = stage
     seen: set[int] = set()
@@ -72,31 +80,42 @@ _BASH_FAMILIES = {"amazonlinux", "fedora", "ubi", "ubi-minimal", "rhel", "centos
 _BUSYBOX_FAMILIES = {"alpine", "busybox", "chainguard", "wolfi", "distroless"}
 
 
-def _shell_instruction(stage: Stage, before: Instruction | None) -> Instruction | None:
-    last = None
-    for ins in chain_instructions(stage):
-        if before is not None and ins is before:
-            break
-        if ins.cmd == "SHELL":
-            last = ins
-    return last
+def _copies_a_shell(ins: Instruction) -> bool:
+    if ins.cmd not in ("COPY", "ADD"):
+        return False
+    dest = (ins.copy_dest or "").rstrip("/")
+    srcs = [s.rstrip("/") for s in ins.copy_sources]
+    # a shell binary, a whole bin directory of another image, or anything written to /bin/sh
+    return dest in ("/bin/sh", "/busybox") or any(
+        s.rsplit("/", 1)[-1] in ("sh", "busybox", "bash", "dash", "ash")
+        or s in ("/bin", "/usr/bin", "/busybox", "")
+        for s in srcs
+    )
 
 
-def _copies_a_shell(stage: Stage, before: Instruction | None) -> bool:
-    for ins in chain_instructions(stage):
-        if before is not None and ins is before:
-            break
-        if ins.cmd in ("COPY", "ADD"):
-            dest = (ins.copy_dest or "").rstrip("/")
-            srcs = [s.rstrip("/") for s in ins.copy_sources]
-            # a shell binary, a whole bin directory of another image, or anything written to /bin/sh
-            if dest in ("/bin/sh", "/busybox") or any(
-                s.rsplit("/", 1)[-1] in ("sh", "busybox", "bash", "dash", "ash")
-                or s in ("/bin", "/usr/bin", "/busybox", "")
-                for s in srcs
-            ):
-                return True
-    return False
+def _first_shell_change(stage: Stage) -> Instruction | None:
+    """The first instruction of the stage's FROM chain that makes /bin/sh unknowable (a SHELL, or a
+    shell COPY'd in); found once per stage (root first, no recursion), so asking before every
+    instruction stays linear."""
+    if "_first_shell_change" not in stage.__dict__:
+        hit = None
+        for s in chain(stage):
+            if "_first_shell_change" in s.__dict__:
+                hit = s.__dict__["_first_shell_change"]
+                continue
+            if hit is None:
+                hit = next((i for i in s.instructions if i.cmd == "SHELL" or _copies_a_shell(i)), None)
+            s.__dict__["_first_shell_change"] = hit
+    return stage.__dict__["_first_shell_change"]
+
+
+def _before(stage: Stage, ins: Instruction, before: Instruction | None) -> bool:
+    """Is ``ins`` (an instruction of the stage's chain) built before ``before``? Chain instructions are in
+    file order (a FROM names an earlier stage); ``before`` outside the chain means the whole chain."""
+    if before is None or before.stage is None:
+        return True
+    in_chain = any(s is before.stage for s in chain(stage))
+    return not in_chain or ins.index < before.index
 
 
 def has_shell(stage: Stage, before: Instruction | None = None) -> bool | None:
@@ -105,7 +124,8 @@ def has_shell(stage: Stage, before: Instruction | None = None) -> bool | None:
     ``None`` when golayer cannot tell: unknown base, a ``SHELL`` instruction (another
     interpreter we cannot check), or a shell COPY'd in.
     """
-    if _shell_instruction(stage, before) is not None or _copies_a_shell(stage, before):
+    first = _first_shell_change(stage)
+    if first is not None and _before(stage, first, before):
         return None
     base = root_base(stage)
     if is_scratch(base):
@@ -450,28 +470,38 @@ def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command,
 
 
 def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = True) -> list[BuiltBinary]:
-    """Binaries produced by go build/install in the stage (and its FROM ancestors)."""
+    """Binaries produced by go build/install in the stage (and its FROM ancestors). Each stage's own
+    binaries are found once (rules ask for every COPY --from: lint stays linear)."""
     out: list[BuiltBinary] = []
-    stages = chain(stage) if ancestors else [stage]
-    for s in stages:
-        for ins in s.instructions:
-            if ins.cmd != "RUN":
+    for s in (chain(stage) if ancestors else [stage]):
+        out.extend(_own_binaries(model, s))
+    return out
+
+
+def _own_binaries(model: DockerfileModel, s: Stage) -> list[BuiltBinary]:
+    hit = s.__dict__.get("_own_binaries")
+    if hit is not None:
+        return hit
+    out: list[BuiltBinary] = []
+    for ins in s.instructions:
+        if ins.cmd != "RUN":
+            continue
+        cwd: str | None = ""
+        for cmd in ins.commands:
+            if cmd.origin:  # resolved from make/a script: runs in its own directory
+                if cmd.name != "cd":
+                    out.extend(binaries_of_command(model, ins, cmd, None if is_unknown(cmd.cwd or "$")
+                                                   else cmd.cwd))
                 continue
-            cwd: str | None = ""
-            for cmd in ins.commands:
-                if cmd.origin:  # resolved from make/a script: runs in its own directory
-                    if cmd.name != "cd":
-                        out.extend(binaries_of_command(model, ins, cmd, None if is_unknown(cmd.cwd or "$")
-                                                       else cmd.cwd))
-                    continue
-                if cmd.name == "cd":
-                    dest = cmd.argv[1] if len(cmd.argv) > 1 else None
-                    if dest is None or is_unknown(dest) or dest.startswith("-"):
-                        cwd = None
-                    elif cwd is not None:
-                        cwd = _abs(dest, cwd or ins.workdir or "/")
-                    continue
-                out.extend(binaries_of_command(model, ins, cmd, cwd))
+            if cmd.name == "cd":
+                dest = cmd.argv[1] if len(cmd.argv) > 1 else None
+                if dest is None or is_unknown(dest) or dest.startswith("-"):
+                    cwd = None
+                elif cwd is not None:
+                    cwd = _abs(dest, cwd or ins.workdir or "/")
+                continue
+            out.extend(binaries_of_command(model, ins, cmd, cwd))
+    s.__dict__["_own_binaries"] = out
     return out
 
 

@@ -304,27 +304,47 @@ def copies_gomod(ins: Instruction) -> bool:
 
 
 def stage_chain(stage: Stage) -> list[Stage]:
-    """The stage and the stages it is built FROM, root first."""
-    chain: list[Stage] = []
-    s: Stage | None = stage
-    while s is not None and s not in chain:
-        chain.append(s)
-        s = s.base_stage
-    return chain[::-1]
+    """The stage and the stages it is built FROM, root first (one walk, shared with final.chain)."""
+    from golayer.dockerfile.final import chain
+
+    return list(chain(stage))
 
 
 def gomod_copied(ins: Instruction) -> bool:
-    """Has go.mod from the build context been copied before ``ins`` (in its stage or FROM chain)?"""
+    """Has go.mod from the build context been copied before ``ins`` (in its stage or FROM chain)?
+    Each stage's first go.mod copy is found once, so asking for every instruction stays linear."""
     st = ins.stage
     if st is None:
         return False
-    for s in stage_chain(st):
-        for x in s.instructions:
-            if x is ins:
-                return False
-            if copies_gomod(x):
-                return True
-    return False
+    first = _first_gomod_copy(st)
+    if first is not None and first.index < ins.index:
+        return True
+    return _chain_copies_gomod(st.base_stage)
+
+
+def _first_gomod_copy(stage: Stage) -> Instruction | None:
+    if "_first_gomod_copy" not in stage.__dict__:
+        stage.__dict__["_first_gomod_copy"] = next((x for x in stage.instructions if copies_gomod(x)), None)
+    return stage.__dict__["_first_gomod_copy"]
+
+
+def _chain_copies_gomod(stage: Stage | None) -> bool:
+    """Does ``stage`` or a stage it is built FROM copy go.mod (memoised along the chain)?"""
+    todo: list[Stage] = []
+    seen: set[int] = set()
+    s = stage
+    answer = False
+    while s is not None and id(s) not in seen:
+        if "_chain_gomod" in s.__dict__:
+            answer = s.__dict__["_chain_gomod"]
+            break
+        seen.add(id(s))
+        todo.append(s)
+        s = s.base_stage
+    for s in reversed(todo):
+        answer = answer or _first_gomod_copy(s) is not None
+        s.__dict__["_chain_gomod"] = answer
+    return answer
 
 
 def is_deps_command(c: Command) -> bool:

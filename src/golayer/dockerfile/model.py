@@ -246,16 +246,53 @@ class DockerfileModel:
     unresolved: list[tuple[int, str, str]] = field(default_factory=list)
 
     def stage(self, ref: str | int | None) -> Stage | None:
-        """Stage by name (case-insensitive) or index; None for an external image."""
+        """Stage by name (case-insensitive; the first stage of that name) or index; None for an external
+        image. Indexed once, so rules may call it per instruction (lint stays linear)."""
         if ref is None:
             return None
         key = str(ref).lower()
-        for s in self.stages:
-            if s.name == key:
-                return s
+        index = self.__dict__.get("_stage_index")
+        if index is None or index[0] != len(self.stages):  # (re)built while the builder adds stages
+            names: dict[str, Stage] = {}
+            for st in self.stages:
+                if st.name and st.name not in names:
+                    names[st.name] = st
+            index = (len(self.stages), names)
+            self.__dict__["_stage_index"] = index
+        hit = index[1].get(key)
+        if hit is not None:
+            return hit
         if key.isdigit() and int(key) < len(self.stages):
             return self.stages[int(key)]
         return None
+
+    def copies_from(self, stage: Stage) -> list[Instruction]:
+        """The COPY/ADD --from instructions that take files from ``stage``, in file order (indexed once)."""
+        index = self.__dict__.get("_copies_from")
+        if index is None:
+            index = {}
+            for ins in self.instructions:
+                if ins.copy_from is not None:
+                    dep = self.stage(ins.copy_from)
+                    if dep is not None:
+                        index.setdefault(dep.index, []).append(ins)
+            self.__dict__["_copies_from"] = index
+        return index.get(stage.index, [])
+
+    def image_child(self, stage: Stage) -> Stage | None:
+        """The stage in the final image that is built directly FROM ``stage`` (None when ``stage`` is the
+        target or not in the image): the FROM chain of the target, indexed once."""
+        index = self.__dict__.get("_image_child")
+        if index is None:
+            index = {}
+            s = self.target
+            seen: set[int] = set()
+            while s is not None and s.base_stage is not None and s.index not in seen:
+                seen.add(s.index)
+                index[s.base_stage.index] = s
+                s = s.base_stage
+            self.__dict__["_image_child"] = index
+        return index.get(stage.index)
 
     def runs(self) -> Iterator[Instruction]:
         return (i for i in self.instructions if i.cmd == "RUN")

@@ -69,6 +69,22 @@ def parse_string(text: str):
     return dockerfile.parse_string(text)
 
 
+def split_lines(content: str, keepends: bool = True) -> list[str]:
+    """The lines of a Dockerfile exactly as BuildKit's parser scans them: split at ``\n`` only (its
+    ``scanLines``, a ``bufio.ScanLines`` variant). CR, VT, FF, FS/GS/RS, NEL (U+0085) and U+2028/U+2029 are
+    ordinary characters inside a line -- unlike Python's ``str.splitlines``, which splits at all of them.
+    Without ``keepends`` each line loses its trailing ``\r``/``\n`` (BuildKit's ``trimNewline``)."""
+    parts = content.split("\n")
+    if keepends:
+        out = [p + "\n" for p in parts[:-1]]
+        if parts[-1]:
+            out.append(parts[-1])
+        return out
+    if parts and parts[-1] == "":
+        parts.pop()
+    return [p.rstrip("\r\n") for p in parts]
+
+
 def line_starts(content: str) -> list[int]:
     """Offsets of the start of every line, plus len(content) as a sentinel."""
     starts = [0]
@@ -111,7 +127,7 @@ def _pragmas(lines: list[str]) -> list[Pragma]:
 def _error_line(content: str, message: str) -> int:
     """The line a whole-file parse error belongs to: the shortest prefix of lines that fails the same way
     (bisection: once a prefix contains the bad instruction, longer prefixes fail too)."""
-    lines = content.splitlines(keepends=True)
+    lines = split_lines(content)
 
     def fails(k: int) -> bool:
         text = "".join(lines[:k])
@@ -138,7 +154,7 @@ def _error_line(content: str, message: str) -> int:
 def parse(content: str) -> Parsed:
     out = Parsed()
     out.line_starts = starts = line_starts(content)
-    lines = content.splitlines()
+    lines = split_lines(content, keepends=False)
     directives = _directives(lines)
     out.syntax = directives.get("syntax")
     esc = directives.get("escape")

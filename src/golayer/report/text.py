@@ -45,15 +45,21 @@ def paint(text: str, code: str, color: bool) -> str:
 class _Lines:
     """Source lines of reported files, read once each."""
 
-    def __init__(self, given: dict[str, str] | None = None) -> None:
-        self.cache: dict[str, list[str] | None] = {k: v.splitlines() for k, v in (given or {}).items()}
+    def __init__(self, given: dict[str, str] | None = None, hidden: set[str] | None = None) -> None:
+        from golayer.dockerfile.parse import split_lines
+
+        self.cache: dict[str, list[str] | None] = {k: split_lines(v, keepends=False) for k, v in (given or {}).items()}
         self.cache.setdefault("-", None)  # standard input is never re-read from a file named "-"
+        for name in hidden or ():  # inputs that did not parse: their content is never echoed
+            self.cache[name] = None
 
     def get(self, path: str, line: int) -> str | None:
+        from golayer.dockerfile.parse import split_lines
+
         if path not in self.cache:
             try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    self.cache[path] = fh.read().splitlines()
+                with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+                    self.cache[path] = split_lines(fh.read(), keepends=False)
             except OSError:
                 self.cache[path] = None
         lines = self.cache[path]
@@ -65,7 +71,7 @@ class _Lines:
 def render(report: Report, out: TextIO, color: bool) -> None:
     for section in report.text_sections:
         section(out, color)
-    lines = _Lines(report.objects.get("sources"))
+    lines = _Lines(report.objects.get("sources"), report.objects.get("hidden_sources"))
     findings = report.sorted_findings()
     for f in findings:
         write_finding(out, f, lines, color)

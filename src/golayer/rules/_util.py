@@ -104,7 +104,7 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
     from golayer.findings import apply_edits
 
     try:
-        from golayer.dockerfile.parse import parse_string
+        from golayer.dockerfile.parse import parse_string, split_lines
 
         shifted = [Edit(e.file, e.start - ins.start, e.end - ins.start, e.text) for e in edits]
         new_src = apply_edits(model.content[ins.start:ins.end], shifted)
@@ -112,7 +112,7 @@ def _still_runs(model: DockerfileModel, ins: Instruction, edits: list[Edit], rem
         if len(cmds) != 1 or cmds[0].cmd.upper() != "RUN":
             return False
         c = cmds[0]
-        lines = new_src.splitlines(keepends=True)
+        lines = split_lines(new_src)
         got = shell.run_commands(tuple(c.value), bool(c.json), [(h.name, h.content) for h in c.heredocs or ()],
                                  c.original, lines, 1, {}, model.escape)
     except Exception:  # noqa: BLE001

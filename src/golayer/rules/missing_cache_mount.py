@@ -77,7 +77,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from golayer.catalogue import Rule
-from golayer.dockerfile import gofacts
+from golayer.dockerfile import final, gofacts
 from golayer.dockerfile.model import DockerfileModel, Instruction
 from golayer.findings import Applicability, Finding, Severity
 from golayer.rules import _util
@@ -136,41 +136,51 @@ def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | Non
 
 def _cache_used_later(model: DockerfileModel, stage, paths: list[str]) -> str | None:
     """Why moving these caches out of the stage's layers could change the build: a stage in the image
-    built FROM it, or a COPY --from that takes the cache directories."""
-    for s in model.stages:
-        b = s.base_stage
-        while b is not None:
-            if b is stage and s.in_final_image:
-                return f"stage {s.label} (in the image) is built FROM stage {stage.label}"
-            b = b.base_stage
-        for ins in s.instructions:
-            if ins.copy_from is None or model.stage(ins.copy_from) is not stage:
-                continue
-            for src in ins.copy_sources:
-                src = src if src.startswith("/") else "/" + src
-                if any(_util.path_within(p, src) or _util.path_within(src, p) for p in paths):
-                    return f"line {ins.start_line} copies {src} from stage {stage.label}"
+    built FROM it, or a COPY --from that takes the cache directories (the earliest stage that does)."""
+    child = model.image_child(stage)
+    for ins in model.copies_from(stage):
+        if child is not None and child.index <= ins.stage.index:
+            break
+        for src in ins.copy_sources:
+            src = src if src.startswith("/") else "/" + src
+            if any(_util.path_within(p, src) or _util.path_within(src, p) for p in paths):
+                return f"line {ins.start_line} copies {src} from stage {stage.label}"
+    if child is not None:
+        return f"stage {child.label} (in the image) is built FROM stage {stage.label}"
     return None
 
 
 def _masks_earlier_content(stage, ins: Instruction, paths: list[str]) -> str | None:
     """A cache mount hides what the directory held: content COPY'd there earlier in the stage (or the
     stages it is built FROM) would vanish for this RUN."""
-    chain = []
-    s = stage
-    while s is not None:
-        chain = s.instructions + chain
-        s = s.base_stage
-    for prev in chain:
-        if prev is ins:
-            break
-        if prev.cmd not in ("COPY", "ADD") or not prev.copy_dest:
-            continue
-        dest = prev.copy_dest
-        for p in paths:
-            if _util.path_within(dest, p) or (prev.copy_from and _util.path_within(p, dest)):
-                return f"line {prev.start_line} copies into {dest}, which the mount would hide"
-    return None
+    hits = [prev for prev in (_first_copy_into(stage, p) for p in paths) if prev is not None and prev.index < ins.index]
+    if not hits:
+        return None
+    prev = min(hits, key=lambda i: i.index)
+    return f"line {prev.start_line} copies into {prev.copy_dest}, which the mount would hide"
+
+
+def _first_copy_into(stage, path: str) -> Instruction | None:
+    """The first COPY/ADD of the stage's FROM chain (root first; its instructions are in file order) whose
+    content a mount on ``path`` would hide; memoised per stage and path, so every RUN costs O(1)."""
+    memo = stage.__dict__.setdefault("_first_copy_into", {})
+    if path not in memo:
+        hit = None
+        for s in final.chain(stage):
+            m = s.__dict__.setdefault("_first_copy_into", {})
+            if path in m:
+                hit = m[path]
+                continue
+            if hit is None:
+                for prev in s.instructions:
+                    if prev.cmd not in ("COPY", "ADD") or not prev.copy_dest:
+                        continue
+                    dest = prev.copy_dest
+                    if _util.path_within(dest, path) or (prev.copy_from and _util.path_within(path, dest)):
+                        hit = prev
+                        break
+            m[path] = hit
+    return memo[path]
 
 
 def check(model: DockerfileModel) -> Iterator[Finding]:

@@ -49,6 +49,7 @@ from typing import Iterator
 
 from golayer.catalogue import Rule
 from golayer.dockerfile.model import DockerfileModel, Instruction
+from golayer.dockerfile.parse import split_lines
 from golayer.findings import Applicability, Edit, Finding, Severity
 
 RULE = Rule(
@@ -214,7 +215,7 @@ def _same_commands(model: DockerfileModel, ins: Instruction, new_src: str, cmd) 
             return False
         c = cmds[0]
         got = shell.run_commands(tuple(c.value), bool(c.json), [(h.name, h.content) for h in c.heredocs or ()],
-                                 c.original, new_src.splitlines(keepends=True), 1, {}, model.escape)
+                                 c.original, split_lines(new_src), 1, {}, model.escape)
     except Exception:  # noqa: BLE001
         return False
     want = [(c.argv, {k: v for k, v in c.assignments.items() if k != VAR or c is not cmd}) for c in ins.commands]

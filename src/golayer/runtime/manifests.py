@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from golayer.errors import InputError
+from golayer.limits import MAX_ARG_STRLEN, MAX_MANIFEST_BYTES, MAX_NUMBER_DIGITS, ExpansionBudget, ExpansionError
 from golayer.runtime import quantities as q
 from golayer.runtime.model import Container, EnvValue, Workload
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_FILE_BYTES = MAX_MANIFEST_BYTES
 MAX_EXPANDED_NODES = 1_000_000
 STDIN_NAME = "<stdin>"
 
@@ -65,27 +66,14 @@ class Loaded:
 # reading
 # ---------------------------------------------------------------------------------------------
 def read_text(path: str) -> tuple[str, str]:
-    """(display name, text) of a file, or of stdin for ``-``."""
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
-            sys.stdin.read(MAX_FILE_BYTES + 1).encode("utf-8", "surrogateescape")
-        name = STDIN_NAME
-    else:
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"{path}: no such file")
-        if p.is_dir():
-            raise InputError(f"{path}: is a directory", hint="give manifest files, or use `golayer check DIR`")
-        try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                raise InputError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB; refusing to parse it")
-            with p.open("rb") as fh:  # bounded: /dev/zero or an endless pipe reports size 0
-                data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-        name = path
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"{name}: larger than {MAX_FILE_BYTES >> 20} MiB; refusing to parse it")
+    """(display name, text) of a file, or of stdin for ``-``, through the one bounded reader
+    (:func:`golayer.limits.read_bounded`: regular files and stdin only, at most MAX_FILE_BYTES)."""
+    from golayer.limits import read_bounded
+
+    if path != "-" and Path(path).is_dir():
+        raise InputError(f"{path}: is a directory", hint="give manifest files, or use `golayer check DIR`")
+    data = read_bounded(path, MAX_FILE_BYTES, "manifest")
+    name = STDIN_NAME if path == "-" else path
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: a binary file, not YAML")
     try:
@@ -102,6 +90,7 @@ class PosDict(dict):
     line: int = 0
     key_lines: dict
     raw: dict
+    complex_keys: list  # mapping keys that are themselves mappings or sequences (counted, never used)
 
 
 class PosList(list):
@@ -128,6 +117,8 @@ def _scalar(node: Any) -> Any:
         try:
             sign = -1 if t.startswith("-") else 1
             body = t.lstrip("+-")
+            if len(body) > MAX_NUMBER_DIGITS:  # no real count has 400 digits; int() would refuse 4300
+                return v
             if body.startswith(("0x", "0X")):
                 return sign * int(body[2:], 16)
             if body.startswith(("0o", "0O")):
@@ -177,6 +168,7 @@ def _convert(root: Any) -> Any:
             out.line = node.start_mark.line
             out.key_lines = {}
             out.raw = {}
+            out.complex_keys = []
             memo[key] = out
             merges: list[Any] = []
             for knode, vnode in node.value:
@@ -186,7 +178,10 @@ def _convert(root: Any) -> Any:
                     continue
                 k = conv(knode)
                 if isinstance(k, (dict, list)):
-                    k = str(k)[:80]  # complex keys: nothing we look up
+                    # complex keys (`? [a, b]`, `? *alias`): nothing we look up. Never str() them (that
+                    # expands every alias inside: billion laughs); the expansion guard counts them.
+                    out.complex_keys.append(k)
+                    k = f"<complex key at line {knode.start_mark.line + 1}>"
                 out[k] = conv(vnode)
                 out.key_lines[k] = knode.start_mark.line
                 if type(vnode).__name__ == "ScalarNode" and not isinstance(out[k], str):
@@ -276,8 +271,16 @@ def _parse_docs(text: str, name: str, line_offset: int) -> list[Any]:
     return docs
 
 
+def _kids(node: Any) -> list[Any]:
+    """What a node expands to: a mapping's values and its complex keys, a sequence's items."""
+    if isinstance(node, dict):
+        return [*node.values(), *getattr(node, "complex_keys", ())]
+    return node
+
+
 def _check_expansion(doc: Any, name: str) -> None:
-    """Refuse documents whose alias expansion is huge (billion laughs) or recursive."""
+    """Refuse documents whose alias expansion is huge (billion laughs) or recursive. Mapping keys
+    count like values (``? *alias`` keys are aliases too)."""
     sizes: dict[int, int] = {}
     on_stack: set[int] = set()
     stack: list[tuple[Any, bool]] = [(doc, False)]
@@ -288,7 +291,7 @@ def _check_expansion(doc: Any, name: str) -> None:
         key = id(node)
         if done:
             on_stack.discard(key)
-            kids = node.values() if isinstance(node, dict) else node
+            kids = _kids(node)
             total = 1
             for k in kids:
                 total += sizes.get(id(k), 1) if isinstance(k, (dict, list)) else 1
@@ -305,7 +308,7 @@ def _check_expansion(doc: Any, name: str) -> None:
             raise InputError(f"{name}: recursive YAML alias; refusing it")
         on_stack.add(key)
         stack.append((node, True))
-        kids = node.values() if isinstance(node, dict) else node
+        kids = _kids(node)
         for k in kids:
             if isinstance(k, (dict, list)):
                 if id(k) in on_stack:
@@ -347,10 +350,11 @@ def file_of(line: Any, default: str) -> str:
 
 
 class _Ctx:
-    def __init__(self, name: str, offset: int, notes: list[str]):
+    def __init__(self, name: str, offset: int, notes: list[str], budget: ExpansionBudget | None = None):
         self.name = name
         self.offset = offset
         self.notes = notes
+        self.budget = budget if budget is not None else ExpansionBudget()  # $(VAR) expansion, per file
 
     def line_of(self, node: Any, key: Any = None) -> int | None:
         line = self._line_of(node, key)
@@ -504,26 +508,49 @@ def _k8s_container(c: dict, ctx: _Ctx, init: bool, line: int | None) -> Containe
 _DOLLAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
 
-def _expand(value: str, env: dict[str, EnvValue], unknown_sources: bool) -> str | None:
-    """Kubernetes ``$(VAR)`` expansion against earlier variables; ``$$`` escapes. An undefined
-    reference stays as written (as Kubernetes does); one to an unknown value makes it unknown."""
+class _TooLong(Exception):
+    pass
+
+
+def _expand(value: str, env: dict[str, EnvValue], unknown_sources: bool,
+            budget: "ExpansionBudget | None" = None) -> str | None:
+    """Kubernetes ``$(VAR)`` expansion, as the kubelet does it (``third_party/forked/golang/expansion``):
+    one pass over the value, each ``$(NAME)`` replaced by the already-expanded value of an earlier entry
+    (never re-scanned), ``$$`` an escaped ``$``; an undefined reference stays as written; one to an unknown
+    value makes the result unknown. Linear in the output, which is bounded: a value past
+    ``limits.MAX_ARG_STRLEN`` raises _TooLong (the container could not start), and every result is charged
+    to the file's ``budget``."""
     unknown = False
-
-    def sub(m: re.Match) -> str:
-        nonlocal unknown
+    parts: list[str] = []
+    size = 0
+    pos = 0
+    for m in _DOLLAR_REF.finditer(value):
+        parts.append(value[pos:m.start()])
+        size += m.start() - pos
+        pos = m.end()
         if m.group(0) == "$$":
-            return "$"
-        ref = env.get(m.group(1))
-        if ref is None:
-            if unknown_sources:
+            rep = "$"
+        else:
+            ref = env.get(m.group(1))
+            if ref is None:
+                if unknown_sources:
+                    unknown = True
+                rep = m.group(0)
+            elif ref.value is None:
                 unknown = True
-            return m.group(0)
-        if ref.value is None:
-            unknown = True
-            return m.group(0)
-        return ref.value
-
-    out = _DOLLAR_REF.sub(sub, value)
+                rep = m.group(0)
+            else:
+                rep = ref.value
+        size += len(rep)
+        if size > MAX_ARG_STRLEN:
+            raise _TooLong()
+        parts.append(rep)
+    parts.append(value[pos:])
+    out = "".join(parts)
+    if len(out) > MAX_ARG_STRLEN:
+        raise _TooLong()
+    if budget is not None:
+        budget.charge(len(out))
     return None if unknown else out
 
 
@@ -540,7 +567,16 @@ def _k8s_env(c: dict, ct: Container, ctx: _Ctx) -> None:
                 ctx.note(line, f"container {ct.name}: env {name} value {text} is not a string in YAML; "
                                "the API server rejects non-string env values (quote it)")
                 raw = text
-            value = _expand(raw, ct.env, bool(ct.env_unknown))
+            try:
+                value = _expand(raw, ct.env, bool(ct.env_unknown), ctx.budget)
+            except _TooLong:
+                ctx.note(line, f"container {ct.name}: env {name} expands to more than {MAX_ARG_STRLEN >> 10} KiB;"
+                               " Linux refuses an environment string that long (E2BIG), so the container"
+                               " cannot start")
+                ct.env[name] = EnvValue(name, line, None, source="value", note="expands past the kernel's limit")
+                continue
+            except ExpansionError as exc:
+                raise InputError(f"{ctx.name}: {exc.message}") from None
             ct.env[name] = EnvValue(name, line, value, source="value",
                                     note=None if value is not None or raw == value else "references a value golayer cannot see")
             continue
@@ -824,6 +860,7 @@ def load_text(text: str, name: str, path: Path | None = None) -> Loaded:
     out = Loaded(inputs=[name])
     templated = "{{" in text and _TEMPLATE.search(text) is not None
     ranges: dict[str | None, dict[str, tuple[str, Any, str]]] = {}
+    budget = ExpansionBudget()
     for chunk, offset in _chunks(text):
         if not chunk.strip() or not re.search(r"^[^#\s]", chunk, re.MULTILINE):
             continue
@@ -831,7 +868,7 @@ def load_text(text: str, name: str, path: Path | None = None) -> Loaded:
         if kinds and all(k not in WORKLOAD_KINDS and k != "LimitRange" and not k.endswith("List") for k in kinds) \
                 and ("template:" not in chunk or all(k in NEVER_WORKLOAD_KINDS for k in kinds)):
             continue  # a ConfigMap, CRD, Service...: nothing for us, not worth parsing
-        ctx = _Ctx(name, offset, out.notes)
+        ctx = _Ctx(name, offset, out.notes, budget)
         try:
             docs = _parse_docs(chunk, name, offset)
         except InputError as exc:

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from golayer.limits import MAX_NUMBER_DIGITS, exact_decimal
+
 KiB = 1 << 10
 MiB = 1 << 20
 GiB = 1 << 30
@@ -61,6 +63,8 @@ def go_parse_int(s: str, bits: int = 64) -> int | None:
         neg = body[0] == "-"
         body = body[1:]
     if not _DIGITS.fullmatch(body):  # also rejects "", unicode digits (fullmatch on [0-9])
+        return None
+    if len(body.lstrip("0")) > 20:  # past any int64: a range error, decided before int() (digit limit)
         return None
     n = int(body)
     cutoff = 1 << (bits - 1)
@@ -164,7 +168,10 @@ def suggest_go_byte_count(text: str) -> tuple[str, str | None] | None:
     text is no byte count at all."""
     m = _SUGGEST.fullmatch(text)
     if m:
-        num = Fraction(m.group(1))
+        try:
+            num = exact_decimal(m.group(1))
+        except ValueError:  # too many digits: no byte count golayer could suggest
+            return None
         unit, i = m.group(2).upper(), m.group(3)
         alt = None
         if unit:
@@ -307,6 +314,11 @@ def parse_quantity(s: str) -> Fraction:
         base_exp = _int32_wrap(e)
     else:
         raise QuantityError(f"{s!r}: unknown suffix {suffix!r} (use Ki Mi Gi Ti Pi Ei, n u m k M G T P E, or eN)")
+    if len(num.lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise QuantityError(f"{s[:40]!r}…: more than {MAX_NUMBER_DIGITS} digits; golayer does not read it")
+    if len(denom) > MAX_NUMBER_DIGITS:  # only whether the rest is non-zero matters (rounded up to 1e-9)
+        rest = denom[MAX_NUMBER_DIGITS:]
+        denom = denom[:MAX_NUMBER_DIGITS] + ("1" if rest.strip("0") else "")
     mantissa = Fraction(int(num + denom), 10 ** len(denom)) if denom else Fraction(int(num))
     if binary:
         value = mantissa * (1 << base_exp)
@@ -431,7 +443,10 @@ def compose_cpus(value: str | int | float) -> Fraction:
     s = repr(value) if isinstance(value, float) else str(value).strip()
     if not _GO_FLOAT_DEC.fullmatch(s):
         raise QuantityError(f"{value!r} is not a CPU count")
-    f = Fraction(s)
+    try:  # digits and exponent bounded before exact arithmetic ('1e999999999' is out of range)
+        f = exact_decimal(s, "CPU count")
+    except ValueError as exc:
+        raise QuantityError(str(exc)) from None
     if f < 0:
         raise QuantityError(f"{value!r} is negative")
     return f
