@@ -57,11 +57,11 @@ def baseline_document(findings: Iterable[Finding]) -> dict:
 
 
 def write_baseline(path: str, findings: Iterable[Finding]) -> None:
-    from golayer.fileio import write_atomic
+    from golayer.limits import atomic_write
 
     text = json.dumps(baseline_document(findings), indent=2) + "\n"
     try:
-        write_atomic(Path(path), text)
+        atomic_write(Path(path), text)
     except OSError as exc:
         raise UsageError(f"cannot write baseline {path}: {exc.strerror}") from None
 

@@ -361,7 +361,7 @@ class Resolver:
     def shell_words(self, c: Command) -> list[str]:
         """The command's words with the shell's ``$VAR``/``${VAR}`` expanded from its environment (the RUN's
         ARG/ENV, exports); a reference to a value not known statically stays as written, marked unresolved."""
-        from golayer.dockerfile.build import expand, strip_unknown
+        from golayer.dockerfile.build import expand
 
         scope = {k: UNKNOWN + "${" + k + "}" for k, v in self.ins.args_in_scope.items() if is_unknown(v)}
         scope.update(c.env)
@@ -412,7 +412,6 @@ class Resolver:
             self.note(c.line, step, self._where(c) + f"{what} in {d} at this point: " + (why or "not in the stage"))
             return []
         rels: dict[str, str] = {}
-        mkdir = posixpath.dirname(_join(d, names[0]) or d) if inv.files else d
 
         def read(name: str) -> tuple[str | None, str]:
             cands = [name] if name.startswith("/") else [posixpath.join(d, name)] + [

@@ -498,7 +498,7 @@ def run_once(image: str, variant: Variant, limits: Limits, work: Workload, boxes
         if cp.returncode != 0:
             raise InputError(f"variant {variant.name}: docker run failed: {cp.stderr.strip()[-800:]}")
         budget = work.duration_s + 60 + work.live_bytes / (50 * MiB)
-        wait = dockercli.run(["wait", name], check=False, timeout=budget)
+        dockercli.run(["wait", name], check=False, timeout=budget)
     except subprocess.TimeoutExpired:
         dockercli.run(["kill", "--signal", "TERM", name], check=False, timeout=30)
         dockercli.run(["wait", name], check=False, timeout=30)
@@ -847,15 +847,8 @@ def render_html(doc: dict[str, Any]) -> str:
 
 
 def write_atomic(path: str, text: str) -> None:
-    p = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=str(p.parent or Path(".")))
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    """The lab's reports go through the one atomic writer (golayer.limits.atomic_write)."""
+    from golayer.limits import atomic_write
+
+    atomic_write(path, text)
+

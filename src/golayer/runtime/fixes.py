@@ -12,8 +12,6 @@ The write is atomic (a temporary file in the same directory, fsync, rename; the 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -210,28 +208,11 @@ def apply(text: str, fixes: list[EnvFix]) -> tuple[str, int, list[str]]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory (fsync, rename),
-    keeping the file's mode."""
-    from golayer.errors import InputError
+    """Replace ``path`` with ``text`` through the one atomic writer (temporary file, fsync, mode and owner
+    kept, rename)."""
+    from golayer.limits import atomic_write
 
-    try:
-        mode = path.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".golayer", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text.encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    atomic_write(path, text)
 
 
 def plan(findings: list[Any]) -> dict[str, list[EnvFix]]:

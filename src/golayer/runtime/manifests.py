@@ -23,9 +23,7 @@ documents that are not mappings are skipped with a note.
 from __future__ import annotations
 
 import math
-import os
 import re
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
