@@ -974,12 +974,6 @@ def load_docs(docs: list[Any], strict: bool = False) -> Loaded:
 # ---------------------------------------------------------------------------------------------
 # discovery for `golayer check`
 # ---------------------------------------------------------------------------------------------
-SKIP_DIRS = {"vendor", "node_modules", "testdata", "third_party", "__pycache__", "dist", "build", "target"}
-COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml$")
-_SNIFF_API = re.compile(rb"^apiVersion:", re.MULTILINE)
-_SNIFF_KIND = re.compile(rb"^kind:[ \t]*['\"]?(\w+)", re.MULTILINE)
-
-
 def discover(root: Path) -> list[Path]:
     """Manifests below ``root`` (or ``root`` itself): compose files by name, Kubernetes YAML by a
     top-level ``apiVersion`` and a workload ``kind``; the walk is golayer.project.discover's (hidden,
@@ -995,24 +989,9 @@ def discover(root: Path) -> list[Path]:
 
 
 def _is_manifest(p: Path) -> bool:
-    if not p.is_file():  # a FIFO or device found while walking would block the read: never a manifest
+    """A compose file by name, or Kubernetes YAML with a workload (the project walk's sniff)."""
+    from golayer.project.discover import COMPOSE_NAME, sniff_workload
+
+    if not p.is_file():  # a FIFO or device would block the read: never a manifest
         return False
-    if COMPOSE_NAME.match(p.name):
-        return True
-    if not p.name.endswith((".yaml", ".yml")):
-        return False
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            return False
-        with p.open("rb") as fh:
-            head = fh.read(MAX_FILE_BYTES)
-    except OSError:
-        return False
-    if not _SNIFF_API.search(head):
-        return False
-    kinds = {k.decode() for k in _SNIFF_KIND.findall(head)}
-    if not any(k in WORKLOAD_KINDS or k.endswith("List") for k in kinds):
-        return False
-    if b"{{" in head and p.parent.name == "templates":
-        return False  # a Helm chart's template: render it first
-    return True
+    return bool(COMPOSE_NAME.match(p.name)) or (p.name.endswith((".yaml", ".yml")) and sniff_workload(p))
