@@ -15,7 +15,6 @@ reference                      read from
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 
@@ -34,23 +33,14 @@ def source_options() -> dict[str, str | None]:
 
 def daemon_holds(name: str) -> bool | None:
     """Whether the local Docker daemon holds image ``name`` (None: no daemon socket to ask)."""
-    import http.client
-    import socket
     from urllib.parse import quote
 
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    if not host.startswith("unix://") or not os.path.exists(host[7:]):
+    from golayer.image.sources import daemon_connection
+
+    got = daemon_connection(10)
+    if got is None:
         return None
-    path = host[7:]
-
-    class Conn(http.client.HTTPConnection):
-        def connect(self) -> None:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(10)
-            s.connect(path)
-            self.sock = s
-
-    conn = Conn("localhost")
+    conn = got[0]
     try:
         conn.request("GET", f"/images/{quote(name, safe='/:@')}/json")
         resp = conn.getresponse()

@@ -569,23 +569,33 @@ def load_oci(store, kind: str, where: str, platform: str | None, verify: bool | 
 
 # ---- daemon ---------------------------------------------------------------------------------
 
-def _daemon_reader(name: str) -> tuple[Callable[[int], bytes], Callable[[], None]]:
+def daemon_connection(timeout: float) -> tuple[Any, str] | None:
+    """An HTTP connection to the local Docker daemon's unix socket (``DOCKER_HOST`` or the default), and the
+    socket's path; None when there is no such socket."""
     import http.client
     import socket
-    from urllib.parse import quote
 
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    if host.startswith("unix://") and os.path.exists(host[7:]):
-        sock_path = host[7:]
+    if not host.startswith("unix://") or not os.path.exists(host[7:]):
+        return None
+    sock_path = host[7:]
 
-        class Conn(http.client.HTTPConnection):
-            def connect(self) -> None:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(300)
-                s.connect(sock_path)
-                self.sock = s
+    class Conn(http.client.HTTPConnection):
+        def connect(self) -> None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            s.connect(sock_path)
+            self.sock = s
 
-        conn = Conn("localhost")
+    return Conn("localhost"), sock_path
+
+
+def _daemon_reader(name: str) -> tuple[Callable[[int], bytes], Callable[[], None]]:
+    from urllib.parse import quote
+
+    got = daemon_connection(300)
+    if got is not None:
+        conn, sock_path = got
         try:
             conn.request("GET", f"/images/{quote(name, safe='/:@')}/get")
             resp = conn.getresponse()
