@@ -212,9 +212,7 @@ def _stages(n: int) -> str:
     return "".join(out)
 
 
-# Long FROM chains (1,000+ stages) are still superlinear in a few rules (whole_stage_copy, chain walks per
-# stage): not covered here yet, see docs/security.md.
-@pytest.mark.parametrize("make,small,big", [(_runs, 2000, 20000)], ids=["runs"])
+@pytest.mark.parametrize("make,small,big", [(_runs, 2000, 20000), (_stages, 100, 1000)], ids=["runs", "stages"])
 def test_lint_scales_linearly(tmp_path, make, small, big):
     base, _ = _lint_seconds(tmp_path, "FROM scratch\n", "empty")  # interpreter + parser start-up
     t_small, r1 = _lint_seconds(tmp_path, make(small), "small")

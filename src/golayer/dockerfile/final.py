@@ -15,7 +15,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Iterator
+from typing import Callable, Iterator
 
 from golayer.dockerfile.model import (
     BaseImage,
@@ -471,11 +471,28 @@ def binaries_of_command(model: DockerfileModel, ins: Instruction, cmd: Command,
 
 def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = True) -> list[BuiltBinary]:
     """Binaries produced by go build/install in the stage (and its FROM ancestors). Each stage's own
-    binaries are found once (rules ask for every COPY --from: lint stays linear)."""
-    out: list[BuiltBinary] = []
-    for s in (chain(stage) if ancestors else [stage]):
-        out.extend(_own_binaries(model, s))
-    return out
+    binaries are found once, and each stage's list with its ancestors' is its parent's list plus its own
+    (rules ask for every COPY --from of every stage: lint stays linear in stages). Read-only: do not mutate."""
+    if not ancestors:
+        return _own_binaries(model, stage)
+    return _along_chain(stage, "_chain_binaries", lambda s: _own_binaries(model, s))
+
+
+def _along_chain(stage: Stage, key: str, own: Callable[[Stage], list]) -> list:
+    """``own(s)`` of every stage of the FROM chain, root first, memoised per stage under ``key`` as the
+    parent's list plus the stage's own (no recursion: chains may be thousands of stages long)."""
+    hit = stage.__dict__.get(key)
+    if hit is not None:
+        return hit
+    prev: list = []
+    for s in chain(stage):
+        got = s.__dict__.get(key)
+        if got is None:
+            mine = own(s)
+            got = prev + mine if prev else list(mine)
+            s.__dict__[key] = got
+        prev = got
+    return prev
 
 
 def _own_binaries(model: DockerfileModel, s: Stage) -> list[BuiltBinary]:
@@ -539,12 +556,10 @@ def copied_binaries(model: DockerfileModel, ins: Instruction) -> list[BuiltBinar
 
 
 def binaries_copied_into(model: DockerfileModel, stage: Stage) -> list[tuple[Instruction, BuiltBinary]]:
-    """(COPY instruction, binary) for every Go binary copied into the stage or its ancestors."""
-    out = []
-    for ins in chain_instructions(stage):
-        for b in copied_binaries(model, ins):
-            out.append((ins, b))
-    return out
+    """(COPY instruction, binary) for every Go binary copied into the stage or its ancestors (memoised along
+    the FROM chain like :func:`binaries_built_in`; read-only)."""
+    return _along_chain(stage, "_chain_copied", lambda s: [(ins, b) for ins in s.instructions
+                                                            for b in copied_binaries(model, ins)])
 
 
 # --------------------------------------------------------------------------- cgo and linkage
@@ -611,14 +626,25 @@ def effective_libc(stage: Stage) -> str | None:
         return None
     else:
         libc = base.libc
-    for ins in chain_instructions(stage):
-        for c in ins.commands:
-            if c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT:
-                return None  # glibc compatibility layer on musl: linkage must be checked in the image
-        if ins.cmd in ("COPY", "ADD") and any("ld-linux" in s or "libc.so" in s or "ld-musl" in s
-                                               for s in ins.copy_sources):
-            return None  # a loader copied in by hand
+    if any(_brings_own_loader(s) for s in chain(stage)):
+        return None
     return libc
+
+
+def _brings_own_loader(s: Stage) -> bool:
+    """The stage installs a glibc compatibility layer on musl or copies a loader/libc in by hand (then
+    linkage must be checked in the image). Memoised per stage."""
+    hit = s.__dict__.get("_own_loader")
+    if hit is None:
+        hit = False
+        for ins in s.instructions:
+            if any(c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT for c in ins.commands) or (
+                    ins.cmd in ("COPY", "ADD") and any("ld-linux" in x or "libc.so" in x or "ld-musl" in x
+                                                        for x in ins.copy_sources)):
+                hit = True
+                break
+        s.__dict__["_own_loader"] = hit
+    return hit
 
 
 def runtime_base_for(dynamic: bool | None, scratch: bool = False) -> str:

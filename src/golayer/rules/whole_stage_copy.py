@@ -79,26 +79,40 @@ def _mounted(ins, path: str) -> bool:
 
 
 def filled_caches(stage) -> dict[str, str]:
-    """{path: "GOCACHE"|"GOMODCACHE"} the stage chain filled in its layers."""
-    out: dict[str, str] = {}
-    for ins in final.chain_instructions(stage):
-        if ins.cmd != "RUN":
-            continue
-        for cmd in ins.go_commands():
-            go = cmd.go
-            if go.compiles:
-                p = cmd.env.get("GOCACHE") or ins.go.GOCACHE
-                if p and p.startswith("/") and "$" not in p and p != "off":
-                    p = posixpath.normpath(p)
-                    if not _mounted(ins, p):
-                        out.setdefault(p, "GOCACHE")
-            if go.downloads:
-                p = cmd.env.get("GOMODCACHE") or ins.go.GOMODCACHE
-                if p and p.startswith("/") and "$" not in p:
-                    p = posixpath.normpath(p)
-                    if not _mounted(ins, p):
-                        out.setdefault(p, "GOMODCACHE")
-    return out
+    """{path: "GOCACHE"|"GOMODCACHE"} the stage chain filled in its layers (the parent's, then the stage's
+    own: each stage's instructions are read once, however long the FROM chain)."""
+    hit = stage.__dict__.get("_filled_caches")
+    if hit is not None:
+        return hit
+    prev: dict[str, str] = {}
+    for s in final.chain(stage):  # root first; each stage memoised (no recursion on long chains)
+        got = s.__dict__.get("_filled_caches")
+        if got is None:
+            got = dict(prev)
+            for ins in s.instructions:
+                _fill(ins, got)
+            s.__dict__["_filled_caches"] = got
+        prev = got
+    return prev
+
+
+def _fill(ins, out: dict[str, str]) -> None:
+    if ins.cmd != "RUN":
+        return
+    for cmd in ins.go_commands():
+        go = cmd.go
+        if go.compiles:
+            p = cmd.env.get("GOCACHE") or ins.go.GOCACHE
+            if p and p.startswith("/") and "$" not in p and p != "off":
+                p = posixpath.normpath(p)
+                if not _mounted(ins, p):
+                    out.setdefault(p, "GOCACHE")
+        if go.downloads:
+            p = cmd.env.get("GOMODCACHE") or ins.go.GOMODCACHE
+            if p and p.startswith("/") and "$" not in p:
+                p = posixpath.normpath(p)
+                if not _mounted(ins, p):
+                    out.setdefault(p, "GOMODCACHE")
 
 
 def _ran_go(stage) -> bool:
