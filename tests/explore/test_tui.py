@@ -111,7 +111,7 @@ async def test_wasted_only_search_sort_and_help(tmp_path: Path) -> None:
         assert [c.data.path for c in app.query_one("#files", Tree).root.children] == ["/root"]
         await pilot.press("w", "slash")
         await pilot.press(*"main")
-        await pilot.pause()
+        await pilot.pause(0.3)  # results follow the last key after a short pause
         hits = [c.data.path for c in app.query_one("#files", Tree).root.children]
         assert hits == ["/src/main.go"]
         _shot(app, "explore-search")

@@ -103,6 +103,7 @@ class ExploreApp(App[None]):
         self.category: str | None = None
         self.by_size = False
         self.search_text = ""
+        self._search_timer: Any = None
 
     # --- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -328,8 +329,11 @@ class ExploreApp(App[None]):
             self.query_one("#files", Tree).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """Search as you type: the box answers each key at once; the tree follows 120 ms after the last key."""
         self.search_text = event.value.strip()
-        self.rebuild()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.12, self.rebuild)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#files", Tree).focus()
