@@ -57,3 +57,16 @@ def test_named_image_feeds_the_runtime_rules(cli, tmp_path, go):
     (container,) = doc["runtime"]["containers"]
     assert container["go_assumed"] is False, r.err
     assert doc["image"][0]["binaries"][0]["path"] == "/app"
+
+
+def test_check_never_echoes_lines_of_a_file_that_is_not_a_dockerfile(tmp_path):
+    """A Dockerfile-named file that does not parse as one (here: a token file with a NUL byte) is reported
+    without its content by `check` as by `lint`."""
+    from tests.conftest import run_cli
+
+    (tmp_path / "Dockerfile.ci").write_bytes(b"ghp_0123456789abcdefTOKEN\x00\nmore-secret-line\n")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY app /app\nUSER 65532\nENTRYPOINT [\"/app\"]\n")
+    for cmd in (["check", "."], ["lint", "."]):
+        r = run_cli(cmd, cwd=tmp_path)
+        assert "Dockerfile.ci" in r.out, r.out
+        assert "ghp_0123456789" not in r.out + r.err and "more-secret-line" not in r.out + r.err, (cmd, r.out)

@@ -183,6 +183,11 @@ def _merge(into: Report, rep: Report, key: str) -> None:
     into.inputs.extend(rep.inputs)
     into.text_sections.extend(rep.text_sections)
     into.notes.extend(rep.notes)
+    # what the text report may show of the inputs: stdin's text, and files whose lines must never be echoed
+    if rep.objects.get("sources"):
+        into.objects.setdefault("sources", {}).update(rep.objects["sources"])
+    if rep.objects.get("hidden_sources"):
+        into.objects.setdefault("hidden_sources", set()).update(rep.objects["hidden_sources"])
     if rep.data:
         into.data.setdefault(key, [] if key == "image" else {})
         if key == "image":
