@@ -212,7 +212,28 @@ def _stages(n: int) -> str:
     return "".join(out)
 
 
-@pytest.mark.parametrize("make,small,big", [(_runs, 2000, 20000), (_stages, 100, 1000)], ids=["runs", "stages"])
+def test_lint_scales_linearly_in_chained_stages(tmp_path):
+    """1,000 stages each FROM the previous: what a stage inherits is memoised along the chain. CPU time of
+    this process (not wall time: the machine is shared), best of 3 for the small input."""
+    from golayer.dockerfile.engine import lint_path
+
+    def cpu(n: int, tries: int) -> float:
+        p = tmp_path / f"s{n}"
+        p.write_text(_stages(n))
+        best = float("inf")
+        for _ in range(tries):
+            t = time.process_time()
+            lint_path(p)
+            best = min(best, time.process_time() - t)
+        return best
+
+    cpu(20, 1)  # warm-up: imports, parser
+    small, big = cpu(100, 3), cpu(1000, 1)
+    # 10x the input: linear is ~10x; the chains themselves (a list per stage) add a little; quadratic ~100x
+    assert big < 30 * max(small, 0.01), (small, big)
+
+
+@pytest.mark.parametrize("make,small,big", [(_runs, 2000, 20000)], ids=["runs"])
 def test_lint_scales_linearly(tmp_path, make, small, big):
     base, _ = _lint_seconds(tmp_path, "FROM scratch\n", "empty")  # interpreter + parser start-up
     t_small, r1 = _lint_seconds(tmp_path, make(small), "small")

@@ -15,7 +15,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from golayer.dockerfile.model import (
     BaseImage,
@@ -39,6 +39,11 @@ def chain(stage: Stage) -> list[Stage]:
 
 
 def _chain(stage: Stage) -> list[Stage]:
+    parent = stage.base_stage
+    if parent is not None:
+        up = parent.__dict__.get("_chain")
+        if up is not None and parent.index < stage.index:  # the parent's chain (a C-level copy)
+            return up + [stage]
     out: list[Stage] = []
     s: Stage | None = stage
     seen: set[int] = set()
@@ -480,19 +485,31 @@ def binaries_built_in(model: DockerfileModel, stage: Stage, ancestors: bool = Tr
 
 def _along_chain(stage: Stage, key: str, own: Callable[[Stage], list]) -> list:
     """``own(s)`` of every stage of the FROM chain, root first, memoised per stage under ``key`` as the
-    parent's list plus the stage's own (no recursion: chains may be thousands of stages long)."""
+    parent's list plus the stage's own."""
+    return memo_along_chain(stage, key, lambda prev, s: prev + own(s) if prev else list(own(s)), [])
+
+
+def memo_along_chain(stage: Stage, key: str, step: Callable[[Any, Stage], Any], start: Any) -> Any:
+    """A value folded along the stage's FROM chain (root first): ``step(parent's value, stage)``, memoised per
+    stage under ``key``. With the parent's value known (stages are visited in order), one step; otherwise the
+    chain is folded from its root without recursion (chains may be thousands of stages long). ``step`` must
+    not modify the value it is given."""
     hit = stage.__dict__.get(key)
     if hit is not None:
         return hit
-    prev: list = []
+    parent = stage.base_stage
+    if parent is not None and key in parent.__dict__:
+        value = step(parent.__dict__[key], stage)
+        stage.__dict__[key] = value
+        return value
+    value = start
     for s in chain(stage):
         got = s.__dict__.get(key)
         if got is None:
-            mine = own(s)
-            got = prev + mine if prev else list(mine)
+            got = step(value, s)
             s.__dict__[key] = got
-        prev = got
-    return prev
+        value = got
+    return value
 
 
 def _own_binaries(model: DockerfileModel, s: Stage) -> list[BuiltBinary]:
@@ -626,7 +643,7 @@ def effective_libc(stage: Stage) -> str | None:
         return None
     else:
         libc = base.libc
-    if any(_brings_own_loader(s) for s in chain(stage)):
+    if memo_along_chain(stage, "_loader_along", lambda prev, s: prev or _brings_own_loader(s), False):
         return None
     return libc
 

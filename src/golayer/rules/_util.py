@@ -227,12 +227,9 @@ def cache_path_known(ins: Instruction, cmd, kind: str) -> bool:
 
 
 def _root_base(stage):
-    s = stage
-    seen = set()
-    while s.base_stage is not None and s.index not in seen:
-        seen.add(s.index)
-        s = s.base_stage
-    return s.base_image
+    from golayer.dockerfile import final
+
+    return final.chain(stage)[0].base_image
 
 
 def command_gocache(ins: Instruction, cmd: Command) -> str | None:

@@ -138,10 +138,12 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
     for stage in model.stages:
         if not stage.needed:
             continue
-        mod_copy: Instruction | None = None
-        prepared = False
+        parent = final.chain(stage)[-2] if len(final.chain(stage)) > 1 else None
+        mod_copy, prepared, closed = _state_after(model, parent) if parent is not None else (None, False, False)
+        if closed:  # the whole-context copy (or a prepared download) is an ancestor's: reported there, if at all
+            continue
         whole: Instruction | None = None
-        for ins in final.chain_instructions(stage):
+        for ins in stage.instructions:
             if whole is None:
                 if is_mod_only(ins):
                     mod_copy = ins
@@ -153,10 +155,29 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                     whole = ins
                 continue
             if ins.cmd == "RUN" and downloads(model, ins, after_sources=True):
-                if whole.stage is not stage:  # reported on the stage that holds the COPY
-                    break
                 yield _finding(model, stage, whole, ins, mod_copy)
                 break
+
+
+def _state_after(model: DockerfileModel, stage: Stage) -> tuple[Instruction | None, bool, bool]:
+    """(go.mod-only copy seen, download prepared before the sources, closed) after the instructions of the
+    stage's whole FROM chain; ``closed`` once a whole-context copy happened (a later download is the stage of
+    that copy's finding, never a descendant's). Memoised per stage: each stage's instructions are read once,
+    however long the chain."""
+    def step(prev: tuple[Instruction | None, bool, bool], s: Stage) -> tuple[Instruction | None, bool, bool]:
+        mod_copy, prepared, closed = prev
+        for ins in s.instructions:
+            if closed:
+                break
+            if is_mod_only(ins):
+                mod_copy = ins
+            elif ins.cmd == "RUN" and mod_copy is not None and (downloads(model, ins) or ins.unresolved):
+                prepared = True
+            elif is_whole_context(ins):
+                closed = True
+        return mod_copy, prepared, closed
+
+    return final.memo_along_chain(stage, "_deps_state", step, (None, False, False))
 
 
 def _finding(model: DockerfileModel, stage: Stage, whole: Instruction, run: Instruction,

@@ -69,10 +69,12 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
     for stage in model.stages:
         if not stage.needed:
             continue
-        # GOENV path -> {name: (value, line)} written so far along the FROM chain
-        files: dict[str, dict[str, tuple[str, int]]] = {}
+        # GOENV path -> {name: (value, line)} written so far along the FROM chain (the ancestors' writes are
+        # memoised per stage: each stage's instructions are read once however long the chain)
+        parent = final.chain(stage)[-2] if len(final.chain(stage)) > 1 else None
+        files = {k: dict(v) for k, v in _writes_after(parent).items()} if parent is not None else {}
         reported: set[tuple[str, str]] = set()
-        for ins in final.chain_instructions(stage):
+        for ins in stage.instructions:
             if ins.cmd != "RUN":
                 continue
             for c in ins.commands:
@@ -80,15 +82,9 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                     continue
                 here = goenv_path(c.env, ins.user, stage.base_image)
                 if c.go.sub in ("env -w", "env -u"):
-                    if here is None or is_unknown(here):
-                        continue
-                    f = files.setdefault(here, {})
-                    for k, v in c.go.env_writes.items():
-                        f[k] = (v, c.line)
-                    for k in c.go.env_unsets:
-                        f.pop(k, None)
+                    _record(files, here, c)
                     continue
-                if ins.stage is not stage or (here is not None and is_unknown(here)):
+                if here is not None and is_unknown(here):
                     continue
                 for path, written in files.items():
                     if path == here or not written:
@@ -110,3 +106,28 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
                         hint=f"set {names} with ENV instead of `go env -w`",
                         subject=f"{path}->{here}",
                     )
+
+
+def _record(files: dict[str, dict[str, tuple[str, int]]], here: str | None, c) -> None:
+    """Apply one `go env -w/-u` to the GOENV files it writes."""
+    if here is None or is_unknown(here):
+        return
+    f = files.setdefault(here, {})
+    for k, v in c.go.env_writes.items():
+        f[k] = (v, c.line)
+    for k in c.go.env_unsets:
+        f.pop(k, None)
+
+
+def _writes_after(stage) -> dict[str, dict[str, tuple[str, int]]]:
+    """The GOENV files written by `go env -w/-u` along the stage's whole FROM chain (memoised; read-only)."""
+    def step(prev: dict[str, dict[str, tuple[str, int]]], s) -> dict[str, dict[str, tuple[str, int]]]:
+        got = {k: dict(v) for k, v in prev.items()}
+        for ins in s.instructions:
+            if ins.cmd == "RUN":
+                for c in ins.commands:
+                    if c.go is not None and c.go.sub in ("env -w", "env -u"):
+                        _record(got, goenv_path(c.env, ins.user, s.base_image), c)
+        return got
+
+    return final.memo_along_chain(stage, "_goenv_writes", step, {})

@@ -81,19 +81,13 @@ def _mounted(ins, path: str) -> bool:
 def filled_caches(stage) -> dict[str, str]:
     """{path: "GOCACHE"|"GOMODCACHE"} the stage chain filled in its layers (the parent's, then the stage's
     own: each stage's instructions are read once, however long the FROM chain)."""
-    hit = stage.__dict__.get("_filled_caches")
-    if hit is not None:
-        return hit
-    prev: dict[str, str] = {}
-    for s in final.chain(stage):  # root first; each stage memoised (no recursion on long chains)
-        got = s.__dict__.get("_filled_caches")
-        if got is None:
-            got = dict(prev)
-            for ins in s.instructions:
-                _fill(ins, got)
-            s.__dict__["_filled_caches"] = got
-        prev = got
-    return prev
+    def step(prev: dict[str, str], s) -> dict[str, str]:
+        out = dict(prev)
+        for ins in s.instructions:
+            _fill(ins, out)
+        return out
+
+    return final.memo_along_chain(stage, "_filled_caches", step, {})
 
 
 def _fill(ins, out: dict[str, str]) -> None:
