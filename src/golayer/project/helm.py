@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
+
+from golayer.project.kustomize import run_tool
 
 TIMEOUT = 60
 MAX_OUTPUT = 32 * 1024 * 1024
@@ -34,22 +35,7 @@ def render(chart: Path, values: list[Path] | None = None) -> tuple[str | None, s
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")}
         env.update(HOME=home, HELM_CACHE_HOME=home, HELM_CONFIG_HOME=home, HELM_DATA_HOME=home,
                    KUBECONFIG=os.devnull)
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            try:
-                proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-            except OSError as exc:
-                return None, f"cannot run helm: {exc.strerror or exc}"
-            try:
-                proc.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                return None, f"helm template took longer than {TIMEOUT} s"
-            if proc.returncode != 0:
-                err.seek(0)
-                lines = err.read(64 * 1024).decode("utf-8", "replace").strip().splitlines() or ["failed"]
-                return None, f"helm template failed: {lines[-1][:200]}"
-            if out.tell() > MAX_OUTPUT:
-                return None, f"output larger than {MAX_OUTPUT >> 20} MiB"
-            out.seek(0)
-            return out.read(MAX_OUTPUT + 1).decode("utf-8", "replace"), None
+        text, failure = run_tool(cmd, env, "helm template", TIMEOUT, MAX_OUTPUT)
+        if failure is not None and failure.startswith("helm template failed: "):
+            failure = failure[:len("helm template failed: ") + 200]
+        return text, failure

@@ -130,28 +130,40 @@ def render(k: Kustomization) -> tuple[str | None, str | None]:
         return None, "no kubectl or kustomize binary"
     env = {k2: v for k2, v in os.environ.items() if k2 in ("PATH", "HOME", "LANG", "TMPDIR")}
     env["KUBECONFIG"] = os.devnull  # never talks to a cluster anyway; keep it so
+    what = f"{Path(cmd[0]).name} {cmd[1]}"
+    text, failure = run_tool(cmd + [str(k.dir)], env, what, TIMEOUT, MAX_OUTPUT)
+    prefix = f"{what} failed: "
+    if failure is not None and failure.startswith(prefix):
+        last = failure[len(prefix):]
+        m = re.search(r'\berr="((?:[^"\\]|\\.)*)"', last)  # klog: E1202 ... "command failed" err="..."
+        if m:
+            last = m.group(1).replace('\\"', '"')
+        failure = prefix + last[:200]
+    return text, failure
+
+
+def run_tool(cmd: list[str], env: dict[str, str], what: str, timeout: float,
+             max_output: int) -> tuple[str | None, str | None]:
+    """Run a rendering tool (kubectl kustomize, helm template) with no stdin, a timeout and bounded output:
+    (its standard output, None) or (None, why not — its last line of standard error when it failed)."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            proc = subprocess.Popen(cmd + [str(k.dir)], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         except OSError as exc:
-            return None, f"cannot run {cmd[0]}: {exc.strerror or exc}"
+            return None, f"cannot run {Path(cmd[0]).name}: {exc.strerror or exc}"
         try:
-            proc.wait(timeout=TIMEOUT)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            return None, f"{Path(cmd[0]).name} {cmd[1]} took longer than {TIMEOUT} s"
+            return None, f"{what} took longer than {timeout} s"
         if proc.returncode != 0:
             err.seek(0)
-            text = err.read(64 * 1024).decode("utf-8", "replace").strip().splitlines() or ["failed"]
-            last = text[-1]
-            m = re.search(r'\berr="((?:[^"\\]|\\.)*)"', last)  # klog: E1202 ... "command failed" err="..."
-            if m:
-                last = m.group(1).replace('\\"', '"')
-            return None, f"{Path(cmd[0]).name} {cmd[1]} failed: {last[:200]}"
-        if out.tell() > MAX_OUTPUT:
-            return None, f"output larger than {MAX_OUTPUT >> 20} MiB"
+            lines = err.read(64 * 1024).decode("utf-8", "replace").strip().splitlines() or ["failed"]
+            return None, f"{what} failed: {lines[-1][:500]}"
+        if out.tell() > max_output:
+            return None, f"output larger than {max_output >> 20} MiB"
         out.seek(0)
-        return out.read(MAX_OUTPUT + 1).decode("utf-8", "replace"), None
+        return out.read(max_output + 1).decode("utf-8", "replace"), None
