@@ -100,19 +100,30 @@ def parse_command(cmd: str) -> dict[str, Any] | None:
     return {"context": ctx, "dockerfile": dockerfile, "target": target, "args": args, "tags": tuple(tags)}
 
 
-def scan(path: Path, root: Path, kind: str) -> list[dict[str, Any]]:
-    """Builds named by the ``docker build`` lines of one file."""
+def _text_with(path: Path, pattern: re.Pattern) -> str | None:
+    """The file's text (at most MAX_BYTES) when ``pattern`` occurs in it, else None."""
     try:
         if path.stat().st_size > MAX_BYTES:
-            return []
+            return None
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return []
-    if not _BUILD.search(text):
+        return None
+    return text if pattern.search(text) else None
+
+
+def _bases(path: Path, root: Path, kind: str) -> list[Path]:
+    """Directories relative paths on its lines may start from, likeliest first: make runs in the Makefile's
+    directory; a *.mk is included from elsewhere (usually the root Makefile); scripts and CI run at the root."""
+    return [path.parent, root] if kind == "make" and not path.name.endswith(".mk") else [root, path.parent]
+
+
+def scan(path: Path, root: Path, kind: str) -> list[dict[str, Any]]:
+    """Builds named by the ``docker build`` lines of one file."""
+    text = _text_with(path, _BUILD)
+    if text is None:
         return []
     out = []
-    # make runs in the Makefile's directory; a *.mk is included from elsewhere (usually the root Makefile)
-    bases = [path.parent, root] if kind == "make" and not path.name.endswith(".mk") else [root, path.parent]
+    bases = _bases(path, root, kind)
     for line, cmd in _lines(text):
         got = parse_command(cmd)
         if got is None:
@@ -172,16 +183,11 @@ _COMPOSE = re.compile(r"\b(?:docker\s+compose|docker-compose|podman-compose|podm
 def compose_lists(path: Path, root: Path, kind: str) -> list[list[Path]]:
     """``docker compose -f A -f B ...`` lines with two or more literal files that exist: the merged
     projects a repository's own Makefiles, scripts and workflows run."""
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            return []
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    if not _COMPOSE.search(text):
+    text = _text_with(path, _COMPOSE)
+    if text is None:
         return []
     out = []
-    bases = [path.parent, root] if kind == "make" and not path.name.endswith(".mk") else [root, path.parent]
+    bases = _bases(path, root, kind)
     for _line, cmd in _lines(text):
         m = _COMPOSE.search(cmd)
         if not m:

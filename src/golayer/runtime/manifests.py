@@ -917,14 +917,13 @@ def _strings(node: Any, budget: int = 20000) -> Iterator[str]:
             yield n
 
 
-def load_paths(paths: list[str], strict: bool = True) -> Loaded:
-    """Load every path; with ``strict`` a file that cannot be read is an error (exit 2),
-    otherwise (``golayer check``) it is skipped with a note."""
+def _gather(items: list[Any], load_one: Any, strict: bool) -> Loaded:
+    """Load each item with ``load_one``; with ``strict`` an unreadable one is an error (exit 2), otherwise
+    it is skipped with a note."""
     out = Loaded()
-    for p in paths:
+    for item in items:
         try:
-            name, text = read_text(p)
-            got = load_text(text, name, None if p == "-" else Path(p))
+            got = load_one(item)
         except InputError as exc:
             if strict:
                 raise
@@ -934,6 +933,16 @@ def load_paths(paths: list[str], strict: bool = True) -> Loaded:
         out.notes.extend(got.notes)
         out.inputs.extend(got.inputs)
     return out
+
+
+def load_paths(paths: list[str], strict: bool = True) -> Loaded:
+    """Load every path; with ``strict`` a file that cannot be read is an error (exit 2),
+    otherwise (``golayer check``) it is skipped with a note."""
+    def one(p: str) -> Loaded:
+        name, text = read_text(p)
+        return load_text(text, name, None if p == "-" else Path(p))
+
+    return _gather(paths, one, strict)
 
 
 def load_docs(docs: list[Any], strict: bool = False) -> Loaded:
@@ -941,34 +950,25 @@ def load_docs(docs: list[Any], strict: bool = False) -> Loaded:
     compose documents (positions name the file each value came from) and rendered kustomize / helm
     output (attributed to the kustomization file or Chart.yaml, without line numbers: the lines of
     the rendered stream are in no file of the repository)."""
-    out = Loaded()
-    for d in docs:
-        try:
-            if d.kind == "kubernetes":
-                got = load_paths([str(d.path)], strict=True)
-            elif d.kind == "compose":
-                got = Loaded(inputs=[str(f) for f in d.files])
-                ctx = _Ctx(str(d.path), 0, got.notes)
-                got.workloads.extend(_compose_workloads(d.compose, ctx, Path(d.path)))
-            else:
-                got = load_text(d.text or "", str(d.path), None)
-                for w in got.workloads:
-                    w.line = None
-                    for c in w.containers:
-                        c.line = c.memory_limit_line = c.cpu_limit_line = None
-                        for ev in c.env.values():
-                            ev.line = None
-                got.notes = [n.replace(f"{d.path}:", f"{d.path} ({d.kind} output line ", 1).replace(": ", "): ", 1)
-                             if n.startswith(f"{d.path}:") else n for n in got.notes]
-        except InputError as exc:
-            if strict:
-                raise
-            out.notes.append(f"skipped: {exc.message}")
-            continue
-        out.workloads.extend(got.workloads)
-        out.notes.extend(got.notes)
-        out.inputs.extend(got.inputs)
-    return out
+    def one(d: Any) -> Loaded:
+        if d.kind == "kubernetes":
+            return load_paths([str(d.path)], strict=True)
+        if d.kind == "compose":
+            got = Loaded(inputs=[str(f) for f in d.files])
+            got.workloads.extend(_compose_workloads(d.compose, _Ctx(str(d.path), 0, got.notes), Path(d.path)))
+            return got
+        got = load_text(d.text or "", str(d.path), None)
+        for w in got.workloads:
+            w.line = None
+            for c in w.containers:
+                c.line = c.memory_limit_line = c.cpu_limit_line = None
+                for ev in c.env.values():
+                    ev.line = None
+        got.notes = [n.replace(f"{d.path}:", f"{d.path} ({d.kind} output line ", 1).replace(": ", "): ", 1)
+                     if n.startswith(f"{d.path}:") else n for n in got.notes]
+        return got
+
+    return _gather(docs, one, strict)
 
 
 # ---------------------------------------------------------------------------------------------
