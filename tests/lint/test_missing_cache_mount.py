@@ -75,3 +75,13 @@ def test_fix_is_unsafe_when_the_cache_directories_are_used_later(tmp_path):
         (3, "deps", "unsafe"), (7, "build", "unsafe")]
     assert "line 5 copies /go/pkg from stage deps" in fs[0].fix.description
     assert "line 5 copies into /go/pkg, which the mount would hide" in fs[1].fix.description
+
+
+def test_go_build_a_gets_no_build_cache_advice(tmp_path):
+    """`go build -a` rebuilds every package whatever the cache holds (seen in traefik/whoami's Makefile):
+    a GOCACHE mount would not make that step faster, so only the module cache is advised."""
+    fs = of_rule(lint(tmp_path, MULTI.replace("go build -o /app .", "go build -a -o /app .")), R)
+    assert [f.line for f in fs] == [4, 6]
+    assert "GOMODCACHE /go/pkg/mod" in fs[1].message and "GOCACHE" not in fs[1].message
+    out = fix_all(tmp_path, MULTI.replace("go build -o /app .", "go build -a -o /app ."))
+    assert "--mount=type=cache,target=/root/.cache/go-build" not in out

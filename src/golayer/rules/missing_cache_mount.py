@@ -4,7 +4,8 @@ A `RUN` in a builder stage — a stage the target needs (through `FROM`, `COPY -
 `RUN --mount=from=`) that is not itself part of the image — that downloads modules (`go mod download`,
 `go get`, `go mod tidy`, or a compile that is not from `vendor/`) without a cache mount on the effective
 GOMODCACHE, or compiles (`go build`, `install`, `test`, `generate`, `run`, `vet`) without a cache mount on
-the effective GOCACHE.
+the effective GOCACHE. A compile with `-a` rebuilds every package whatever the cache holds, so it gets no
+GOCACHE advice (only the module cache, when it downloads).
 
 Effective paths follow the model: GOMODCACHE = `$GOMODCACHE` or the first `GOPATH` entry + `/pkg/mod`
 (`/go/pkg/mod` in the golang image), GOCACHE = `$GOCACHE`, `$XDG_CACHE_HOME/go-build` or
@@ -121,7 +122,7 @@ def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | Non
                 p = _util.command_gomodcache(ins, c)
                 if p and not _util.covered(ins, p, ("cache", "bind")) and "GOMODCACHE" not in missing:
                     missing["GOMODCACHE"] = (p, f"go {c.go.sub}")
-        if c.go.compiles:
+        if c.go.compiles and "-a" not in c.go.flags:  # `go build -a` rebuilds every package: no cache helps it
             if not _util.cache_path_known(ins, c, "GOCACHE"):
                 if not any_mount and "GOCACHE" not in missing:
                     missing["GOCACHE"] = (None, f"go {c.go.sub}")
