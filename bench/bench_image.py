@@ -162,6 +162,52 @@ def gen_b(work: Path) -> Path:
     return out
 
 
+def gen_big(work: Path) -> Path:
+    """~1 GB, ~100k tar entries in 6 layers shaped like a careless Go image: an OS-like base, a Go
+    toolchain (with the GOROOT signature), a module cache, a build cache, a 60 MB program, and a
+    top layer that rewrites 300 files and deletes 100 (sizes vary per file)."""
+    out = work / "big-1gb-100k.tar"
+    if out.exists():
+        return out
+    layers = []
+    w = LayerWriter(work / "g0.tar")  # OS-like base: 26,000 files, ~105 MB
+    for i in range(26000):
+        w.file(f"usr/{('lib', 'share', 'bin')[i % 3]}/pkg{i % 700}/file{i}", 1000 + (i * 7919) % 7000,
+               0o755 if i % 3 == 2 else 0o644)
+    layers.append((w.path, w.close(), "ADD rootfs.tar.xz /"))
+    w = LayerWriter(work / "g1.tar")  # Go toolchain: 34,000 files, ~330 MB
+    w.file("usr/local/go/VERSION", 40)
+    w.file("usr/local/go/pkg/tool/linux_amd64/link", 7_000_000, 0o755)
+    for i in range(34000):
+        w.file(f"usr/local/go/src/{('runtime', 'net', 'crypto', 'cmd')[i % 4]}/p{i % 900}/f{i}.go",
+               2000 + (i * 104729) % 15000)
+    layers.append((w.path, w.close(), "COPY go /usr/local/go"))
+    w = LayerWriter(work / "g2.tar")  # module cache: 24,000 files, ~215 MB
+    w.file("go/pkg/mod/cache/download/example.com/m0/@v/v1.0.0.zip", 100_000)
+    for i in range(24000):
+        w.file(f"go/pkg/mod/example.com/m{i % 300}@v1.{i % 7}.0/d{i % 40}/f{i}.go", 1000 + (i * 31337) % 16000)
+    layers.append((w.path, w.close(), "RUN go mod download"))
+    w = LayerWriter(work / "g3.tar")  # build cache: 12,000 files, ~260 MB
+    w.file("root/.cache/go-build/README", 200)
+    w.file("root/.cache/go-build/trim.txt", 20)
+    for i in range(12000):
+        w.file(f"root/.cache/go-build/{i % 256:02x}/{i:08x}-d", 2000 + (i * 7907) % 40000)
+    layers.append((w.path, w.close(), "RUN go build ./..."))
+    w = LayerWriter(work / "g4.tar")  # the program
+    w.file("usr/local/bin/app", 60_000_000, 0o755)
+    layers.append((w.path, w.close(), "COPY app /usr/local/bin/app"))
+    w = LayerWriter(work / "g5.tar")  # 300 rewrites, 100 deletions
+    for i in range(300):
+        w.file(f"usr/lib/pkg{(i * 3) % 700}/file{i * 3}", 1000 + (i * 3 * 7919) % 7000, 0o755)
+    for i in range(100):
+        w.whiteout(f"usr/local/go/src/{('runtime', 'net', 'crypto', 'cmd')[i % 4]}/p{i % 900}/f{i}.go")
+    layers.append((w.path, w.close(), "RUN chmod && rm"))
+    write_archive(out, layers)
+    for p, _, _ in layers:
+        p.unlink()
+    return out
+
+
 def gen_scaled(work: Path, files: int) -> Path:
     """``files`` files in ``files // 100`` directories, and a layer deleting 2% of them."""
     out = work / f"scale-{files}.tar"

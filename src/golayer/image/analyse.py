@@ -181,6 +181,8 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
             g.layers.add(e.layer)
 
     nfiles = 0
+    layer_cats = [li.categories for li in infos]
+    sig = frozenset(signature)
     for e in tree.entries.values():
         t = e.type
         if t != "file":
@@ -189,9 +191,15 @@ def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], 
             continue
         nfiles += 1
         cat = e.category
-        if cat in fallback and is_go(e, True):
+        if cat in fallback and (e.path in go_paths if find_binaries is not None else is_go(e, True)):
             cat = e.category = cz.category(e.path, True)
-        count(e, cat, "visible_bytes")
+        if cat in sig:
+            count(e, cat, "visible_bytes")
+            continue
+        size = e.size  # count() inline: the common case, a file outside every signature group
+        cats[cat]["visible_bytes"] += size
+        lc = layer_cats[e.layer]
+        lc[cat] = lc.get(cat, 0) + size
     ana.visible_files = nfiles
     for e, hider, meta in tree.hidden:
         cat = cz.category(e.path, False)

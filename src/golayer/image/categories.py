@@ -68,6 +68,32 @@ def _is_go_elf(head: bytes) -> bool:
     return head[:4] == b"\x7fELF" and (b"\x04\x00\x00\x00Go\x00\x00" in head or b"\xff Go buildinf:" in head)
 
 
+def _signatures_slow(seen: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """(build caches, module caches, GOROOTs) testing every path (what ``Categoriser`` finds with
+    one string search when no path holds a newline)."""
+    build, mod, goroot = set(), set(), set()
+    versions = []
+    for p in seen:
+        if p.endswith("/trim.txt"):
+            d = p[:-9]
+            if d + "/README" in seen and any(d + "/" + h in seen for h in _HEX2):
+                build.add(d)
+        elif p.endswith("/VERSION"):
+            versions.append(p[:-8])
+        if "/cache/download/" in p:
+            j = p.find("/cache/download/")
+            if j > 0 and "/@v/" in p[j:]:
+                mod.add(p[:j])
+    if versions:
+        parents = {q[: q.rfind("/")] for q in seen}
+        parents2 = {q[: q.rfind("/")] for q in parents}
+        have = seen | parents | parents2
+        for d in versions:
+            if d + "/src/runtime" in have and d + "/pkg/tool" in have:
+                goroot.add(d)
+    return build, mod, goroot
+
+
 class Categoriser:
     """Built once per image from every path of every layer; then ``category(entry)`` per file."""
 
@@ -75,26 +101,50 @@ class Categoriser:
         seen = paths if isinstance(paths, set) else set(paths)
         self.seen = seen
         build, mod, goroot = set(), set(), set()
+        # The signature files are rare: find them by searching all paths joined in one string (a
+        # scan in C) instead of testing every path in Python.
+        blob = "\n" + "\n".join(seen) + "\n"
+        if blob.count("\n") != len(seen) + 1:  # a member name holds a newline: test path by path
+            blob = "\n"
+            build, mod, goroot = _signatures_slow(seen)
+        find = blob.find
         versions = []
-        for p in seen:
-            if p.endswith("/trim.txt"):
-                d = p[:-9]
-                if d + "/README" in seen and any(d + "/" + h in seen for h in _HEX2):
-                    build.add(d)
-            elif p.endswith("/VERSION"):
-                versions.append(p[:-8])
-            if "/cache/download/" in p:
-                j = p.find("/cache/download/")
-                if j > 0 and "/@v/" in p[j:]:
-                    mod.add(p[:j])
-        if versions:
-            # tars may omit directory entries: also accept src/runtime and pkg/tool as parents of files
-            parents = {q[: q.rfind("/")] for q in seen}
-            parents2 = {q[: q.rfind("/")] for q in parents}
-            have = seen | parents | parents2
-            for d in versions:
-                if d + "/src/runtime" in have and d + "/pkg/tool" in have:
-                    goroot.add(d)
+        for suffix, out in (("/trim.txt\n", None), ("/VERSION\n", versions)):
+            i = find(suffix)
+            while i >= 0:
+                d = blob[blob.rfind("\n", 0, i) + 1 : i]
+                if out is None:
+                    if d + "/README" in seen and any(d + "/" + h in seen for h in _HEX2):
+                        build.add(d)
+                else:
+                    out.append(d)
+                i = find(suffix, i + 1)
+        i = find("/cache/download/")
+        while i >= 0:
+            start = blob.rfind("\n", 0, i) + 1
+            end = find("\n", i)
+            p = blob[start:end]
+            j = p.find("/cache/download/")
+            if j > 0 and "/@v/" in p[j:]:
+                mod.add(p[:j])
+            i = find("/cache/download/", end)
+
+        def present(x: str) -> bool:
+            """``x`` is a path, or the parent or grandparent of one (tars may omit directory entries)."""
+            if x in seen:
+                return True
+            head = "\n" + x + "/"
+            i = find(head)
+            while i >= 0:
+                end = find("\n", i + 1)
+                if blob.count("/", i + len(head), end) <= 1:
+                    return True
+                i = find(head, end)
+            return False
+
+        for d in versions:
+            if present(d + "/src/runtime") and present(d + "/pkg/tool"):
+                goroot.add(d)
         self.roots: list[tuple[str, str]] = []  # (prefix with trailing slash, category), longest first
         for d in build:
             self.roots.append((d + "/", "go-build-cache"))

@@ -58,9 +58,9 @@ _TYPES = {b"0": "file", b"\x00": "file", b"7": "file", b"1": "hardlink", b"2": "
           b"4": "block", b"5": "dir", b"6": "fifo"}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TEntry(Entry):
-    """An :class:`Entry` that knows where its bytes are."""
+    """An :class:`Entry` that knows where its bytes are (slotted: an image holds 10^5 of them)."""
 
     mtime: int = 0
     off: int = -1  # data offset inside the layer tar stream
@@ -69,6 +69,10 @@ class TEntry(Entry):
 
     __hash__ = object.__hash__
     __eq__ = object.__eq__
+
+    def copy(self) -> "TEntry":
+        return TEntry(self.path, self.type, self.size, self.mode, self.uid, self.gid, self.layer, self.linkname,
+                      self.category, self.mtime, self.off, self.rec, self.target)
 
 
 @dataclass(eq=False)
@@ -159,32 +163,38 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     types = _TYPES
     n = 0
     budget = budget if budget is not None else [CAPTURE_BUDGET]
+    new = TEntry
     for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
         n += 1
-        p = norm(name)
-        if p is None:
-            rec.problems.append(f"{rec.name}: member {name!r} escapes the image root (rejected)")
-            continue
-        if not p:
-            continue  # the root directory itself
+        # norm()'s common case inline: a relative name with nothing to normalise
+        if name and name[0] not in "./" and name[-1] != "/" and "/." not in name and "//" not in name:
+            p = "/" + name
+        else:
+            p = norm(name)
+            if p is None:
+                rec.problems.append(f"{rec.name}: member {name!r} escapes the image root (rejected)")
+                continue
+            if not p:
+                continue  # the root directory itself
         if len(p) > MAX_PATH // 4 and len(p.encode("utf-8", "surrogateescape")) > MAX_PATH:
             raise TarError(f"member path {p[:60]!r}... is {len(p.encode('utf-8', 'surrogateescape')):,} bytes"
                            f" long, over Linux's {MAX_PATH}-byte PATH_MAX: no container runtime could"
                            " extract it", hint="the layer is hostile or corrupt")
-        if len(link) > MAX_PATH and len(link.encode("utf-8", "surrogateescape")) > MAX_PATH:
+        if link and len(link) > MAX_PATH and len(link.encode("utf-8", "surrogateescape")) > MAX_PATH:
             raise TarError(f"member {p[:60]!r} links to a {len(link):,}-character target, over Linux's"
                            f" {MAX_PATH}-byte PATH_MAX", hint="the layer is hostile or corrupt")
-        slash = p.rfind("/")
-        base = p[slash + 1 :]
-        if base.startswith(".wh."):
-            parent = p[:slash] or "/"
-            if base == ".wh..wh..opq":
-                rec.opaques.append(parent)
-            elif base.startswith(".wh..wh."):
-                pass  # other AUFS meta files (.wh..wh.plnk, .wh..wh.aufs): not content
-            else:
-                rec.whiteouts.append((p[:slash] + "/" + base[4:]))
-            continue
+        if ".wh." in p:
+            slash = p.rfind("/")
+            base = p[slash + 1 :]
+            if base.startswith(".wh."):
+                parent = p[:slash] or "/"
+                if base == ".wh..wh..opq":
+                    rec.opaques.append(parent)
+                elif base.startswith(".wh..wh."):
+                    pass  # other AUFS meta files (.wh..wh.plnk, .wh..wh.aufs): not content
+                else:
+                    rec.whiteouts.append((p[:slash] + "/" + base[4:]))
+                continue
         t = types.get(typ)
         if t is None:
             if name.endswith("/") and typ in (b"0", b"\x00"):
@@ -192,43 +202,54 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
             else:
                 rec.problems.append(f"{rec.name}: member {p} has unsupported type {typ!r} (ignored)")
                 continue
-        elif t == "file" and name.endswith("/"):
-            t = "dir"
+        elif t == "file":
+            if name[-1] == "/":
+                t = "dir"
+                size = 0
+        elif t == "dir":
+            size = 0
+        if t == "file":
+            e = new(p, t, size, mode & 0o7777, uid, gid, -1, None, None, mtime, off, rec)
+            append(e)
+            if capture and size:
+                _capture(src, rec, e, p, size, mode, budget)
+            continue
         ln = None
         if t == "hardlink":
             ln = norm(link)
             if not ln:
                 rec.problems.append(f"{rec.name}: hardlink {p} -> {link!r} escapes the image root (rejected)")
                 continue
-            size = 0
         elif t == "symlink":
             ln = link
-            size = 0
-        elif t != "file":
-            size = 0
-        e = TEntry(p, t, size, mode & 0o7777, uid, gid, -1, ln, None, mtime, off, rec)
-        append(e)
-        if capture and t == "file" and size:
-            want = False
-            if size <= SMALL_MAX and _small_wanted(p, base):
-                want = True
-            elif mode & 0o111:
-                head = src.peek(off, min(size, HEAD_BYTES))
-                if head[:4] == b"\x7fELF" and budget[0] >= size:
-                    want = True
-                else:  # enough to say "not ELF", or an ELF's headers when it does not fit the budget
-                    rec.heads[off] = head if head[:4] == b"\x7fELF" else head[:256]
-            elif ".so" in base:  # a library without the exec bit: its ELF class and machine
-                rec.heads[off] = src.peek(off, min(size, LIB_HEAD))
-            if want and budget[0] >= size:
-                data = src.data(off, size)
-                if len(data) < size:
-                    raise TarError(f"truncated tar: the blob ends inside {p}",
-                                   hint="the blob is truncated (interrupted download or save?)")
-                budget[0] -= size
-                rec.captured[off] = data
+        append(new(p, t, 0, mode & 0o7777, uid, gid, -1, ln, None, mtime, off, rec))
     rec.entries = n
     return rec
+
+
+def _capture(src: FileSlice | Stream, rec: LayerRecord, e: TEntry, p: str, size: int, mode: int,
+             budget: list[int]) -> None:
+    """Keep what the checks may read later of a streamed file (see the module doc)."""
+    off = e.off
+    base = p[p.rfind("/") + 1 :]
+    want = False
+    if size <= SMALL_MAX and _small_wanted(p, base):
+        want = True
+    elif mode & 0o111:
+        head = src.peek(off, min(size, HEAD_BYTES))
+        if head[:4] == b"\x7fELF" and budget[0] >= size:
+            want = True
+        else:  # enough to say "not ELF", or an ELF's headers when it does not fit the budget
+            rec.heads[off] = head if head[:4] == b"\x7fELF" else head[:256]
+    elif ".so" in base:  # a library without the exec bit: its ELF class and machine
+        rec.heads[off] = src.peek(off, min(size, LIB_HEAD))
+    if want and budget[0] >= size:
+        data = src.data(off, size)
+        if len(data) < size:
+            raise TarError(f"truncated tar: the blob ends inside {p}",
+                           hint="the blob is truncated (interrupted download or save?)")
+        budget[0] -= size
+        rec.captured[off] = data
 
 
 def file_reader(fd: int, base: int, size: int, keep: Any = None) -> Callable[[int], bytes]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     path: str  # "/usr/local/go/bin/go"
     type: str  # "file" | "dir" | "symlink" | "hardlink" | "char" | "block" | "fifo"

@@ -35,7 +35,10 @@ from typing import Callable, Iterator
 from golayer.errors import InputError
 
 _HDR = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s")
+# the fields walk() reads: name, mode, uid, gid, size, typeflag, linkname, magic, prefix
+_HDR_LEAN = struct.Struct("100s8s8s8s12s12x8xc100s6s2x32x32x8x8x155s")
 _ZERO = bytes(512)
+_META_TYPES = frozenset((b"x", b"g", b"L", b"K", b"S"))
 MAX_MEMBER = 1 << 40  # 1 TiB: no image layer holds a bigger file
 MAX_META = 1 << 20  # pax / GNU long-name payloads
 MAX_LAYER_BYTES = 1 << 36  # 64 GiB decompressed per layer
@@ -102,33 +105,45 @@ def _pax(data: bytes, off: int) -> dict[str, str]:
 
 
 def walk(src: "FileSlice | Stream") -> Iterator[Member]:
-    """Yield every member of the tar in ``src`` (meta members -- pax, GNU long names -- folded in)."""
+    """Yield every member of the tar in ``src`` (meta members -- pax, GNU long names -- folded in).
+
+    The per-member path is kept lean (it runs once per tar entry): the header is unpacked in place
+    from the source's buffer (no 512-byte copy), only the fields an analysis reads are unpacked,
+    and the octal mode/uid/gid fields, which repeat across an archive, are decoded once each."""
     off = 0
-    unpack = _HDR.unpack_from
-    block = src.block
+    unpack = _HDR_LEAN.unpack_from
+    window = src.window
+    is_stream = isinstance(src, Stream)
     gpax: dict[str, str] = {}
     pax: dict[str, str] | None = None
     longname: str | None = None
     longlink: str | None = None
+    octal: dict[bytes, int] = {}  # raw 8-byte field -> value (bounded below)
+    prev = 0
     while True:
-        b = block(off)
-        if len(b) < 512:
-            if not b:
-                # A file region of known length may end without the end-of-archive blocks (sizes
-                # already prove it complete); a stream that stops there was cut short.
-                if isinstance(src, Stream):
-                    raise TarError(f"truncated tar: the stream ends at offset {off} without the"
-                                   " end-of-archive marker", hint="the blob is truncated (interrupted download or save?)")
+        buf = src.buf
+        s = off - src.bstart
+        if s < 0 or s + 512 > len(buf):
+            buf, s = window(off, prev)
+            if s + 512 > len(buf):
+                if s >= len(buf):
+                    # A file region of known length may end without the end-of-archive blocks (sizes
+                    # already prove it complete); a stream that stops there was cut short.
+                    if is_stream:
+                        raise TarError(f"truncated tar: the stream ends at offset {off} without the"
+                                       " end-of-archive marker",
+                                       hint="the blob is truncated (interrupted download or save?)")
+                    return
+                raise TarError(f"truncated tar: header at offset {off} is cut short",
+                               hint="the blob is truncated (interrupted download or save?)")
+        (name, mode, uid, gid, size, typ, link, magic, prefix) = unpack(buf, s)
+        if magic[:5] != b"ustar":
+            b = buf[s : s + 512]
+            if b == _ZERO:
                 return
-            raise TarError(f"truncated tar: header at offset {off} is cut short",
-                           hint="the blob is truncated (interrupted download or save?)")
-        if b == _ZERO:
-            return
-        (name, mode, uid, gid, size, mtime, _chk, typ, link, magic, _ver, _un, _gn, _dmaj, _dmin,
-         prefix) = unpack(b)
-        if magic[:5] != b"ustar" and not _checksum_ok(b):
-            raise TarError(f"not a tar stream (bad header checksum at offset {off})",
-                           hint="the blob is corrupt or not a layer tar")
+            if not _checksum_ok(b):
+                raise TarError(f"not a tar stream (bad header checksum at offset {off})",
+                               hint="the blob is corrupt or not a layer tar")
         try:
             size = int(size[:11], 8)  # fast path: zero-padded octal, as Go's archive/tar and Python write it
         except ValueError:
@@ -144,7 +159,7 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
             raise TarError(f"absurd member size {size} at offset {off}", hint="hostile or corrupt archive")
         data_off = off + 512
         nxt = data_off + ((size + 511) & ~511)
-        if typ in b"xgLKS" and typ:
+        if typ in _META_TYPES:  # (not `in b"xgLKS"`: bytes.__contains__ raises and catches per call)
             if typ == b"S":
                 raise TarError(f"sparse tar member at offset {off} is not supported in image layers")
             if size > MAX_META:
@@ -162,16 +177,18 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
                 longname = payload.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
             else:
                 longlink = payload.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
-            off = nxt
+            prev, off = off, nxt
             continue
         if longname is not None:
             nm = longname
             longname = None
         else:
-            nm = name.split(b"\x00", 1)[0]
+            i = name.find(0)
+            if i >= 0:
+                name = name[:i]
             if prefix[0] and magic == b"ustar\x00":
-                nm = prefix.split(b"\x00", 1)[0] + b"/" + nm
-            nm = nm.decode("utf-8", "surrogateescape")
+                name = prefix.split(b"\x00", 1)[0] + b"/" + name
+            nm = name.decode("utf-8", "surrogateescape")
         if longlink is not None:
             ln = longlink
             longlink = None
@@ -179,14 +196,15 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
             ln = link.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
         else:
             ln = ""
-        try:
-            m = int(mode[:7], 8)
-            u = int(uid[:7], 8)
-            g = int(gid[:7], 8)
-        except ValueError:
-            m = _num(mode, "mode", off)
-            u = _num(uid, "uid", off)
-            g = _num(gid, "gid", off)
+        m = octal.get(mode)
+        if m is None:
+            m = _octal(octal, mode, "mode", off)
+        u = octal.get(uid)
+        if u is None:
+            u = _octal(octal, uid, "uid", off)
+        g = octal.get(gid)
+        if g is None:
+            g = _octal(octal, gid, "gid", off)
         mt = 0  # not needed by any analysis; pax mtime below still parsed for completeness
         if pax is not None or gpax:
             p = {**gpax, **(pax or {})}
@@ -203,7 +221,20 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
             except (ValueError, OverflowError):  # "inf", "nan", 5,000 digits
                 raise TarError(f"corrupt pax record at offset {off}") from None
         yield (nm, typ, size, m, u, g, mt, ln, data_off)
-        off = nxt
+        prev, off = off, nxt
+
+
+_OCTAL_CACHE = 4096  # distinct raw mode/uid/gid fields remembered per walk (a hostile tar cannot grow it)
+
+
+def _octal(cache: dict[bytes, int], field: bytes, what: str, off: int) -> int:
+    try:
+        v = int(field[:7], 8)
+    except ValueError:
+        v = _num(field, what, off)
+    if len(cache) < _OCTAL_CACHE:
+        cache[field] = v
+    return v
 
 
 class FileSlice:
@@ -220,22 +251,28 @@ class FileSlice:
         self.last = 0
 
     def block(self, off: int) -> bytes:
+        buf, s = self.window(off)
+        return buf[s : s + 512]
+
+    def window(self, off: int, prev: int = -1) -> tuple[bytes, int]:
+        """(buffer, start) with the 512-byte block at ``off`` at ``buffer[start:start+512]`` (a
+        shorter buffer at the end of the region). ``prev``: the previous header's offset."""
         s = off - self.bstart
         buf = self.buf
-        gap = off - self.last
+        gap = off - (self.last if prev < 0 else prev)
         self.last = off
         if 0 <= s and s + 512 <= len(buf):
-            return buf[s : s + 512]
+            return buf, s
         if off >= self.length:
             if off > self.length:
                 raise TarError(f"truncated tar: data runs past the end of the blob (offset {off} > {self.length})",
                                hint="the blob is truncated (interrupted download or save?)")
-            return b""
+            return b"", 0
         # after a big member the next one is probably big too: read just the header
         n = min(self.WINDOW if gap <= 4096 else 1024, self.length - off)
         self.buf = buf = os.pread(self.fd, n, self.base + off)
         self.bstart = off
-        return buf[:512]
+        return buf, 0
 
     def data(self, off: int, n: int) -> bytes:
         n = max(0, min(n, self.length - off))
@@ -298,10 +335,15 @@ class Stream:
                 return
 
     def block(self, off: int) -> bytes:
+        buf, s = self.window(off)
+        return buf[s : s + 512]
+
+    def window(self, off: int, prev: int = -1) -> tuple[bytes, int]:
+        """(buffer, start) with the 512 bytes at ``off`` at ``buffer[start:start+512]`` (fewer at the end)."""
         s = off - self.bstart
         buf = self.buf
         if 0 <= s and s + 512 <= len(buf):
-            return buf[s : s + 512]
+            return buf, s
         if s < 0:
             raise TarError("internal error: tar stream cannot go backwards")
         self._skip_to(off)
@@ -312,7 +354,7 @@ class Stream:
         if s > len(self.buf):
             raise TarError(f"truncated tar: stream ends inside a member (before offset {off})",
                            hint="the blob is truncated (interrupted download or save?)")
-        return self.buf[s : s + 512]
+        return self.buf, s
 
     def data(self, off: int, n: int) -> bytes:
         s = off - self.bstart

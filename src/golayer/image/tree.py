@@ -66,12 +66,16 @@ class DiveScore:
     """
 
     def __init__(self) -> None:
-        self.paths: dict[str, list[int]] = {}  # path -> [cumulative, minimum, count]
+        # path -> its size when seen once (most paths), or [cumulative, minimum, count] from the second time
+        self.paths: dict[str, int | list[int]] = {}
 
     def add(self, path: str, size: int) -> None:
-        d = self.paths.get(path)
+        paths = self.paths
+        d = paths.get(path)
         if d is None:
-            self.paths[path] = [size, size, 1]
+            paths[path] = size
+        elif d.__class__ is int:
+            paths[path] = [d + size, min(d, size), 2]
         else:
             d[0] += size
             if size < d[1]:
@@ -79,30 +83,45 @@ class DiveScore:
             d[2] += 1
 
     def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
-        nonleaf: set[str] = set()
-        for p in [e.path for e in rec.members] + rec.whiteouts:
-            q = p[: p.rfind("/")]
+        members = rec.members
+        # non-leaves: every ancestor of a member or whiteout path (immediate parents in one pass, then
+        # their ancestors from the much smaller set of parents)
+        parents = {p[: p.rfind("/")] for p in rec.whiteouts}
+        parents.update({e.path[: e.path.rfind("/")] for e in members})
+        parents.discard("")
+        nonleaf = set(parents)
+        for q in parents:
+            q = q[: q.rfind("/")]
             while q and q not in nonleaf:
                 nonleaf.add(q)
                 q = q[: q.rfind("/")]
+        paths = self.paths
         add = self.add
-        for e in rec.members:
-            if e.path not in nonleaf:
-                add(e.path, e.size)
+        for e in members:
+            p = e.path
+            if p not in nonleaf:
+                if p in paths:
+                    add(p, e.size)
+                else:
+                    paths[p] = e.size
         for p in rec.whiteouts:
             add(p, whiteout_sizes.get(p, 0))
         if rec.opaques:  # dive drops the marker but keeps its directory node (a 0-byte leaf)
-            present = {e.path for e in rec.members}
+            present = {e.path for e in members}
             for o in rec.opaques:
                 if o != "/" and o not in nonleaf and o not in present:
                     add(o, 0)
 
     def result(self) -> tuple[float, int]:
         mn = cum = wasted = 0
-        for c, m, k in self.paths.values():
-            cum += c
-            mn += m
-            if k >= 2:
+        for d in self.paths.values():
+            if d.__class__ is int:
+                cum += d
+                mn += d
+            else:
+                c, m, _k = d
+                cum += c
+                mn += m
                 wasted += c
         return (mn / cum if cum else 1.0), wasted
 
@@ -207,12 +226,7 @@ class Tree:
                              hint="raise the limit with GOLAYER_MAX_ENTRIES (memory grows with it)")
         members = rec.members
         if id(rec) in self._applied:
-            new = TEntry.__new__
-            members = []
-            for e in rec.members:
-                c = new(TEntry)
-                c.__dict__.update(e.__dict__)
-                members.append(c)
+            members = [e.copy() for e in rec.members]
         self._applied.add(id(rec))
         # 1. opaque directories: hide the lower children
         for d in rec.opaques:
@@ -230,13 +244,18 @@ class Tree:
         # 3. members
         added = files = 0
         hidden = self.hidden
+        last = None  # the parent directory of the previous member (tar members come grouped by directory)
+        kids: set[str] = set()
         for e in members:
             e.layer = index
             p = e.path
             parent = p[: p.rfind("/")] or "/"
-            pe = entries.get(parent)
-            if pe is None or pe.type != "dir":
-                self._mkdirs(parent, index, info)
+            if parent != last:
+                pe = entries.get(parent)
+                if pe is None or pe.type != "dir":
+                    self._mkdirs(parent, index, info)
+                kids = children[parent]
+                last = parent
             t = e.type
             old = entries.get(p)
             if old is not None:
@@ -246,6 +265,7 @@ class Tree:
                         entries[p] = e
                         continue
                     self._hide(p, index, info)
+                    last = None  # the hidden subtree may hold the cached parent
                 else:
                     del entries[p]
                     if ot == "file":
@@ -256,7 +276,7 @@ class Tree:
                         if meta:
                             info.metadata_only_bytes += old.size
             entries[p] = e
-            children[parent].add(p)
+            kids.add(p)
             if t == "file":
                 added += e.size
                 files += 1
