@@ -378,28 +378,52 @@ def _check_layer_count(n: int, where: str) -> None:
 def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], where: str, verify: bool | None,
                  progress: Progress | None, missing: Callable[[int, str], InputError]) -> list[LayerRecord]:
     """Parse the layers ``[(blob name, display name)]`` of a store in stack order. A blob listed
-    several times is read once: its record is stacked at every position (see tree.Tree.apply)."""
+    several times is read once: its record is stacked at every position (see tree.Tree.apply).
+
+    Layers are independent until they are stacked: when they are plain tars in local files and big
+    enough to pay for a process, some are parsed in forked worker processes (:mod:`golayer.image.
+    parallel`) while this process parses the others; the records, problems and errors are the same
+    as parsing them one after the other (``GOLAYER_JOBS=1`` does that)."""
     _check_layer_count(len(names), where)
-    recs: list[LayerRecord] = []
-    parsed: dict[Any, LayerRecord] = {}
     budget = [CAPTURE_BUDGET]
+    # distinct blobs in stack order: (key, first index, blob, shown, diff_id)
+    order: list[tuple[Any, int, str, str, str | None]] = []
+    key_of: list[Any] = []
+    seen: set[Any] = set()
+    find = getattr(store, "_find", None)  # an archive: symlinked duplicates resolve to one member
+    for i, ((blob, shown), did) in enumerate(zip(names, ids)):
+        path = _path_of(store, blob)
+        key: Any = path or (find(blob) if find is not None else None) or blob
+        key_of.append(key)
+        if key not in seen:
+            seen.add(key)
+            order.append((key, i, blob, shown, did))
+
+    def parse_one(i: int, blob: str, shown: str, did: str | None) -> LayerRecord:
+        try:
+            fd, off, size = store.get(blob)
+        except KeyError:
+            raise missing(i, blob) from None
+        try:
+            return layer_from_file(fd, off, size, shown, did, verify, budget, _path_of(store, blob))
+        finally:
+            _done(store, fd)
+
+    from golayer.image import parallel
+
+    parsed: dict[Any, Any] = parallel.parse_layers(store, order, parse_one, progress) or {}
+    first = {key: i for key, i, _b, _s, _d in order}
+    recs: list[LayerRecord] = []
     for i, ((blob, shown), did) in enumerate(zip(names, ids)):
         _report(progress, f"layer {i + 1}/{len(names)}")
-        path = _path_of(store, blob)
-        find = getattr(store, "_find", None)  # an archive: symlinked duplicates resolve to one member
-        key: Any = path or (find(blob) if find is not None else None) or blob
+        key = key_of[i]
         rec = parsed.get(key)
         if rec is None:
-            try:
-                fd, off, size = store.get(blob)
-            except KeyError:
-                raise missing(i, blob) from None
-            try:
-                rec = layer_from_file(fd, off, size, shown, did, verify, budget, path)
-            finally:
-                _done(store, fd)
+            rec = parse_one(i, blob, shown, did)
             parsed[key] = rec
-        else:
+        elif isinstance(rec, parallel.Failed):
+            raise rec.error
+        elif first[key] != i:
             _check_digest(rec, did, verify)
         recs.append(rec)
     return recs

@@ -1,0 +1,80 @@
+"""Layers parsed in worker processes give the report parsing them one after the other gives.
+
+``golayer image`` forks workers for the layers of a local archive (golayer.image.parallel);
+``GOLAYER_PARALLEL_MIN_BYTES=0`` makes it do so for these small archives, ``GOLAYER_JOBS=1`` turns
+it off. The JSON reports (findings, waste numbers, dive score, layers, problems) and the errors of
+both runs must be identical, byte for byte.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.image.helpers import Layer, docker_archive, raw_header, raw_tar
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(archive: Path, jobs: str, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GOLAYER_JOBS": jobs, "GOLAYER_PARALLEL_MIN_BYTES": "0"}
+    return subprocess.run([sys.executable, "-m", "golayer", "image", str(archive), "-f", "json", "--no-progress",
+                           *extra], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _report(p: subprocess.CompletedProcess) -> dict:
+    doc = json.loads(p.stdout)
+    doc["summary"].pop("seconds")
+    return doc
+
+
+def _layers() -> list:
+    base = Layer().dir("etc").file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n").dir("usr").dir("usr/lib")
+    for i in range(300):
+        base.file(f"usr/lib/pkg{i % 7}/lib{i}.so", 100 + i, mode=0o644)
+    base.file("usr/bin/tool", b"\x7fELF" + bytes(2000), mode=0o755).hardlink("usr/bin/tool2", "usr/bin/tool")
+    go = Layer().file("usr/local/go/VERSION", b"go1.27.3\n").dir("usr/local/go/src/runtime").dir("usr/local/go/pkg/tool")
+    for i in range(400):
+        go.file(f"usr/local/go/src/p{i % 9}/f{i}.go", 50 + i)
+    cache = Layer().file("root/.cache/go-build/README", b"x").file("root/.cache/go-build/trim.txt", b"1")
+    for i in range(200):
+        cache.file(f"root/.cache/go-build/{i % 256:02x}/{i:08x}-d", 300 + i)
+    cache.file("src/.git/config", b"[core]\n").file("a/" + "long/" * 40 + "name.txt", b"pax path")
+    top = (Layer().whiteout("usr/local/go/src/p1").opaque("root/.cache/go-build/00")
+           .file("usr/lib/pkg0/lib0.so", 100, mode=0o755).symlink("usr/bin/sh", "/bin/busybox")
+           .hardlink("usr/bin/dangling", "usr/bin/nothing"))
+    return [base, go, cache, top]
+
+
+def test_parallel_report_equals_serial_report(tmp_path):
+    layers = _layers()
+    archive = docker_archive(tmp_path / "img.tar", layers + [layers[1]], entrypoint=["/usr/bin/tool"])
+    serial, parallel = _run(archive, "1"), _run(archive, "4")
+    assert serial.returncode == parallel.returncode == 1, serial.stderr  # findings: exit 1
+    a, b = _report(serial), _report(parallel)
+    assert a == b
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert a["summary"]["wasted_bytes"] > 0 and a["findings"] and a["problems"]
+    assert len(a["layers"]) == 5
+    oci = docker_archive(tmp_path / "oci.tar", layers, layout="oci")
+    assert _report(_run(oci, "1")) == _report(_run(oci, "3"))
+    verify = _run(archive, "4", "--verify")
+    assert _report(verify) == _report(_run(archive, "1", "--verify"))
+
+
+@pytest.mark.parametrize("bad_at", [1, 3])
+def test_parallel_errors_are_the_serial_errors(tmp_path, bad_at):
+    layers: list = _layers()
+    # a layer cut inside a member's data: the first broken layer in stack order is the one reported
+    cut = raw_tar((raw_header("x/big", 5000), b"y" * 5000))[:2048]
+    layers[bad_at] = cut
+    if bad_at == 1:
+        layers[3] = raw_tar((raw_header("z/other", 9000), b"q" * 9000))[:3000]
+    archive = docker_archive(tmp_path / "bad.tar", layers)
+    serial, parallel = _run(archive, "1"), _run(archive, "4")
+    assert serial.returncode == parallel.returncode == 2
+    assert serial.stderr == parallel.stderr
+    assert "truncated" in serial.stderr and "Traceback" not in serial.stderr
