@@ -1,15 +1,25 @@
-"""golayer image vs dive on the same generated ``docker save`` archives, in one run.
+"""golayer image vs dive on the same ``docker save`` archives, paired in one run.
 
-    python bench/bench_image.py [--workdir DIR] [--runs N] [--dive-runs-b N] [--markdown]
+    python bench/bench_image.py [--workdir DIR] [--runs N] [--only a|b|big|real|scaling|none]
+                                [--archive PATH ...] [--jobs-1]
 
-Generates
-  (a) a ~250 MB image in 5 layers (~19.6k tar entries: an OS-like base, a toolchain-like tree, a
-      build-cache-like tree, a 40 MB binary, a small top layer with deletions and overwrites);
-  (b) 50,000 files in 500 directories plus a layer with 1,000 deletions;
-and times ``golayer image ARCHIVE -f json`` (default settings, and with ``--verify``: every
-layer's sha256 checked) and ``dive --ci --source docker-archive ARCHIVE`` on each, reporting
-median wall time and peak RSS (``wait4`` rusage of each child) and the ratios. Also checks that
-golayer's ``dive_efficiency``/``dive_wasted_bytes`` equal dive's own numbers (``dive -j``).
+Archives:
+  real  ``docker build`` of bench/image-realistic.Dockerfile (a Debian base, a Go toolchain, part of a
+        build cache, a Go program: ~299 MB, ~20.2k tar entries) from the lab's golayer-lab/* bases,
+        then ``docker save`` (needs the daemon; skipped without it);
+  a     a generated ~261 MB image in 5 layers (~20.6k entries, 100 deletions, 200 chmod rewrites);
+  big   a generated ~1.07 GB image in 6 layers (~106k entries: OS-like base, Go toolchain, module
+        cache, build cache, a 60 MB program, a top layer with 300 rewrites and 100 deletions);
+  b     50,000 files in 500 directories plus a layer with 1,000 deletions (dive takes minutes);
+  --archive PATH  any existing docker-archive.
+For each, golayer (``golayer image ARCHIVE -f json``, compiled bytecode as pip leaves it, default
+worker processes; with ``--jobs-1`` also ``GOLAYER_JOBS=1``) and ``dive --ci --source docker-archive
+ARCHIVE`` run interleaved, ``--runs`` times each, page cache warm. Reported: median wall (min-max),
+median CPU (user+sys of the child and all its processes, from ``wait4``), peak RSS (``ru_maxrss``:
+the largest process of the tree -- golayer's workers are forked, so their peak is listed apart), the
+ratios, the load average before/after, and golayer's dive-score numbers next to dive's own (``-j``).
+``--only scaling`` prints the cost curve: entries (100-byte files, 12.5k..200k) and bytes (10,000
+files of 1 KB..100 KB, i.e. 10 MB..1 GB) separately.
 """
 
 from __future__ import annotations
@@ -228,22 +238,84 @@ def gen_scaled(work: Path, files: int) -> Path:
     return out
 
 
-def scaling(work: Path, sizes: list[int], runs: int) -> str:
+def gen_bytes(work: Path, file_size: int, files: int = 10_000) -> Path:
+    """``files`` files of ``file_size`` bytes each in one layer (the bytes curve: entries fixed)."""
+    out = work / f"bytes-{files}x{file_size}.tar"
+    if out.exists():
+        return out
+    w = LayerWriter(work / "y0.tar")
+    for i in range(files):
+        w.file(f"data/d{i % 100}/f{i}", file_size)
+    l0 = (w.path, w.close(), "COPY data /data")
+    write_archive(out, [l0])
+    l0[0].unlink()
+    return out
+
+
+def gen_real(work: Path) -> Path | None:
+    """``docker build`` bench/image-realistic.Dockerfile and ``docker save`` it (None without a daemon)."""
+    out = work / "real-debian-go.tar"
+    if out.exists():
+        return out
+    docker = shutil.which("docker")
+    if not docker:
+        return None
+    tag = "golayer-bench/realistic:latest"
+    ctx = work / "real-ctx"
+    ctx.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "bench" / "image-realistic.Dockerfile", ctx / "Dockerfile")
+    if subprocess.run([docker, "build", "-q", "-t", tag, str(ctx)], capture_output=True).returncode != 0:
+        return None
+    if subprocess.run([docker, "save", tag, "-o", str(out)], capture_output=True).returncode != 0:
+        return None
+    return out
+
+
+def golayer_env(jobs: str | None = None) -> dict[str, str]:
+    """Run golayer from this checkout as pip installs it: with compiled bytecode (kept outside the tree)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    lines = ["| files (+2% deleted) | tar entries | golayer CPU (median) | CPU per 1k entries |", "|---:|---:|---:|---:|"]
-    for n in sizes:
-        a = gen_scaled(work, n)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.environ.get("GOLAYER_BENCH_PYCACHE", "/tmp/golayer-bench-pycache")
+    if jobs:
+        env["GOLAYER_JOBS"] = jobs
+    return env
+
+
+def scaling(work: Path, runs: int) -> str:
+    """golayer's CPU (median of ``runs``) along entries (bytes small) and along bytes (entries fixed)."""
+    env = golayer_env()
+    rows = ["| curve | archive | tar entries | layer bytes | golayer wall (median) | CPU (median) | CPU per 1k entries | peak RSS |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"]
+    cases = [("entries", gen_scaled(work, n)) for n in (12_500, 25_000, 50_000, 100_000, 200_000)]
+    cases += [("bytes", gen_bytes(work, sz)) for sz in (1_000, 10_000, 30_000, 100_000)]
+    for curve, a in cases:
         gl = [sys.executable, "-m", "golayer", "image", str(a), "-f", "json", "--no-progress"]
         doc = json.loads(subprocess.run(gl, env=env, capture_output=True, text=True).stdout)
         entries = sum(li["entries"] for li in doc["layers"])
-        cpu = statistics.median(measure(gl + ["-o", os.devnull], env)[2] for _ in range(runs))
-        lines.append(f"| {n:,} | {entries:,} | {cpu:.3f} s | {1000 * cpu / entries * 1000:.1f} ms |")
-    return "\n".join(lines)
+        m = [measure(gl + ["-o", os.devnull], env) for _ in range(runs)]
+        wall = statistics.median(x[0] for x in m)
+        cpu = statistics.median(x[2] for x in m)
+        rows.append(f"| {curve} | {a.name} | {entries:,} | {doc['summary']['total_bytes']:,} | {wall:.3f} s |"
+                    f" {cpu:.3f} s | {1000 * cpu / entries * 1000:.1f} ms | {max(x[1] for x in m) / 1024:.1f} MiB |")
+    return "\n".join(rows)
+
+
+TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[float, int, float]:
-    """(wall seconds, peak RSS in KiB, CPU seconds user+sys) of one run."""
+    """(wall seconds, peak RSS in KiB, CPU seconds user+sys) of one run, the child's whole process tree.
+
+    Through GNU time when it is there: ``ru_maxrss`` is a high-water mark that a child forked from
+    this (big) Python process inherits until its exec, which would give every tool this script's size."""
     t0 = time.perf_counter()
+    if TIME:
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
+            subprocess.run([TIME, "-f", "%M %U %S", "-o", out.name, *cmd], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+            wall = time.perf_counter() - t0
+            rss, user, sys_ = out.read().split()[-3:]
+            return wall, int(rss), float(user) + float(sys_)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     _pid, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -251,52 +323,61 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None =
     return wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime
 
 
-def bench(name: str, archive: Path, runs: int, dive_runs: int, work: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    gl = [sys.executable, "-m", "golayer", "image", str(archive), "-f", "json", "-o", os.devnull, "--no-progress"]
+def _stats(m: list[tuple[float, int, float]]) -> dict:
+    walls = [x[0] for x in m]
+    return {"wall": statistics.median(walls), "wall_min": min(walls), "wall_max": max(walls),
+            "cpu": statistics.median(x[2] for x in m), "rss": max(x[1] for x in m), "n": len(m)}
+
+
+def bench(name: str, archive: Path, runs: int, dive_runs: int, work: Path, jobs1: bool = False) -> dict:
     dive = shutil.which("dive")
-    res: dict = {"name": name, "archive_bytes": archive.stat().st_size}
-    # warm the page cache once so neither tool pays the first read
-    with open(archive, "rb") as fh:
+    res: dict = {"name": name, "archive_bytes": archive.stat().st_size, "load_before": os.getloadavg()[0]}
+    with open(archive, "rb") as fh:  # warm the page cache once so neither tool pays the first read
         while fh.read(1 << 24):
             pass
-    rows = {}
-    for label, cmd, n in (("golayer", gl, runs), ("golayer --verify", gl + ["--verify"], runs)):
-        m = [measure(cmd, env) for _ in range(n)]
-        rows[label] = (statistics.median(x[0] for x in m), max(x[1] for x in m), statistics.median(x[2] for x in m))
+    gl = [sys.executable, "-m", "golayer", "image", str(archive), "-f", "json", "-o", os.devnull, "--no-progress"]
+    tools: list[tuple[str, list[str], dict[str, str], str | None, int]] = [("golayer", gl, golayer_env(), None, runs)]
+    if jobs1:
+        tools.append(("golayer GOLAYER_JOBS=1", gl, golayer_env("1"), None, runs))
     if dive:
-        denv = {**os.environ, "CI": "true"}
+        tools.append(("dive", [dive, "--ci", "--source", "docker-archive", str(archive)], {**os.environ, "CI": "true"},
+                      str(work), dive_runs))
+    measure(gl, golayer_env())  # writes the bytecode
+    m: dict[str, list] = {t[0]: [] for t in tools}
+    for i in range(max(t[4] for t in tools)):  # interleaved: every tool sees the same moment's load
+        for label, cmd, env, cwd, n in tools:
+            if i < n:
+                m[label].append(measure(cmd, env, cwd))
+    res["rows"] = {label: _stats(v) for label, v in m.items()}
+    res["load_after"] = os.getloadavg()[0]
+    if dive:
         jpath = work / f"{archive.stem}.dive.json"
-        if jpath.exists():
-            jpath.unlink()
-        m = [measure([dive, "--ci", "--source", "docker-archive", str(archive), "-j", str(jpath)] if i == 0 else
-                     [dive, "--ci", "--source", "docker-archive", str(archive)], denv, str(work))
-             for i in range(dive_runs)]
-        rows["dive"] = (statistics.median(x[0] for x in m), max(x[1] for x in m), statistics.median(x[2] for x in m))
+        jpath.unlink(missing_ok=True)
+        subprocess.run([dive, "--ci", "--source", "docker-archive", str(archive), "-j", str(jpath)],
+                       env={**os.environ, "CI": "true"}, cwd=str(work), capture_output=True)
         try:
             res["dive_numbers"] = json.loads(jpath.read_text())["image"]
             res["dive_numbers"].pop("fileReference", None)
         except (OSError, ValueError, KeyError):
             res["dive_numbers"] = None
-    out = subprocess.run(gl, env=env, capture_output=True, text=True)
-    doc = json.loads(subprocess.run(gl[:-3] + ["--no-progress"], env=env, capture_output=True, text=True).stdout)
+    doc = json.loads(subprocess.run(gl[:-3] + ["--no-progress"], env=golayer_env(), capture_output=True,
+                                    text=True).stdout)
     res["golayer_numbers"] = doc["summary"]
     res["entries"] = sum(li["entries"] for li in doc["layers"])
-    res["rows"] = rows
-    _ = out
     return res
 
 
 def report(results: list[dict]) -> str:
-    lines = ["| image | tool | wall (median) | CPU user+sys | peak RSS | speed-up vs dive (wall / CPU) | RSS vs dive |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| image | tool | runs | wall median (min-max) | CPU user+sys | peak RSS | vs dive: wall / CPU | RSS vs dive | load |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         d = r["rows"].get("dive")
-        for label, (wall, rss, cpu) in r["rows"].items():
-            sp = f"{d[0] / wall:.1f}x / {d[2] / cpu:.1f}x" if d and label != "dive" else ""
-            mem = f"{rss / d[1]:.2f}x" if d and label != "dive" else ""
+        for label, x in r["rows"].items():
+            sp = f"{d['wall'] / x['wall']:.2f}x / {d['cpu'] / x['cpu']:.2f}x" if d and label != "dive" else ""
+            mem = f"{x['rss'] / d['rss']:.2f}x" if d and label != "dive" else ""
             lines.append(f"| {r['name']} ({r['entries']:,} entries, {r['archive_bytes'] / 1e6:.0f} MB) | {label} |"
-                         f" {wall:.3f} s | {cpu:.3f} s | {rss / 1024:.1f} MiB | {sp} | {mem} |")
+                         f" {x['n']} | {x['wall']:.3f} s ({x['wall_min']:.3f}-{x['wall_max']:.3f}) | {x['cpu']:.3f} s |"
+                         f" {x['rss'] / 1024:.1f} MiB | {sp} | {mem} | {r['load_before']:.1f} -> {r['load_after']:.1f} |")
     lines.append("")
     for r in results:
         g, dn = r["golayer_numbers"], r.get("dive_numbers")
@@ -312,25 +393,37 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--dive-runs-a", type=int, default=5)
-    ap.add_argument("--dive-runs-b", type=int, default=1, help="dive takes ~90 s on (b)")
-    ap.add_argument("--only", choices=["a", "b", "scaling", "none"], default=None)
+    ap.add_argument("--dive-runs", type=int, default=None, help="dive runs per archive [default: --runs]")
+    ap.add_argument("--dive-runs-b", type=int, default=1, help="dive takes minutes on (b)")
+    ap.add_argument("--only", choices=["real", "a", "big", "b", "scaling", "none"], action="append", default=None)
     ap.add_argument("--archive", action="append", default=[],
                     help="also compare on this existing docker-archive (e.g. a real `docker save`)")
+    ap.add_argument("--jobs-1", action="store_true", help="also time golayer with GOLAYER_JOBS=1 (no workers)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="golayer-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    only = args.only or ["real", "a", "big", "b", "scaling"]
+    dr = args.dive_runs or args.runs
     results = []
-    if args.only in (None, "a"):
-        results.append(bench("(a) 250 MB, 5 layers", gen_a(work), args.runs, args.dive_runs_a, work))
-    if args.only in (None, "b"):
+    if "real" in only:
+        real = gen_real(work)
+        if real is None:
+            print("(real: no docker daemon or the golayer-lab bases are missing: skipped)")
+        else:
+            results.append(bench("real: Debian + Go toolchain + cache + program", real, args.runs, dr, work,
+                                 args.jobs_1))
+    if "a" in only:
+        results.append(bench("(a) generated, 5 layers", gen_a(work), args.runs, dr, work, args.jobs_1))
+    if "big" in only:
+        results.append(bench("big: generated 1 GB, 6 layers", gen_big(work), args.runs, dr, work, args.jobs_1))
+    if "b" in only:
         results.append(bench("(b) 50k files, 1k deletions", gen_b(work), args.runs, args.dive_runs_b, work))
     for extra in args.archive:
-        results.append(bench(Path(extra).name, Path(extra), args.runs, args.dive_runs_a, work))
+        results.append(bench(Path(extra).name, Path(extra), args.runs, dr, work, args.jobs_1))
     if results:
         print(report(results))
-    if args.only in (None, "scaling") and not (args.archive and args.only):
-        print("\n" + scaling(work, [12_500, 25_000, 50_000, 100_000, 200_000], args.runs))
+    if "scaling" in only:
+        print("\n" + scaling(work, args.runs))
     print(f"\n(archives in {work}; machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]})")
 
 

@@ -93,6 +93,22 @@ def _head(e) -> bytes:
 
 def analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], None] | None = None,
             verify: bool | None = None, entrypoint_only: bool = False) -> Analysis:
+    """Analyse the image ``ref`` (see :func:`_analyse`). The cyclic garbage collector is paused
+    meanwhile: an analysis allocates one long-lived object per tar entry and few cycles, and the
+    collector's repeated passes over 10^5 young entries cost ~10 % of the time, for nothing."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse(ref, platform=platform, progress=progress, verify=verify, entrypoint_only=entrypoint_only)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str], None] | None = None,
+             verify: bool | None = None, entrypoint_only: bool = False) -> Analysis:
     """Analyse the image ``ref``. ``verify``: None checks diff_ids of streamed layers only (see
     :mod:`golayer.image.sources`), True of every layer, False of none. ``entrypoint_only``: a
     registry source may fetch only the top layers down to the one holding the entrypoint binary

@@ -11,7 +11,8 @@ byte for byte the one ``GOLAYER_JOBS=1`` gives (tests/image/test_parallel_parity
 
 When it is used: only plain (uncompressed) tar layers in local files -- ``docker save`` archives,
 OCI layouts with tar layers -- where parsing reads headers only, and only when a worker gets at
-least :data:`MIN_SHARE` bytes of layer blobs (below that, a fork costs more than it saves).
+least :data:`MIN_SHARE` bytes (256 MiB) of layer blobs: below that, on a shared 2-CPU machine, the
+fork and rebuilding the records here cost about what the worker saves (docs/benchmarks.md).
 Compressed layers share one capture budget in stack order (see :mod:`golayer.image.layers`) and
 stay serial. Errors keep their serial meaning: the first failing layer in stack order is the one
 reported. A worker that dies or sends nothing usable is not trusted: its layers are parsed again
@@ -29,7 +30,7 @@ from golayer.errors import GolayerError, InputError
 from golayer.image.layers import LayerRecord, TEntry
 from golayer.image.tarstream import sniff
 
-MIN_SHARE = int(os.environ.get("GOLAYER_PARALLEL_MIN_BYTES", str(24 << 20)))
+MIN_SHARE = int(os.environ.get("GOLAYER_PARALLEL_MIN_BYTES", str(256 << 20)))
 MAX_JOBS = 4
 
 

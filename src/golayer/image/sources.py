@@ -34,7 +34,6 @@ skips every layer check.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -278,6 +277,8 @@ def _parse_json(data: bytes, what: str, name: str, digest: str | None, shape: An
     (:mod:`golayer.image.shapes`), so nothing downstream meets a wrongly typed field."""
     if digest:
         algo, _, hexd = digest.partition(":")
+        import hashlib  # here: OpenSSL's libcrypto costs ~3.5 MB of memory, a docker-archive needs no digest
+
         if hashlib.new(algo, data).hexdigest() != hexd:
             raise InputError(f"{what} {name}: content does not match its digest {digest}",
                              hint="the blob is corrupt or was modified")
