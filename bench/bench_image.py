@@ -10,6 +10,7 @@ Archives:
   a     a generated ~261 MB image in 5 layers (~20.6k entries, 100 deletions, 200 chmod rewrites);
   big   a generated ~1.07 GB image in 6 layers (~106k entries: OS-like base, Go toolchain, module
         cache, build cache, a 60 MB program, a top layer with 300 rewrites and 100 deletions);
+  big-nodel  the same without the deletions (dive is slow only where layers delete files);
   b     50,000 files in 500 directories plus a layer with 1,000 deletions (dive takes minutes);
   --archive PATH  any existing docker-archive.
 For each, golayer (``golayer image ARCHIVE -f json``, compiled bytecode as pip leaves it, default
@@ -172,11 +173,11 @@ def gen_b(work: Path) -> Path:
     return out
 
 
-def gen_big(work: Path) -> Path:
+def gen_big(work: Path, deletions: bool = True) -> Path:
     """~1 GB, ~100k tar entries in 6 layers shaped like a careless Go image: an OS-like base, a Go
     toolchain (with the GOROOT signature), a module cache, a build cache, a 60 MB program, and a
     top layer that rewrites 300 files and deletes 100 (sizes vary per file)."""
-    out = work / "big-1gb-100k.tar"
+    out = work / ("big-1gb-100k.tar" if deletions else "big-1gb-100k-nodel.tar")
     if out.exists():
         return out
     layers = []
@@ -209,9 +210,9 @@ def gen_big(work: Path) -> Path:
     w = LayerWriter(work / "g5.tar")  # 300 rewrites, 100 deletions
     for i in range(300):
         w.file(f"usr/lib/pkg{(i * 3) % 700}/file{i * 3}", 1000 + (i * 3 * 7919) % 7000, 0o755)
-    for i in range(100):
+    for i in range(100 if deletions else 0):
         w.whiteout(f"usr/local/go/src/{('runtime', 'net', 'crypto', 'cmd')[i % 4]}/p{i % 900}/f{i}.go")
-    layers.append((w.path, w.close(), "RUN chmod && rm"))
+    layers.append((w.path, w.close(), "RUN chmod && rm" if deletions else "RUN chmod"))
     write_archive(out, layers)
     for p, _, _ in layers:
         p.unlink()
@@ -395,14 +396,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dive-runs", type=int, default=None, help="dive runs per archive [default: --runs]")
     ap.add_argument("--dive-runs-b", type=int, default=1, help="dive takes minutes on (b)")
-    ap.add_argument("--only", choices=["real", "a", "big", "b", "scaling", "none"], action="append", default=None)
+    ap.add_argument("--only", choices=["real", "a", "big", "big-nodel", "b", "scaling", "none"], action="append",
+                    default=None)
     ap.add_argument("--archive", action="append", default=[],
                     help="also compare on this existing docker-archive (e.g. a real `docker save`)")
     ap.add_argument("--jobs-1", action="store_true", help="also time golayer with GOLAYER_JOBS=1 (no workers)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="golayer-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    only = args.only or ["real", "a", "big", "b", "scaling"]
+    only = args.only or ["real", "a", "big", "big-nodel", "b", "scaling"]
     dr = args.dive_runs or args.runs
     results = []
     if "real" in only:
@@ -416,6 +418,9 @@ def main() -> None:
         results.append(bench("(a) generated, 5 layers", gen_a(work), args.runs, dr, work, args.jobs_1))
     if "big" in only:
         results.append(bench("big: generated 1 GB, 6 layers", gen_big(work), args.runs, dr, work, args.jobs_1))
+    if "big-nodel" in only:  # dive is slow where layers delete files: the same image without deletions
+        results.append(bench("big without deletions", gen_big(work, deletions=False), args.runs, dr, work,
+                             args.jobs_1))
     if "b" in only:
         results.append(bench("(b) 50k files, 1k deletions", gen_b(work), args.runs, args.dive_runs_b, work))
     for extra in args.archive:
