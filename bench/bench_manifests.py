@@ -30,6 +30,9 @@ Paired rounds, tools interleaved (order rotated each round) so both see the same
 * ``loader``: the C loader in a fresh process (its own in-process time is reported too);
 * ``kubectl``: ``kubectl kustomize`` of every rendered kustomization, one after the other: kubectl's
   own time, which is not YAML loading; ``check - kubectl`` is reported next to ``check``;
+* ``lint``: ``golayer lint DIR -f json``: the Dockerfiles' share of ``check`` (not YAML either; it
+  includes one interpreter start, so ``check - kubectl - lint`` is compared with the loader's time
+  without its start-up);
 * ``start``: ``golayer check EMPTY_DIR -f json`` and ``python -c 'import yaml'``: interpreter and import
   start-up, subtracted for the "without start-up" ratios.
 
@@ -139,8 +142,8 @@ def _pod_spec(rng: random.Random, ind: str, name: str, go_image: str) -> str:
             f"{ind}  configMap:\n{ind}    name: {name}-config\n")
 
 
-def _workload(rng: random.Random, name: str, image: str, ns: str) -> str:
-    kind = rng.choices(["Deployment", "StatefulSet", "CronJob", "DaemonSet", "Job"], [60, 15, 12, 8, 5])[0]
+def _workload(rng: random.Random, name: str, image: str, ns: str, kind: str | None = None) -> str:
+    kind = kind or rng.choices(["Deployment", "StatefulSet", "CronJob", "DaemonSet", "Job"], [60, 15, 12, 8, 5])[0]
     meta = (f"metadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: {name}\n"
             f"    app.kubernetes.io/part-of: bench\n")
     if kind == "CronJob":
@@ -267,7 +270,7 @@ def generate(dest: Path, kind: str, seed: int = 12) -> Path:
                 docs.append(_configmap(rng, f"{wname}-config", "prod", rng.randint(2000, 60_000)))
             _write(d / "deploy" / f"{wname}.yaml", "---\n".join(docs))
     # docker build lines: which image each Dockerfile builds
-    _write(root / "Makefile", "images:\n" + "".join(
+    _write(root / "Makefile", "up-prod:\n\tdocker compose -f compose.yaml -f compose.prod.yaml up -d\n\nimages:\n" + "".join(
         f"\tdocker build -t registry.example.com/bench/svc-{i:02d}:latest services/svc-{i:02d}\n" for i in range(60)))
     # compose: base + override + a prod file, .env interpolation
     svcs, over, prod = [], [], []
@@ -289,7 +292,8 @@ def generate(dest: Path, kind: str, seed: int = 12) -> Path:
     res = []
     for i in range(20):
         name = f"k-{i:02d}"
-        _write(kb / f"{name}.yaml", _workload(rng, name, f"registry.example.com/bench/svc-{i:02d}:latest", "default"))
+        _write(kb / f"{name}.yaml", _workload(rng, name, f"registry.example.com/bench/svc-{i:02d}:latest", "default",
+                                             kind="Deployment"))
         res.append(f"{name}.yaml")
     _write(kb / "kustomization.yaml", "resources:\n" + "".join(f"- {r}\n" for r in res))
     for ov, mem in (("dev", "128Mi"), ("staging", "512Mi"), ("prod", "2Gi")):
@@ -297,7 +301,8 @@ def generate(dest: Path, kind: str, seed: int = 12) -> Path:
         patches = []
         for i in range(0, 20, 2):
             pname = f"patch-{i:02d}.yaml"
-            _write(od / pname, f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: k-{i:02d}\nspec:\n"
+            _write(od / pname, f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: k-{i:02d}\n"
+                   "  namespace: default\nspec:\n"
                    f"  template:\n    spec:\n      containers:\n      - name: k-{i:02d}\n        resources:\n"
                    f"          limits:\n            memory: {mem}\n        env:\n        - name: GOMEMLIMIT\n"
                    f"          value: {mem}B\n")
@@ -380,6 +385,7 @@ def bench_one(name: str, d: Path, tmp: Path, repeat: int, save_json: Path | None
         "check": gl + ["check", str(d), "-f", "json"],
         "runtime": gl + ["runtime", "-f", "json", *yaml_files],
         "loader": [sys.executable, "-c", LOADER, *yaml_files],
+        "lint": gl + ["lint", str(d), "-f", "json"],
         "start_golayer": gl + ["check", str(empty), "-f", "json"],
         "start_python": [sys.executable, "-c", "import yaml"],
     }
@@ -406,10 +412,12 @@ def bench_one(name: str, d: Path, tmp: Path, repeat: int, save_json: Path | None
             times[key]["cpu"].append(c)
         load.append(os.getloadavg()[0])
 
-    def ratios(num: str, den: str, what: str, minus: str | None = None, den_minus: str | None = None) -> dict:
+    def ratios(num: str, den: str, what: str, minus: str | tuple[str, ...] | None = None,
+               den_minus: str | None = None) -> dict:
         vals = []
+        minus = (minus,) if isinstance(minus, str) else minus or ()
         for i in range(repeat):
-            a = times[num][what][i] - (times[minus][what][i] if minus else 0)
+            a = times[num][what][i] - sum(times[m][what][i] for m in minus)
             b = times[den][what][i] - (times[den_minus][what][i] if den_minus else 0)
             vals.append(a / b if b > 0 else float("inf"))
         return spread(vals)
@@ -425,6 +433,8 @@ def bench_one(name: str, d: Path, tmp: Path, repeat: int, save_json: Path | None
             "check/loader cpu": ratios("check", "loader", "cpu"),
             "(check-kubectl)/loader wall": ratios("check", "loader", "wall", minus="kubectl"),
             "(check-kubectl)/loader cpu": ratios("check", "loader", "cpu", minus="kubectl"),
+            "(check-kubectl-lint)/(loader-start) cpu": ratios("check", "loader", "cpu", minus=("kubectl", "lint"),
+                                                                den_minus="start_python"),
             "runtime/loader wall": ratios("runtime", "loader", "wall"),
             "runtime/loader cpu": ratios("runtime", "loader", "cpu"),
             "runtime/loader cpu, start-up subtracted": ratios("runtime", "loader", "cpu", minus="start_golayer",
