@@ -141,14 +141,19 @@ def _scalar(node: Any) -> Any:
     return v  # timestamps, binary, unknown tags: the text as written
 
 
-def _convert(root: Any) -> Any:
+def _convert(root: Any, seen: list[int] | None = None) -> Any:
     """Composed YAML nodes -> PosDict / PosList / scalars. Shared (aliased) nodes become shared
-    objects, so alias expansion costs nothing here and is measured afterwards."""
+    objects, so alias expansion costs nothing here and is measured afterwards. ``seen``, when given,
+    gets [nodes converted, shared nodes met]: with none shared the document is a tree of at most that
+    many nodes, which is all :func:`_check_expansion` would find."""
     memo: dict[int, Any] = {}
+    counts = seen if seen is not None else [0, 0]
 
     def conv(node: Any) -> Any:
         key = id(node)
+        counts[0] += 1
         if key in memo:
+            counts[1] += 1
             return memo[key]
         cls = type(node).__name__
         if cls == "ScalarNode":
@@ -259,8 +264,9 @@ def _parse_docs(text: str, name: str, line_offset: int) -> list[Any]:
     if not _flow_depth_ok(text):
         raise InputError(f"{name}: YAML nested more than {MAX_FLOW_DEPTH} levels deep; refusing to parse it")
 
+    counts = [0, 0]
     try:
-        docs = [_convert(n) for n in _compose_all(text)]
+        docs = [_convert(n, counts) for n in _compose_all(text)]
     except _yaml_errors() as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1 + line_offset}" if mark is not None else name
@@ -268,8 +274,9 @@ def _parse_docs(text: str, name: str, line_offset: int) -> list[Any]:
         raise InputError(f"{where}: not valid YAML: {prob}") from None
     except RecursionError:
         raise InputError(f"{name}: YAML nested too deeply; refusing to parse it") from None
-    for d in docs:
-        _check_expansion(d, name)
+    if counts[1] or counts[0] > MAX_EXPANDED_NODES:  # aliases (or a huge tree): measure the expansion
+        for d in docs:
+            _check_expansion(d, name)
     return docs
 
 
