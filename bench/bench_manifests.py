@@ -338,8 +338,11 @@ def spread(values: list[float]) -> dict[str, float]:
             "max": round(max(values), 3)}
 
 
+SRC = ROOT / "src"
+
+
 def golayer_env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"),
+    env = dict(os.environ, PYTHONPATH=str(SRC),
                PYTHONPYCACHEPREFIX=os.environ.get("GOLAYER_BENCH_PYCACHE", "/tmp/golayer-bench-pycache"))
     env.pop("GOLAYER_PROGRESS_DELAY", None)
     return env
@@ -468,7 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-json", default=None,
                     help="write golayer check's JSON report of each input here (for before/after comparisons)")
     ap.add_argument("--generate-only", action="store_true", help="only generate the monorepos (with --keep)")
+    ap.add_argument("--src", default=None, help="golayer's source tree to run (default: this checkout's src/), "
+                                                "e.g. a copy of an older commit's for before/after figures")
     args = ap.parse_args(argv)
+    if args.src:
+        global SRC
+        SRC = Path(args.src).resolve()
     if shutil.which("kubectl") is None:
         print("bench_manifests: kubectl is needed (kustomize overlays are rendered with it)", file=sys.stderr)
         return 2
