@@ -261,7 +261,16 @@ def _compose_projects(root: Path, candidates: list[Path], given: list[Path], pro
     return out
 
 
-RENDER_JOBS = 4  # kubectl / helm processes at once: each mostly waits (start-up, reading), little CPU
+def _render_jobs() -> int:
+    """kubectl / helm processes at once: one per CPU (at most 4). A render of CRD-heavy kustomizations is
+    CPU-bound (11 s CPU for argo-workflows' cluster-install): more processes than CPUs would only
+    stretch each one's wall time towards the per-render timeout."""
+    import os
+
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+RENDER_JOBS = _render_jobs()
 
 
 def _render_all(items: list[Any], render: Any, progress: Any, what: str) -> dict[int, tuple[str | None, str | None]]:
