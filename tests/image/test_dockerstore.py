@@ -239,3 +239,35 @@ def test_real_daemon_store_export_and_save_give_one_report(tmp_path, docker, go,
     finally:
         subprocess.run([docker, "rmi", "-f", f"{repo}:one", f"{repo}:latest"],
                        capture_output=True, timeout=120)
+
+
+@pytest.mark.parametrize("answer, want", [
+    (b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"Id\": 1}", (200, {"Id": 1})),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n: 2\r\n1\r\n}\r\n0\r\n\r\n",
+     (200, {"a": 2})),
+    (b"HTTP/1.0 404 Not Found\r\n\r\n{\"message\": \"no such image\"}", (404, None)),
+])
+def test_daemon_api_answers_are_read_without_http_client(tmp_path, answer, want):
+    import socket
+    import threading
+
+    path = str(tmp_path / "d.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    asked = []
+
+    def serve():
+        c, _ = srv.accept()
+        asked.append(c.recv(4096))
+        c.sendall(answer)
+        c.close()
+
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        assert dockerstore._get_json(path, "/images/x:1/json", timeout=10) == want
+    finally:
+        t.join(10)
+        srv.close()
+    assert asked[0].startswith(b"GET /images/x:1/json HTTP/1.0\r\n")

@@ -47,6 +47,7 @@ import os
 import re
 import stat
 import zlib
+from itertools import chain
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
@@ -56,6 +57,7 @@ from golayer.image.tarstream import MAX_LAYER_BYTES, TarError, pread_all
 
 ENV = "GOLAYER_DOCKER_STORAGE"
 MAX_LINE = 8 << 20
+MAX_API = 64 << 20  # one answer of the daemon's API
 CHUNK = 1 << 20  # bytes read from a diff file at a time (--verify)
 SPLIT_CHUNK = 64 << 10  # compressed tar-split bytes decoded at a time (~1.5 MB of JSON)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -68,12 +70,58 @@ class Unusable(Exception):
 
 # ---- the daemon's answers --------------------------------------------------------------------
 
-def _get_json(conn: Any, path: str) -> tuple[int, Any]:
-    conn.request("GET", path)
-    resp = conn.getresponse()
-    body = resp.read(4 << 20)
-    if resp.status != 200:
-        return resp.status, None
+def _socket_path() -> str | None:
+    """The local daemon's unix socket (``DOCKER_HOST`` or the default), as sources.daemon_connection finds it."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://") or not os.path.exists(host[7:]):
+        return None
+    return host[7:]
+
+
+def _get_json(sock_path: str, path: str, timeout: float = 30) -> tuple[int, Any]:
+    """``GET path`` on the daemon's socket as HTTP/1.0 (the daemon answers unchunked and closes): the status
+    and the parsed JSON body (None unless 200). A few lines instead of http.client, whose import alone
+    costs more than the whole exchange."""
+    import socket
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(sock_path)
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+        parts = []
+        got = 0
+        while True:
+            b = s.recv(1 << 16)
+            if not b:
+                break
+            parts.append(b)
+            got += len(b)
+            if got > MAX_API:
+                raise Unusable(f"the daemon's answer to {path} is over {MAX_API} bytes")
+    finally:
+        s.close()
+    raw = b"".join(parts)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    first = head.split(b"\r\n", 1)[0].split()
+    if not sep or len(first) < 2 or not first[0].startswith(b"HTTP/") or not first[1].isdigit():
+        raise Unusable(f"the daemon's answer to {path} is not HTTP")
+    status = int(first[1])
+    if status != 200:
+        return status, None
+    if b"\r\ntransfer-encoding: chunked" in head.lower():
+        out, pos = [], 0
+        while True:
+            eol = body.find(b"\r\n", pos)
+            try:
+                n = int(body[pos:eol].split(b";")[0], 16)
+            except ValueError:
+                raise Unusable(f"the daemon's answer to {path} is badly chunked") from None
+            if n == 0:
+                break
+            out.append(body[eol + 2 : eol + 2 + n])
+            pos = eol + 4 + n
+        body = b"".join(out)
     try:
         return 200, json.loads(body)
     except ValueError:
@@ -83,32 +131,27 @@ def _get_json(conn: Any, path: str) -> tuple[int, Any]:
 def daemon_facts(name: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]] | None] | str:
     """(``GET /info``, ``GET /images/NAME/json``, the images of NAME's repository when NAME has no tag or
     digest) from the local daemon, or why they are not available."""
-    from golayer.image.sources import daemon_connection
-
-    got = daemon_connection(30)
-    if got is None:
+    sock = _socket_path()
+    if sock is None:
         return "no local Docker daemon socket"
-    conn = got[0]
     try:
-        status, img = _get_json(conn, f"/images/{quote(name, safe='/:@')}/json")
+        status, img = _get_json(sock, f"/images/{quote(name, safe='/:@')}/json")
         if status != 200 or not isinstance(img, dict):
             return f"the daemon answered HTTP {status} for the image"
-        status, info = _get_json(conn, "/info")
+        status, info = _get_json(sock, "/info")
         if status != 200 or not isinstance(info, dict):
             return f"the daemon answered HTTP {status} for /info"
         repo_images = None
         kind, repo, _tag = _ref_kind(name)
         if kind == "name":
             flt = quote(json.dumps({"reference": [repo]}))
-            status, lst = _get_json(conn, f"/images/json?filters={flt}&digests=1")
+            status, lst = _get_json(sock, f"/images/json?filters={flt}&digests=1")
             if status != 200 or not isinstance(lst, list):
                 return f"the daemon answered HTTP {status} for the image list"
             repo_images = lst
         return info, img, repo_images
     except (OSError, Unusable) as exc:
         return f"cannot ask the daemon: {exc}"
-    finally:
-        conn.close()
 
 
 def _familiar(repo: str) -> str:
@@ -187,10 +230,16 @@ def chain_ids(diff_ids: list[str]) -> list[str]:
 def _pieces(path: str, names: bool = False) -> Iterator[tuple[bytes | None, int, bytes | None]]:
     """tar-split's entries in order: ``(raw bytes, 0, None)`` for a type 2 segment, ``(None, size,
     name)`` for a member (``name`` only with ``names``: the path of its content in ``diff``)."""
+    return chain.from_iterable(_chunks(path, names))
+
+
+def _chunks(path: str, names: bool) -> Iterator[list[tuple[bytes | None, int, bytes | None]]]:
+    """The entries of :func:`_pieces`, a list per ~64 KiB of compressed tar-split (one JSON parse each)."""
     try:
         fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
     except OSError as exc:
         raise Unusable(f"cannot open {path}: {exc.strerror}") from None
+    a2b = binascii.a2b_base64
     try:
         d = zlib.decompressobj(31)
         rest = b""
@@ -222,34 +271,25 @@ def _pieces(path: str, names: bool = False) -> Iterator[tuple[bytes | None, int,
                 continue
             try:  # one C call per chunk, not one per line
                 docs = json.loads(b"[" + lines.replace(b"\n", b",") + b"]")
-            except ValueError:
+                out: list[tuple[bytes | None, int, bytes | None]] = []
+                add = out.append
+                for o in docs:
+                    t = o["type"]
+                    if t == 2:
+                        add((a2b(o["payload"] or ""), 0, None))
+                    elif t == 1:
+                        size = o.get("size") or 0
+                        if type(size) is not int or size < 0:
+                            raise Unusable(f"{path}: bad member size")
+                        nm = None
+                        if names:
+                            nm = a2b(o["name_raw"]) if o.get("name_raw") else os.fsencode(str(o.get("name") or ""))
+                        add((None, size, nm))
+                    else:
+                        raise Unusable(f"{path}: unknown tar-split entry type {t!r}")
+            except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
                 raise Unusable(f"{path}: not tar-split JSON lines") from None
-            for o in docs:
-                if not isinstance(o, dict):
-                    raise Unusable(f"{path}: not tar-split JSON lines")
-                t = o.get("type")
-                if t == 2:
-                    p = o.get("payload") or ""
-                    try:
-                        yield binascii.a2b_base64(p), 0, None
-                    except (binascii.Error, TypeError):
-                        raise Unusable(f"{path}: bad base64 payload") from None
-                elif t == 1:
-                    size = o.get("size") or 0
-                    if not isinstance(size, int) or size < 0:
-                        raise Unusable(f"{path}: bad member size")
-                    nm = None
-                    if names:
-                        if o.get("name_raw"):
-                            try:
-                                nm = binascii.a2b_base64(o["name_raw"])
-                            except (binascii.Error, TypeError):
-                                raise Unusable(f"{path}: bad name_raw") from None
-                        else:
-                            nm = os.fsencode(str(o.get("name") or ""))
-                    yield None, size, nm
-                else:
-                    raise Unusable(f"{path}: unknown tar-split entry type {t!r}")
+            yield out
     finally:
         fh.close()
 
@@ -276,22 +316,24 @@ class SplitTar:
         if off <= have:  # walk never goes back: drop what lies before off
             self.buf = self.buf[off - self.bstart :]
             self.bstart = off
-        while self.bstart + len(self.buf) < end and not self.done:
-            piece = next(self.it, None)
+        it = self.it
+        while self.bstart + len(self.buf) < end:
+            piece = next(it, None)
             if piece is None:
                 self.done = True
                 break
-            self._take(piece, off)
+            seg = piece[0]
+            if seg is not None:
+                self.buf += seg
+            else:
+                self._member(piece, off)
         s = off - self.bstart
         if s > 0:
             self.buf = self.buf[s:]
             self.bstart = off
 
-    def _take(self, piece: tuple[bytes | None, int, Any], off: int) -> None:
-        seg, size, name = piece
-        if seg is not None:
-            self.buf += seg
-            return
+    def _member(self, piece: tuple[bytes | None, int, Any], off: int) -> None:
+        _seg, size, name = piece
         self.members += 1
         if self.on_file is not None:
             self.on_file(size, name)
