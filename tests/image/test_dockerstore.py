@@ -217,10 +217,19 @@ def test_real_daemon_store_export_and_save_give_one_report(tmp_path, docker, go,
         subprocess.run([docker, "tag", f"{repo}:one", f"{repo}:latest"], check=True, timeout=60)
         image_id = subprocess.run([docker, "image", "inspect", "-f", "{{.Id}}", f"{repo}:one"], check=True,
                                   capture_output=True, text=True, timeout=60).stdout.strip()
+        ctx = tmp_path / "ctx"
+        (ctx / "d").mkdir(parents=True)
+        (ctx / "d" / "svc").write_bytes(app)
+        (ctx / "d" / "conf").write_bytes(b"x" * 4242)
+        (ctx / "Dockerfile").write_text(f"FROM {repo}:one\nCOPY d/svc /usr/local/bin/svc\nCOPY d /opt/real/\n")
+        for builder in ("1", "0"):  # layers the daemon made itself: BuildKit's and the legacy builder's
+            r = subprocess.run([docker, "build", "-q", "-t", f"{repo}-built:{builder}", str(ctx)], capture_output=True,
+                               text=True, env={**os.environ, "DOCKER_BUILDKIT": builder}, timeout=300)
+            assert r.returncode == 0, r.stderr
         saved = tmp_path / "saved.tar"
         subprocess.run([docker, "save", "-o", str(saved), f"{repo}:one"], check=True, timeout=300)
         want = _report(cli, f"docker-archive:{saved}")
-        for ref in (f"{repo}:one", repo, image_id, image_id[7:19]):
+        for ref in (f"{repo}:one", repo, image_id, image_id[7:19], f"{repo}-built:1", f"{repo}-built:0"):
             monkeypatch.delenv(dockerstore.ENV, raising=False)
             via_store = _report(cli, f"docker:{ref}")
             assert "daemon's storage" in via_store["image"]["source_note"], (ref, via_store["image"])
@@ -237,7 +246,7 @@ def test_real_daemon_store_export_and_save_give_one_report(tmp_path, docker, go,
         rep = _report(cli, f"docker:{repo}:one", "--verify")
         assert "checked against their diff_ids" in rep["image"]["source_note"]
     finally:
-        subprocess.run([docker, "rmi", "-f", f"{repo}:one", f"{repo}:latest"],
+        subprocess.run([docker, "rmi", "-f", f"{repo}:one", f"{repo}:latest", f"{repo}-built:1", f"{repo}-built:0"],
                        capture_output=True, timeout=120)
 
 

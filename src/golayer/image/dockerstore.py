@@ -365,10 +365,10 @@ class SplitTar:
                     self.on_file(size, name)
 
 
-def open_beneath(root: str, rel: bytes | str, final_nofollow: bool = True) -> int:
+def open_beneath(root: str, rel: bytes | str) -> int:
     """An fd of ``root/rel`` with every component opened relative to its directory, never through a
     symlink that leaves ``root``: a symlink inside is resolved as if ``root`` were ``/`` (how the layer
-    was extracted into it). The last component is never followed (``final_nofollow``)."""
+    was extracted into it). The last component is never followed."""
     todo = [c for c in os.fsencode(rel).split(b"/") if c not in (b"", b".")]
     if not todo:
         raise OSError(errno.EISDIR, "is the layer root")
