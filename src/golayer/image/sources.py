@@ -16,8 +16,8 @@ in stack order. Nothing is extracted to disk and nothing from the image is execu
   read and checks out (:mod:`golayer.image.dockerstore`: no export, the layer headers from
   tar-split, file contents from the layer directories); otherwise ``GET /images/NAME/get`` over
   the unix socket (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped),
-  parsed as one stream, and the source note says why. Layers arrive in archive order, not stack order, so each is parsed on its own and
-  stacked once ``manifest.json`` has been seen.
+  parsed as one stream, and the source note says why. Layers arrive in archive order, not stack
+  order, so each is parsed on its own and stacked once ``manifest.json`` has been seen.
 * ``registry:REF``, ``containerd:NAME``, ``podman:NAME`` and ``HOST/REPO`` references are
   dispatched to :mod:`golayer.image.remote` (registry.py, containerd.py, podman.py), which reuse
   :func:`choose_image`, :func:`load_oci` and :func:`load_stream`.
