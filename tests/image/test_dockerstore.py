@@ -138,6 +138,7 @@ def test_open_beneath_keeps_symlinks_inside_the_layer(tmp_path):
     ("split", "tar-split and its headers disagree"),
     ("twice", "is in the layer twice"),
     ("nosplit", "cannot open"),
+    ("longline", "a line longer than"),
     ("driver", "not overlay2"),
 ])
 def test_a_store_that_does_not_check_out_is_not_read(store, damage, why, monkeypatch):
@@ -157,6 +158,9 @@ def test_a_store_that_does_not_check_out_is_not_read(store, damage, why, monkeyp
         e = json.loads(lines[i])
         lines[i] = json.dumps({**e, "size": e["size"] + 1024})  # no longer the size its header says
         (ldb / "tar-split.json.gz").write_bytes(gzip.compress("\n".join(lines).encode() + b"\n"))
+    elif damage == "longline":  # tar-split is decoded as a stream: one line is bounded, not a whole layer
+        line = b'{"type":2,"payload":"' + b"A" * (9 << 20) + b'","position":0}\n'
+        (ldb / "tar-split.json.gz").write_bytes(gzip.compress(line))
     elif damage == "nosplit":
         (ldb / "tar-split.json.gz").unlink()
     elif damage == "driver":

@@ -60,6 +60,7 @@ MAX_LINE = 8 << 20
 MAX_API = 64 << 20  # one answer of the daemon's API
 CHUNK = 1 << 20  # bytes read from a diff file at a time (--verify)
 SPLIT_CHUNK = 64 << 10  # compressed tar-split bytes decoded at a time (~1.5 MB of JSON)
+SPLIT_OUT = 4 << 20  # at most this much JSON decompressed at a time
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _CACHE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,127}")
 
@@ -246,25 +247,27 @@ def _chunks(path: str, names: bool) -> Iterator[list[tuple[bytes | None, int, by
         total = 0
         eof = False
         while not eof:
-            raw = fh.read(SPLIT_CHUNK)
+            raw = d.unconsumed_tail or fh.read(SPLIT_CHUNK)
             if raw:
                 try:
-                    data = d.decompress(raw)
+                    data = d.decompress(raw, SPLIT_OUT)  # bounded output, whatever the ratio
                 except zlib.error as exc:
                     raise Unusable(f"{path}: corrupt gzip data ({exc})") from None
                 if d.eof and d.unused_data:
                     raise Unusable(f"{path}: data after the gzip stream")
-            else:
-                if not d.eof:
+            elif not d.eof:  # input used up: output zlib still holds back, else the stream was cut
+                data = d.decompress(b"", SPLIT_OUT)
+                if not data:
                     raise Unusable(f"{path}: truncated gzip stream")
-                data, eof = d.flush(), True
+            else:
+                data, eof = b"", True
             total += len(data)
             if total > MAX_LAYER_BYTES:
                 raise Unusable(f"{path}: implausibly large")
             buf = rest + data
             cut = buf.rfind(b"\n") + 1 if not eof else len(buf)
             rest = buf[cut:]
-            if len(rest) > MAX_LINE:
+            if len(rest) > MAX_LINE or (cut > MAX_LINE and max(map(len, buf[:cut].split(b"\n"))) > MAX_LINE):
                 raise Unusable(f"{path}: a line longer than {MAX_LINE} bytes")
             lines = buf[:cut].strip()
             if not lines:
