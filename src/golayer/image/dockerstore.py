@@ -561,12 +561,12 @@ def load_store(name: str, info: dict[str, Any], img: dict[str, Any], repo_images
         raise Unusable("the config's diff_ids are not all sha256 digests")
     layers: list[LayerRecord] = []
     parsed: dict[str, StoreLayer] = {}
-    for i, (chain, did) in enumerate(zip(chain_ids(diff_ids), diff_ids)):
+    for i, (cid, did) in enumerate(zip(chain_ids(diff_ids), diff_ids)):
         if progress:
             progress(f"layer {i + 1}/{len(diff_ids)} (daemon storage)")
         rec = parsed.get(did)  # the export stores a repeated layer once (a symlink): one record
         if rec is None:
-            rec = parsed[did] = _layer(root, chain, did, f"{name}:layer {i} ({did[7:19]})", verify)
+            rec = parsed[did] = _layer(root, cid, did, f"{name}:layer {i} ({did[7:19]})", verify)
         layers.append(rec)
     loaded = Loaded("docker", name, config, layers, platform_of(config), tags, [])
     loaded.note = ("layers read from the Docker daemon's storage (tar-split + overlay2 diff directories,"  # type: ignore[attr-defined]
