@@ -576,7 +576,8 @@ def load_store(name: str, info: dict[str, Any], img: dict[str, Any], repo_images
 
 
 def _is_root() -> bool:
-    return os.geteuid() == 0
+    geteuid = getattr(os, "geteuid", None)  # absent on Windows: no overlay2 store to read there
+    return geteuid is not None and geteuid() == 0
 
 
 def try_load(name: str, verify: bool | None, progress: Callable[[str], None] | None = None):
