@@ -59,8 +59,8 @@ ENV = "GOLAYER_DOCKER_STORAGE"
 MAX_LINE = 8 << 20
 MAX_API = 64 << 20  # one answer of the daemon's API
 CHUNK = 1 << 20  # bytes read from a diff file at a time (--verify)
-SPLIT_CHUNK = 64 << 10  # compressed tar-split bytes decoded at a time (~1.5 MB of JSON)
-SPLIT_OUT = 4 << 20  # at most this much JSON decompressed at a time
+SPLIT_CHUNK = 64 << 10  # compressed tar-split bytes read at a time
+SPLIT_OUT = 1 << 20  # at most this much JSON decompressed at a time
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _CACHE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,127}")
 
