@@ -235,7 +235,7 @@ def _pieces(path: str, names: bool = False) -> Iterator[tuple[bytes | None, int,
 
 
 def _chunks(path: str, names: bool) -> Iterator[list[tuple[bytes | None, int, bytes | None]]]:
-    """The entries of :func:`_pieces`, a list per ~64 KiB of compressed tar-split (one JSON parse each)."""
+    """The entries of :func:`_pieces`, a list per MiB (at most) of tar-split JSON (one JSON parse each)."""
     try:
         fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
     except OSError as exc:
