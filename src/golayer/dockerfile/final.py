@@ -851,17 +851,23 @@ class batch:
         global _BATCH
         self._prev = _BATCH
         if _BATCH is None:
+            from golayer.dockerfile import context
+
             _BATCH = {}
             _BATCH_FILES.clear()
             _BATCH_LAZY.clear()
+            context._BATCH = {}  # ignore files and go.mod read once per run too
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _BATCH
         _BATCH = self._prev
         if _BATCH is None:
+            from golayer.dockerfile import context
+
             _BATCH_FILES.clear()
             _BATCH_LAZY.clear()
+            context._BATCH = None
 
 
 # every needle of _OPENS / _GODOTENV_BARE contains one of these: a file without them opens nothing

@@ -885,27 +885,25 @@ def _strip_comment(line: str) -> str:
     return "".join(out)
 
 
+_CLASSIFY_MARKS = re.compile(r"[(){}=:]|[?+!](?==)")  # the only characters _classify looks at
+
+
 def _classify(s: str) -> tuple[str, int]:
     """("assign", pos) / ("rule", pos of ':') / ("other", -1) for a logical line."""
     depth = 0
-    i = 0
-    n = len(s)
-    while i < n:
-        ch = s[i]
+    for m in _CLASSIFY_MARKS.finditer(s):
+        ch = m.group()
         if ch in "({":
             depth += 1
         elif ch in ")}":
             depth -= 1
         elif depth == 0:
-            if ch == "=":
+            i = m.start()
+            if ch != ":":  # `=`, or `?=` `+=` `!=`
                 return "assign", i
-            if ch in "?+!" and i + 1 < n and s[i + 1] == "=":
+            if s[i:i + 2] == ":=" or s[i:i + 3] == "::=" or s[i:i + 4] == ":::=":
                 return "assign", i
-            if ch == ":":
-                if s[i:i + 2] == ":=" or s[i:i + 3] == "::=" or s[i:i + 4] == ":::=":
-                    return "assign", i
-                return "rule", i
-        i += 1
+            return "rule", i
     return "other", -1
 
 
