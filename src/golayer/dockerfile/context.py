@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from golayer.dockerfile.model import BuildContext, GoMod
+from golayer.limits import read_at_most
 
 
 def read_dockerignore(text: str) -> list[str]:
@@ -168,7 +169,7 @@ def load_context(dockerfile: Path | None, context_dir: Path | None = None) -> Bu
 def _read_ignore_file(ignore_file: Path) -> list[str] | None:
     try:
         with ignore_file.open("rb") as fh:  # bounded: a huge ignore file is not read whole
-            return read_dockerignore(fh.read(4 << 20).decode("utf-8", errors="replace"))
+            return read_dockerignore(read_at_most(fh, 4 << 20).decode("utf-8", errors="replace"))
     except OSError:
         return None
 

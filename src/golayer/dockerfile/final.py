@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterator
 
+from golayer.limits import read_at_most
 from golayer.dockerfile.model import (
     BaseImage,
     Command,
@@ -841,6 +842,7 @@ class GoSourceFacts:
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
 _BATCH_FILES: dict[str, tuple] = {}  # Go file -> its cheap facts while a batch runs
 _BATCH_LAZY: dict[tuple[str, str], Any] = {}  # (Go file, "tls" | "opened") -> that fact while a batch runs
+_BATCH_DIRS: dict[str, tuple[list[str], list[str]]] = {}  # directory -> (subdirectories, Go files) while a batch runs
 
 
 class batch:
@@ -856,6 +858,7 @@ class batch:
             _BATCH = {}
             _BATCH_FILES.clear()
             _BATCH_LAZY.clear()
+            _BATCH_DIRS.clear()
             context._BATCH = {}  # ignore files and go.mod read once per run too
         return self
 
@@ -867,6 +870,7 @@ class batch:
 
             _BATCH_FILES.clear()
             _BATCH_LAZY.clear()
+            _BATCH_DIRS.clear()
             context._BATCH = None
 
 
@@ -891,7 +895,7 @@ def _lazy_fact(p: str, what: str) -> Any:
         return _BATCH_LAZY[key]
     try:
         with open(p, "rb") as fh:
-            data = fh.read(_MAX_GO_FILE_READ)
+            data = read_at_most(fh, _MAX_GO_FILE_READ)
     except OSError:  # gone since the scan (files are not expected to change during a run)
         data = b""
     if what == "tls":
@@ -906,7 +910,7 @@ def _lazy_fact(p: str, what: str) -> Any:
 def _file_facts(p: str) -> tuple[int, bool, bool, bool]:
     """(bytes read, calls LoadLocation, imports time/tzdata, imports "C") of one Go file."""
     with open(p, "rb") as fh:
-        data = fh.read(_MAX_GO_FILE_READ)
+        data = read_at_most(fh, _MAX_GO_FILE_READ)
     return (len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT),
             b'"C"' in data and _IMPORT_C.search(data) is not None)
 
@@ -917,29 +921,40 @@ def _go_files(d: str) -> list[str]:
     import os
 
     paths: list[str] = []
+    listings = _BATCH_DIRS if _BATCH is not None else {}
+
+    def listing(top: str) -> tuple[list[str], list[str]]:
+        """(subdirectories to walk, Go files) of one directory, in directory order; once per batch."""
+        got = listings.get(top)
+        if got is not None:
+            return got
+        dirs: list[str] = []
+        gofiles: list[str] = []
+        try:
+            with os.scandir(top) as it:
+                for e in it:
+                    try:
+                        is_dir = e.is_dir()
+                    except OSError:
+                        is_dir = False
+                    name = e.name
+                    if is_dir:
+                        if not name.startswith(".") and name not in _SKIP_DIRS and not e.is_symlink():
+                            dirs.append(os.path.join(top, name))
+                    elif name.endswith(".go") and not name.endswith("_test.go") and not e.is_symlink():
+                        gofiles.append(os.path.join(top, name))
+        except OSError:  # as os.walk: a directory that cannot be listed (to its end) contributes nothing
+            dirs, gofiles = [], []
+        listings[top] = (dirs, gofiles)
+        return dirs, gofiles
 
     def walk(top: str) -> None:
-        try:
-            it = os.scandir(top)
-        except OSError:
-            return
-        dirs: list[str] = []
-        with it:
-            for e in it:
-                try:
-                    is_dir = e.is_dir()
-                except OSError:
-                    is_dir = False
-                name = e.name
-                if is_dir:
-                    if not name.startswith(".") and name not in _SKIP_DIRS and not e.is_symlink():
-                        dirs.append(name)
-                elif name.endswith(".go") and not name.endswith("_test.go") and not e.is_symlink():
-                    paths.append(os.path.join(top, name))
-                    if len(paths) > _MAX_GO_FILES:
-                        raise StopIteration
+        dirs, gofiles = listing(top)
+        paths.extend(gofiles)
+        if len(paths) > _MAX_GO_FILES:
+            raise StopIteration
         for x in dirs:
-            walk(os.path.join(top, x))
+            walk(x)
 
     walk(d)
     return paths

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from golayer.dockerfile import shell
+from golayer.limits import read_at_most
 from golayer.dockerfile.model import UNKNOWN, Command, DockerfileModel, Instruction, Stage, is_unknown
 
 def _make():
@@ -192,7 +193,7 @@ class StageFiles:
             reason = ""
             try:
                 with open(p, "rb") as fh:  # type: ignore[arg-type]
-                    data = fh.read(MAX_FILE + 1)
+                    data = read_at_most(fh, MAX_FILE + 1)
                 if len(data) > MAX_FILE:
                     reason = f"`{rel}` is larger than {MAX_FILE >> 20} MiB"
                 else:
