@@ -12,10 +12,10 @@ def test_same_bytes_as_a_plain_bounded_read(tmp_path):
                 assert read_at_most(a, limit) == b.read(limit)
 
 
-def test_a_file_that_grows_after_fstat_is_read_on_to_the_limit(tmp_path):
+def test_a_file_written_to_while_open_reads_as_a_plain_read(tmp_path):
     p = tmp_path / "grows"
     p.write_bytes(b"abc")
     with p.open("rb") as fh:
-        with p.open("ab") as w:  # grows between open and read: fstat sees the new size, still exact
+        with p.open("ab") as w:  # grown after open: what a plain read would see
             w.write(b"defgh")
         assert read_at_most(fh, 6) == b"abcdef"
