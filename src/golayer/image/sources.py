@@ -124,12 +124,21 @@ def platform_of(cfg: dict[str, Any] | None, desc: dict[str, Any] | None = None) 
     return f"{os_}/{arch}" + (f"/{v}" if v else "")
 
 
+def check_platform(want: str | None) -> None:
+    """A ``--platform`` value is ``os/arch[/variant]`` of non-empty names (else a usage error)."""
+    if want is None:
+        return
+    parts = want.split("/")
+    if not 2 <= len(parts) <= 3 or not all(p and len(p) <= 64 and p.replace("-", "").replace("_", "")
+                                           .replace(".", "").isalnum() and p.isascii() for p in parts):
+        raise UsageError(f"--platform {want!r}: use os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")
+
+
 def _platform_matches(have: str | None, want: str) -> bool:
     if have is None:
         return False
+    check_platform(want)
     h, w = have.split("/"), want.split("/")
-    if len(w) < 2:
-        raise UsageError(f"--platform {want!r}: use os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")
     if h[:2] != w[:2]:
         return False
     if len(w) > 2:
@@ -726,6 +735,7 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
 
 def load(ref: str, platform: str | None = None, verify: bool | None = None, progress: Progress | None = None,
          entrypoint_only: bool = False) -> Loaded:
+    check_platform(platform)
     kind, target = parse_ref(ref)
     if kind in ("registry", "registry-or-daemon", "containerd", "podman"):
         from golayer.image import remote
