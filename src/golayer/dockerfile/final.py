@@ -1159,17 +1159,20 @@ def image_purpose(model: DockerfileModel) -> Purpose:
 def _own_dirs(path) -> list[str]:
     """The directories a Dockerfile sits in inside the project being analysed: only the part of its
     path below the working directory counts (never the machine's /home/ci/... or /tmp)."""
+    import os
     from pathlib import Path
 
     p = Path(path)
+    parts = p.parts
     if p.is_absolute():
-        try:
-            p = p.relative_to(Path.cwd())
-        except ValueError:
+        cwd = os.getcwd()
+        if cwd == "/":
             return []
-        if str(Path.cwd()) == "/":
+        here = Path(cwd).parts
+        if parts[:len(here)] != here:  # not below the working directory
             return []
-    return [d for d in p.parts[:-1] if d not in (".", "..")]
+        parts = parts[len(here):]
+    return [d for d in parts[:-1] if d not in (".", "..")]
 
 
 def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]:
