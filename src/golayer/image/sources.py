@@ -12,10 +12,12 @@ in stack order. Nothing is extracted to disk and nothing from the image is execu
   sniffed from the magic bytes, the media type must be a known layer type. Several platforms:
   ``--platform os/arch[/variant]`` chooses; without it the error lists them. Attestation
   manifests (platform ``unknown/unknown``) are skipped.
-* ``docker:NAME`` -- the local daemon: ``GET /images/NAME/get`` over the unix socket
-  (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped), parsed as one
-  stream. Layers arrive in archive order, not stack order, so each is parsed on its own and
-  stacked once ``manifest.json`` has been seen.
+* ``docker:NAME`` -- the local daemon. Its own image store (overlay2, read-only) when that can be
+  read and checks out (:mod:`golayer.image.dockerstore`: no export, the layer headers from
+  tar-split, file contents from the layer directories); otherwise ``GET /images/NAME/get`` over
+  the unix socket (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped),
+  parsed as one stream, and the source note says why. Layers arrive in archive order, not stack
+  order, so each is parsed on its own and stacked once ``manifest.json`` has been seen.
 * ``registry:REF``, ``containerd:NAME``, ``podman:NAME`` and ``HOST/REPO`` references are
   dispatched to :mod:`golayer.image.remote` (registry.py, containerd.py, podman.py), which reuse
   :func:`choose_image`, :func:`load_oci` and :func:`load_stream`.
@@ -742,11 +744,18 @@ def load(ref: str, platform: str | None = None, verify: bool | None = None, prog
 
         return remote.load(kind, target, platform, verify, progress, entrypoint_only)
     if kind == "docker":
+        from golayer.image import dockerstore
+
+        got = dockerstore.try_load(target, verify, progress)
+        if not isinstance(got, str):
+            return got
         read, close = _daemon_reader(target)
         try:
-            return load_stream(read, target, "docker", platform, progress, lambda: _daemon_reader(target))
+            loaded = load_stream(read, target, "docker", platform, progress, lambda: _daemon_reader(target))
         finally:
             close()
+        loaded.note = f"read from the daemon's export stream: {got}"  # type: ignore[attr-defined]
+        return loaded
     if kind == "oci":
         path, ref_name = target, None
         if not os.path.isdir(path) and ":" in target:
