@@ -4,7 +4,6 @@ when invoked, so ``golayer lint Dockerfile`` does not pay for image or runtime c
 from __future__ import annotations
 
 import errno
-import importlib
 import os
 import sys
 
@@ -66,8 +65,9 @@ class LazyGroup(click.Group):
             return None
         target, _ = COMMANDS[name]
         mod_name, attr = target.split(":")
-        try:
-            mod = importlib.import_module(mod_name)
+        try:  # the import statement's path (not importlib's), so `python -X importtime` accounts for it
+            __import__(mod_name)
+            mod = sys.modules[mod_name]
         except ModuleNotFoundError as exc:
             if exc.name and exc.name.startswith("golayer"):
                 return _unavailable(name)

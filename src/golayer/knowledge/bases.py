@@ -57,11 +57,9 @@ def parse_ref(ref: str) -> ImageRef:
 
 @lru_cache(maxsize=1)
 def entries() -> list[dict[str, Any]]:
-    import tomllib
+    from golayer.knowledge import load
 
-    with DATA.open("rb") as fh:
-        data = tomllib.load(fh)
-    return list(data.get("image", []))
+    return list(load(DATA.name).get("image", []))
 
 
 def entry_for(ref: str) -> dict[str, Any] | None:

@@ -48,10 +48,9 @@ def normalise(ref: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def entries() -> list[dict[str, Any]]:
-    import tomllib
+    from golayer.knowledge import load
 
-    with DATA.open("rb") as fh:
-        data = tomllib.load(fh)
+    data = load(DATA.name)
     out = []
     for e in data.get("image", []):
         out.append({"repos": [str(r).lower() for r in e["repos"]], "tags": [str(t) for t in e.get("tags", [])],
