@@ -131,6 +131,9 @@ def _output_gone() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, 130 interrupted,
     141 standard output closed or its reader gone (a closed pipe: ``golayer ... | head``)."""
+    from golayer import _dccache
+
+    _dccache.install()  # golayer's dataclass methods from bytecode, not compiled at each start
     saved_stdout = sys.stdout
     if sys.stdout is None:  # started with file descriptor 1 closed
         sys.stdout = _ClosedOutput()  # type: ignore[assignment]

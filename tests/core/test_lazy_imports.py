@@ -174,3 +174,66 @@ def test_lint_of_files_lists_them_as_the_project_walk_does(tmp_path: Path) -> No
              tmp_path / "a" / ".." / "b.Dockerfile", tmp_path / "missing", tmp_path / "b.Dockerfile"]
     for paths in (names, names[::-1], [str(p) for p in names]):
         assert discover(paths) == dockerfiles(paths)
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GOLAYER_"))}
+    env["PYTHONPATH"] = SRC
+    return env
+
+
+def test_dataclass_cache_is_current() -> None:
+    """golayer._dccode holds every dataclass method source golayer's modules compile on the Python that
+    wrote it (run `python -m golayer._dccache`); on another Python the CLI does not use it."""
+    from golayer import _dccache, _dccode
+
+    code = ("import json, sys\nfrom golayer import _dccache\n"
+            "print(json.dumps([t for t in _dccache.collect() if _dccache.usable(t)]))")
+    if tuple(_dccode.PYTHON) != sys.version_info[:2]:
+        probe = "from golayer import _dccache; print(_dccache.install())"
+        out = subprocess.run([sys.executable, "-c", probe], env=_child_env(), capture_output=True, text=True)
+        assert out.stdout.strip() == "False", out.stderr
+        return
+    out = subprocess.run([sys.executable, "-c", code], env=_child_env(), capture_output=True, text=True, timeout=300)
+    texts = set(json.loads(out.stdout))
+    assert texts, out.stderr
+    assert not texts - set(_dccode.CODE), "a dataclass changed: run `python -m golayer._dccache`"
+    assert not set(_dccode.CODE) - texts, "a dataclass was removed: run `python -m golayer._dccache`"
+    assert all(_dccache.usable(t) for t in _dccode.CODE)
+
+
+def _same_code(a, b) -> None:  # type: ignore[no-untyped-def]
+    for attr in ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_argcount",
+                 "co_posonlyargcount", "co_kwonlyargcount", "co_flags", "co_name", "co_qualname", "co_stacksize"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert len(a.co_consts) == len(b.co_consts)
+    for x, y in zip(a.co_consts, b.co_consts):
+        if hasattr(x, "co_code"):
+            _same_code(x, y)
+        else:
+            assert type(x) is type(y) and x == y
+
+
+def test_cached_dataclass_methods_are_their_sources_compiled() -> None:
+    """What install() binds for a text is what `exec` of that text would bind (same bytecode, names, flags)."""
+    from golayer import _dccode
+
+    for text, code in _dccode.CODE.items():
+        module = compile(text, "<string>", "exec", dont_inherit=True)  # as dataclasses compiles it
+        (fn,) = [c for c in module.co_consts if hasattr(c, "co_code")]
+        _same_code(code, fn)
+
+
+def test_lint_reports_the_same_without_the_dataclass_cache(repo: Path) -> None:
+    run = "import sys\nfrom golayer.cli import main\nmain(sys.argv[1:])\n"
+    off = "import builtins, dataclasses\ndataclasses.exec = builtins.exec  # install() then stands aside\n" + run
+    outs = []
+    for code in (run, off):
+        cp = subprocess.run([sys.executable, "-c", code, "lint", "-f", "json", "Dockerfile", "svc.Dockerfile"],
+                            cwd=repo, env=_child_env(), capture_output=True, text=True, timeout=120)
+        assert cp.returncode == 1 and cp.stdout, cp.stderr
+        outs.append(cp.stdout)
+    assert outs[0] == outs[1]
+    probe = "import dataclasses\nfrom golayer import _dccache\nprint(_dccache.install(), dataclasses.exec.__module__)"
+    cp = subprocess.run([sys.executable, "-c", probe], env=_child_env(), capture_output=True, text=True)
+    assert cp.stdout.split() == ["True", "golayer._dccache"], cp.stderr
