@@ -16,6 +16,10 @@ FILE FILE``; ``golayer image ARCHIVE``; ``golayer runtime FILE``) and each run, 
   the child; next to it the bare interpreter (``python -c pass``, with and without ``-S``) in the same
   round, so golayer's share of the wall is the difference.
 
+With ``--instructions`` each command also runs once under valgrind (cachegrind, no cache simulation):
+instructions executed from exec to exit, next to the bare interpreter's -- a count that does not move
+with the load of a shared machine (relative changes of it track CPU time on a quiet one).
+
 Bytecode is compiled first (as ``pip install`` leaves it): ``PYTHONDONTWRITEBYTECODE`` is removed from
 the children's environment and ``PYTHONPYCACHEPREFIX`` points at a scratch directory, so the measured
 runs load ``.pyc`` files. Medians with (min-max) over the runs; the load average before and after.
@@ -74,6 +78,21 @@ def _run(argv: list[str], env: dict[str, str], cwd: str, stdin: bytes | None) ->
     err = p.stderr.read().decode(errors="replace")
     _pid, _status, ru = os.wait4(p.pid, 0)
     return time.perf_counter() - t0, ru.ru_utime + ru.ru_stime, err
+
+
+def _instructions(argv: list[str], env: dict[str, str], cwd: str, stdin: bytes | None) -> float | None:
+    """Millions of instructions of one run under valgrind (None without valgrind)."""
+    import re
+    import shutil
+
+    vg = shutil.which("valgrind")
+    if vg is None:
+        return None
+    exe = os.path.realpath(sys.executable)  # not a shim script: valgrind must see the interpreter itself
+    cp = subprocess.run([vg, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", exe,
+                         *argv[1:]], input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    m = re.search(rb"I\s+refs:\s+([\d,]+)", cp.stderr)
+    return int(m.group(1).replace(b",", b"")) / 1e6 if m else None
 
 
 def _imports(stderr: str) -> tuple[float, float, dict[str, float]]:
@@ -139,6 +158,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--paths", default="lint,stdin,precommit,image,runtime")
     ap.add_argument("--top", type=int, default=8, help="heaviest top-level imports to list per path")
+    ap.add_argument("--instructions", action="store_true", help="also count instructions under valgrind")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="golayer-importtime-"))
     if a.dockerfile:
@@ -177,6 +197,18 @@ def main() -> int:
     print(f"load average {load0[0]:.1f} -> {load1[0]:.1f}; {a.runs} runs per row; median (min-max)")
     print(f"bare interpreter: python -c pass {_fmt(base['python -c pass'])}; "
           f"python -S -c pass {_fmt(base['python -S -c pass'])}")
+    if a.instructions:
+        bare = _instructions([py, "-c", "pass"], site_env, cwd, None)
+        bare_s = _instructions([py, "-S", "-c", "pass"], clean_env, cwd, None)
+        if bare is None or bare_s is None:
+            print("instructions: valgrind not found")
+        else:
+            print(f"instructions (valgrind): python -c pass {bare:.1f} M, python -S -c pass {bare_s:.1f} M")
+            for name, args, stdin in scenarios:
+                n = _instructions([py, "-m", "golayer", *args], site_env, cwd, stdin)
+                n_s = _instructions([py, "-S", "-m", "golayer", *args], clean_env, cwd, stdin)
+                print(f"  {name}: {n:.1f} M ({n - bare:.1f} M more than the bare interpreter); "
+                      f"with -S {n_s:.1f} M ({n_s - bare_s:.1f} M more)")
     for name, r in res.items():
         print(f"\n{name}")
         print(f"  site (interpreter + .pth hooks, not golayer): {_fmt(r['site'])}")

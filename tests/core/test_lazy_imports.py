@@ -238,3 +238,22 @@ def test_lint_reports_the_same_without_the_dataclass_cache(repo: Path) -> None:
     probe = "import dataclasses\nfrom golayer import _dccache\nprint(_dccache.install(), dataclasses.exec.__module__)"
     cp = subprocess.run([sys.executable, "-c", probe], env=_child_env(), capture_output=True, text=True)
     assert cp.stdout.split() == ["True", "golayer._dccache"], cp.stderr
+
+
+def test_glob_match_is_fnmatchcase() -> None:
+    """The knowledge tables' glob test skips fnmatch's regex only where it cannot match: same answers."""
+    import fnmatch
+    import random
+
+    from golayer.knowledge import bases, glob_match, images
+
+    patterns = [p for e in images.entries() for p in e["repos"] + e["tags"]]
+    patterns += [e["repo"] for e in bases.entries()] + [t for e in bases.entries() for t in e.get("tags", [])]
+    patterns += ["*", "?", "a[]]b", "a[b", "a]b", "[!x]y", "x*y*z", "x?y", "*-controller", "a[bc]", "ab[", ""]
+    names = [ex for e in images.entries() for ex in e["examples"]] + ["", "a", "ab", "a]b", "a[b", "xyz", "xaybz"]
+    rng = random.Random(12)
+    for p in patterns:
+        own = [p, p + "x", "x" + p, p[1:], p[:-1]]  # and names built from it, wildcards filled or kept
+        own += ["".join(rng.choice(["", "x", "-", "/", c]) if c in "*?[]" else c for c in p) for _ in range(6)]
+        for n in names + own:
+            assert glob_match(n, p) == fnmatch.fnmatchcase(n, p), (n, p)

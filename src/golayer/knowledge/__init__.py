@@ -33,6 +33,25 @@ def load(name: str) -> dict[str, Any]:
     return tomllib.loads(raw.decode("utf-8"))
 
 
+def glob_match(name: str, pattern: str) -> bool:
+    """``fnmatch.fnmatchcase(name, pattern)``, without compiling the pattern into a regular expression when
+    it cannot match: a pattern without ``*?[`` is compared as a string, and ``name`` must start with the
+    literal text before a pattern's first wildcard and end with the literal text after its last one. The
+    tables hold hundreds of repository globs; fnmatch compiles each on first use (most of a ``golayer
+    runtime`` run's start-up before this)."""
+    first = min((i for i in (pattern.find("*"), pattern.find("?"), pattern.find("[")) if i >= 0), default=-1)
+    if first < 0:
+        return name == pattern
+    if not name.startswith(pattern[:first]):
+        return False
+    tail = pattern[max(pattern.rfind("*"), pattern.rfind("?"), pattern.rfind("["), pattern.rfind("]")) + 1:]
+    if tail and not name.endswith(tail):
+        return False
+    import fnmatch
+
+    return fnmatch.fnmatchcase(name, pattern)
+
+
 def tables() -> list[str]:
     """The TOML tables in this package, by file name."""
     return sorted(n for n in os.listdir(HERE) if n.endswith(".toml"))

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,11 +65,13 @@ def entry_for(ref: str) -> dict[str, Any] | None:
     r = parse_ref(ref)
     if not r.repo or UNKNOWN in r.repo or "$" in r.repo:
         return None
+    from golayer.knowledge import glob_match
+
     for e in entries():
-        if not fnmatch.fnmatchcase(r.repo, e["repo"]):
+        if not glob_match(r.repo, e["repo"]):
             continue
         tags = e.get("tags")
-        if tags and not any(fnmatch.fnmatchcase(r.tag, t) for t in tags):
+        if tags and not any(glob_match(r.tag, t) for t in tags):
             continue
         return e
     return None

@@ -6,7 +6,6 @@ an image not listed gives ``None`` — unknown, and golayer says so instead of g
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,10 +65,12 @@ def lookup(ref: str | None) -> KnownImage | None:
     repo, tag = normalise(ref)
     if not repo:
         return None
+    from golayer.knowledge import glob_match
+
     for e in entries():
         for pat in e["repos"]:
-            if fnmatch.fnmatchcase(repo, pat):
-                if e["tags"] and not any(fnmatch.fnmatchcase(tag, t) for t in e["tags"]):
+            if glob_match(repo, pat):
+                if e["tags"] and not any(glob_match(tag, t) for t in e["tags"]):
                     break
                 return KnownImage(go=e["go"], what=e["what"], pattern=pat, sets_gomemlimit=e["sets_gomemlimit"])
     return None
