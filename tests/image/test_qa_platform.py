@@ -21,3 +21,11 @@ def test_malformed_platform_is_a_usage_error(cli, tmp_path):
 def test_matching_platform_is_analysed(cli, tmp_path):
     r = cli(["image", "--no-color", "--platform", "linux/amd64", str(_img(tmp_path))])
     assert r.code in (0, 1) and "(linux/amd64)" in r.out
+
+
+def test_platform_with_too_many_parts_or_empty_parts_is_a_usage_error(cli, tmp_path):
+    img = str(_img(tmp_path))
+    for bad in ("linux/amd64/v1/extra", "linux//v8", "linux/", "/amd64", "linux/am d64"):
+        r = cli(["image", "--platform", bad, img])
+        assert r.code == 2, bad
+        assert r.err.startswith(f"golayer: error: --platform {bad!r}"), (bad, r.err)

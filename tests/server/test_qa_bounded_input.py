@@ -26,3 +26,16 @@ def test_oversized_content_length_is_refused_without_allocating():
 def test_closed_stdin_ends_quietly():
     r = _server(b"")
     assert r.returncode == 0 and r.stdout == b"" and r.stderr == b""
+
+
+def test_malformed_message_is_one_line_on_stderr_and_the_server_goes_on():
+    bad = b"{bad json"
+    good = b'{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}'
+    data = b"Content-Length: %d\r\n\r\n%s" % (len(bad), bad) + b"Content-Length: %d\r\n\r\n%s" % (len(good), good)
+    r = _server(data)
+    err = r.stderr.decode()
+    assert r.returncode == 0
+    assert "Traceback" not in err
+    assert err.strip() == ("golayer server: Unable to handle message: JSONDecodeError: Expecting property name "
+                           "enclosed in double quotes: line 1 column 2 (char 1)")
+    assert b'"id": 1' in r.stdout  # the shutdown request after the bad message was answered

@@ -236,7 +236,8 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr [default: when stderr is a terminal].")
 @click.option("--verify/--no-verify", default=None,
               help="Check the sha256 of every layer against its diff_id, also of uncompressed layers in local"
-                   " files (read header by header by default) [default: only layers that are streamed anyway].")
+                   " files and of layers read from the Docker daemon's store (read header by header by default)"
+                   " [default: only layers that are streamed anyway].")
 @registry_options
 @report_options
 def image(ref: str, platform: str | None, html: str | None, max_size: str | None, max_wasted: str | None,

@@ -68,8 +68,9 @@ def load(kind: str, target: str, platform: str | None, verify: bool | None, prog
     if kind == "registry-or-daemon":
         if daemon_holds(target):
             loaded = sources.load("docker:" + target, platform, verify, progress)
+            how = getattr(loaded, "note", None)
             loaded.note = (f"read from the local Docker daemon, which holds {target}"  # type: ignore[attr-defined]
-                           f" (registry:{target} reads the registry)")
+                           f" (registry:{target} reads the registry)" + (f"; {how}" if how else ""))
             return loaded
         from golayer.image import registry
 

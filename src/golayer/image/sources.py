@@ -12,10 +12,12 @@ in stack order. Nothing is extracted to disk and nothing from the image is execu
   sniffed from the magic bytes, the media type must be a known layer type. Several platforms:
   ``--platform os/arch[/variant]`` chooses; without it the error lists them. Attestation
   manifests (platform ``unknown/unknown``) are skipped.
-* ``docker:NAME`` -- the local daemon: ``GET /images/NAME/get`` over the unix socket
-  (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped), parsed as one
-  stream. Layers arrive in archive order, not stack order, so each is parsed on its own and
-  stacked once ``manifest.json`` has been seen.
+* ``docker:NAME`` -- the local daemon. Its own image store (overlay2, read-only) when that can be
+  read and checks out (:mod:`golayer.image.dockerstore`: no export, the layer headers from
+  tar-split, file contents from the layer directories); otherwise ``GET /images/NAME/get`` over
+  the unix socket (``DOCKER_HOST=unix://...`` honoured; otherwise ``docker save NAME`` piped),
+  parsed as one stream, and the source note says why. Layers arrive in archive order, not stack
+  order, so each is parsed on its own and stacked once ``manifest.json`` has been seen.
 * ``registry:REF``, ``containerd:NAME``, ``podman:NAME`` and ``HOST/REPO`` references are
   dispatched to :mod:`golayer.image.remote` (registry.py, containerd.py, podman.py), which reuse
   :func:`choose_image`, :func:`load_oci` and :func:`load_stream`.
@@ -124,12 +126,21 @@ def platform_of(cfg: dict[str, Any] | None, desc: dict[str, Any] | None = None) 
     return f"{os_}/{arch}" + (f"/{v}" if v else "")
 
 
+def check_platform(want: str | None) -> None:
+    """A ``--platform`` value is ``os/arch[/variant]`` of non-empty names (else a usage error)."""
+    if want is None:
+        return
+    parts = want.split("/")
+    if not 2 <= len(parts) <= 3 or not all(p and len(p) <= 64 and p.replace("-", "").replace("_", "")
+                                           .replace(".", "").isalnum() and p.isascii() for p in parts):
+        raise UsageError(f"--platform {want!r}: use os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")
+
+
 def _platform_matches(have: str | None, want: str) -> bool:
     if have is None:
         return False
+    check_platform(want)
     h, w = have.split("/"), want.split("/")
-    if len(w) < 2:
-        raise UsageError(f"--platform {want!r}: use os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")
     if h[:2] != w[:2]:
         return False
     if len(w) > 2:
@@ -726,17 +737,25 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
 
 def load(ref: str, platform: str | None = None, verify: bool | None = None, progress: Progress | None = None,
          entrypoint_only: bool = False) -> Loaded:
+    check_platform(platform)
     kind, target = parse_ref(ref)
     if kind in ("registry", "registry-or-daemon", "containerd", "podman"):
         from golayer.image import remote
 
         return remote.load(kind, target, platform, verify, progress, entrypoint_only)
     if kind == "docker":
+        from golayer.image import dockerstore
+
+        got = dockerstore.try_load(target, verify, progress)
+        if not isinstance(got, str):
+            return got
         read, close = _daemon_reader(target)
         try:
-            return load_stream(read, target, "docker", platform, progress, lambda: _daemon_reader(target))
+            loaded = load_stream(read, target, "docker", platform, progress, lambda: _daemon_reader(target))
         finally:
             close()
+        loaded.note = f"read from the daemon's export stream: {got}"  # type: ignore[attr-defined]
+        return loaded
     if kind == "oci":
         path, ref_name = target, None
         if not os.path.isdir(path) and ":" in target:

@@ -278,11 +278,34 @@ class BoundedStdin:
         return self.raw.read(n)
 
 
+def _quiet_library_logs() -> None:
+    """pygls logs a client's malformed message with a full traceback on stderr; an editor shows stderr
+    to users, so such records become one line (``golayer server: Unable to handle message:
+    JSONDecodeError: ...``). The server goes on and tells the client through window/showMessage."""
+    import logging
+
+    class OneLine(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            msg = f"golayer server: {record.getMessage()}"
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                msg += f": {type(exc).__name__}: {exc}"
+            return msg.replace("\n", " ")
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLine())
+    log = logging.getLogger("pygls")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING)
+    log.propagate = False
+
+
 def main() -> None:
     import sys
 
     from golayer.errors import InputError
 
+    _quiet_library_logs()
     stdin = BoundedStdin(sys.stdin.buffer)
     create_server().start_io(stdin=stdin)
     if stdin.refused is not None:
