@@ -2,6 +2,7 @@
 """Start-up cost of golayer's one-input paths: imports (``-X importtime``) and process wall/CPU.
 
     python bench/importtime.py [DOCKERFILE] [--runs N] [--paths lint,stdin,precommit,image,runtime]
+                               [--instructions] [--other OLD_SRC]
 
 For each path (``golayer lint FILE``; ``golayer lint -`` from stdin; the pre-commit hook's ``golayer lint
 FILE FILE``; ``golayer image ARCHIVE``; ``golayer runtime FILE``) and each run, interleaved:
@@ -56,11 +57,11 @@ spec:
 """
 
 
-def _env(clean: bool) -> dict[str, str]:
+def _env(clean: bool, src: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = os.environ.get("GOLAYER_BENCH_PYCACHE", "/tmp/golayer-bench-pycache")
-    paths = [str(ROOT / "src")]
+    paths = [str(src or ROOT / "src")]
     if clean:  # -S: no site, so click and tree_sitter come from site-packages put on the path by hand
         paths += [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
@@ -159,6 +160,8 @@ def main() -> int:
     ap.add_argument("--paths", default="lint,stdin,precommit,image,runtime")
     ap.add_argument("--top", type=int, default=8, help="heaviest top-level imports to list per path")
     ap.add_argument("--instructions", action="store_true", help="also count instructions under valgrind")
+    ap.add_argument("--other", metavar="SRC", help="another golayer source tree (e.g. `git archive` of an older "
+                    "commit, its src/) timed in the same rounds: before/after, paired")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="golayer-importtime-"))
     if a.dockerfile:
@@ -171,10 +174,13 @@ def main() -> int:
     cwd = str(dockerfile.parent)
     scenarios = paths_for(a.paths.split(","), work, dockerfile)
     site_env, clean_env = _env(False), _env(True)
+    other_env = _env(False, Path(a.other).resolve()) if a.other else None
     py = sys.executable
     load0 = os.getloadavg()
     for _, args, stdin in scenarios:  # writes the bytecode
         _run([py, "-m", "golayer", *args], site_env, cwd, stdin)
+        if other_env is not None:
+            _run([py, "-m", "golayer", *args], other_env, cwd, stdin)
         _run([py, "-S", "-m", "golayer", *args], clean_env, cwd, stdin)
     res: dict[str, dict[str, list]] = {name: {} for name, _, _ in scenarios}
     base: dict[str, list[float]] = {"python -c pass": [], "python -S -c pass": []}
@@ -188,6 +194,10 @@ def main() -> int:
                                                 clean_env, cwd, stdin)[2])
             wall, cpu, _ = _run([py, "-m", "golayer", *args], site_env, cwd, stdin)
             wall_s, cpu_s, _ = _run([py, "-S", "-m", "golayer", *args], clean_env, cwd, stdin)
+            if other_env is not None:
+                wall_o, cpu_o, _ = _run([py, "-m", "golayer", *args], other_env, cwd, stdin)
+                r.setdefault("wall_o", []).append(wall_o * 1000)
+                r.setdefault("cpu_o", []).append(cpu_o * 1000)
             for k, v in (("site", site), ("after", after), ("alone", alone), ("wall", wall * 1000),
                          ("cpu", cpu * 1000), ("wall_S", wall_s * 1000), ("cpu_S", cpu_s * 1000)):
                 r.setdefault(k, []).append(v)
@@ -209,6 +219,9 @@ def main() -> int:
                 n_s = _instructions([py, "-S", "-m", "golayer", *args], clean_env, cwd, stdin)
                 print(f"  {name}: {n:.1f} M ({n - bare:.1f} M more than the bare interpreter); "
                       f"with -S {n_s:.1f} M ({n_s - bare_s:.1f} M more)")
+                if other_env is not None:
+                    n_o = _instructions([py, "-m", "golayer", *args], other_env, cwd, stdin)
+                    print(f"    --other: {n_o:.1f} M ({n_o - bare:.1f} M more than the bare interpreter)")
     for name, r in res.items():
         print(f"\n{name}")
         print(f"  site (interpreter + .pth hooks, not golayer): {_fmt(r['site'])}")
@@ -216,6 +229,8 @@ def main() -> int:
         print(f"  golayer alone (-S, every import of the path): {_fmt(r['alone'])}")
         print(f"  process wall / CPU:                           {_fmt(r['wall'])} / {_fmt(r['cpu'])}")
         print(f"  process wall / CPU with -S:                   {_fmt(r['wall_S'])} / {_fmt(r['cpu_S'])}")
+        if "wall_o" in r:
+            print(f"  --other tree, process wall / CPU:             {_fmt(r['wall_o'])} / {_fmt(r['cpu_o'])}")
         mods = sorted(((statistics.median(v), k[4:]) for k, v in r.items() if k.startswith("mod:")), reverse=True)
         print("  heaviest top-level imports (-S, median): "
               + ", ".join(f"{m} {ms:.0f}" for ms, m in mods[:a.top] if ms >= 0.5))
