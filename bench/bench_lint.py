@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """golayer lint vs hadolint on the same Dockerfiles, in one run.
 
-    python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N] [--json OUT]
+    python bench/bench_lint.py [CORPUS_DIR] [--repeat N] [--per-file-sample N] [--min-stages N] [--json OUT]
 
 CORPUS_DIR defaults to the fetched corpus ($GOLAYER_CORPUS_DIR or ~/.cache/golayer/corpus, filled by
 scripts/fetch-corpus from bench/corpus-repos.txt): the Dockerfiles of its listed repositories
@@ -62,6 +62,17 @@ def corpus_files(corpus: Path) -> list[str]:
     return sorted(str(p) for p in entries if p.is_file() and not p.name.endswith(".dockerignore"))
 
 
+def stages(path: str) -> int:
+    """FROM lines of a Dockerfile (a subset of long multi-stage files: --min-stages)."""
+    import re
+
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    return len(re.findall(r"(?im)^[ \t]*FROM[ \t]", text))
+
+
 def spread(values: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
             "max": round(max(values), 3)}
@@ -90,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs of each whole-corpus invocation (interleaved)")
     ap.add_argument("--per-file-sample", type=int, default=20, help="files for the one-process-per-file runs (0: none)")
     ap.add_argument("--json", help="also write the numbers to this file")
+    ap.add_argument("--min-stages", type=int, default=0,
+                    help="only Dockerfiles with at least this many FROM lines (the long multi-stage ones)")
     a = ap.parse_args(argv)
 
     if a.corpus is None:
@@ -101,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         corpus = Path(a.corpus)
         files = corpus_files(corpus)
+    if a.min_stages:
+        files = [f for f in files if stages(f) >= a.min_stages]
     if not files:
         print(f"no Dockerfiles in {corpus}: run scripts/fetch-corpus (bench/corpus-repos.txt) first", file=sys.stderr)
         return 2

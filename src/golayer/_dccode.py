@@ -153,18 +153,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.files,self.load_location,self.imports_tzdata,self.outbound_tls,self.imports_c,self.cgo_modules,self.opened_files,)==(other.files,other.load_location,other.imports_tzdata,other.outbound_tls,other.imports_c,other.cgo_modules,other.opened_files,)
+   return (self.files,self.project_dir,self.name,self.env,self.doc,self.notes,self.consumed,self.service_files,self.fragments,self.parsed,)==(other.files,other.project_dir,other.name,other.env,other.doc,other.notes,other.consumed,other.service_files,other.fragments,other.parsed,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.load_location,self.imports_tzdata,self.outbound_tls,self.imports_c,self.cgo_modules,self.opened_files,)==(other.files,other.load_location,other.imports_tzdata,other.outbound_tls,other.imports_c,other.cgo_modules,other.opened_files,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.files,self.project_dir,self.name,self.env,self.doc,self.notes,self.consumed,self.service_files,self.fragments,)==(other.files,other.project_dir,other.name,other.env,other.doc,other.notes,other.consumed,other.service_files,other.fragments,)
-  return NotImplemented
- return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.project_dir,self.name,self.env,self.doc,self.notes,self.consumed,self.service_files,self.fragments,)==(other.files,other.project_dir,other.name,other.env,other.doc,other.notes,other.consumed,other.service_files,other.fragments,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.project_dir,self.name,self.env,self.doc,self.notes,self.consumed,self.service_files,self.fragments,self.parsed,)==(other.files,other.project_dir,other.name,other.env,other.doc,other.notes,other.consumed,other.service_files,other.fragments,other.parsed,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -896,12 +888,6 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(files={self.files!r}, load_location={self.load_location!r}, imports_tzdata={self.imports_tzdata!r}, outbound_tls={self.outbound_tls!r}, imports_c={self.imports_c!r}, cgo_modules={self.cgo_modules!r}, opened_files={self.opened_files!r})"
- return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, load_location={self.load_location!r}, imports_tzdata={self.imports_tzdata!r}, outbound_tls={self.outbound_tls!r}, imports_c={self.imports_c!r}, cgo_modules={self.cgo_modules!r}, opened_files={self.opened_files!r})"\n return __repr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __repr__(self):
   return self.__class__.__qualname__ + f"(files={self.files!r}, project_dir={self.project_dir!r}, name={self.name!r}, env={self.env!r}, doc={self.doc!r}, notes={self.notes!r}, consumed={self.consumed!r}, service_files={self.service_files!r}, fragments={self.fragments!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, project_dir={self.project_dir!r}, name={self.name!r}, env={self.env!r}, doc={self.doc!r}, notes={self.notes!r}, consumed={self.consumed!r}, service_files={self.service_files!r}, fragments={self.fragments!r})"\n return __repr__'] = __create_fn__.__code__
@@ -1530,20 +1516,8 @@ def __create_fn__(_type_file, _type_start, _type_end, _type_text, MISSING, _HAS_
  return __init__
 CODE["def __create_fn__(_type_file, _type_start, _type_end, _type_text, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,file:_type_file,start:_type_start,end:_type_end,text:_type_text)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'file',file)\n  __dataclass_builtins_object__.__setattr__(self,'start',start)\n  __dataclass_builtins_object__.__setattr__(self,'end',end)\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_files, _type_load_location, _type_imports_tzdata, _type_outbound_tls, _type_imports_c, _type_cgo_modules, _type_opened_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_outbound_tls, _dflt_imports_c, _dflt_cgo_modules, _dflt_opened_files, _return_type):
- def __init__(self,files:_type_files,load_location:_type_load_location,imports_tzdata:_type_imports_tzdata,outbound_tls:_type_outbound_tls=_HAS_DEFAULT_FACTORY,imports_c:_type_imports_c=_HAS_DEFAULT_FACTORY,cgo_modules:_type_cgo_modules=_HAS_DEFAULT_FACTORY,opened_files:_type_opened_files=_HAS_DEFAULT_FACTORY)->_return_type:
-  self.files=files
-  self.load_location=load_location
-  self.imports_tzdata=imports_tzdata
-  self.outbound_tls=_dflt_outbound_tls() if outbound_tls is _HAS_DEFAULT_FACTORY else outbound_tls
-  self.imports_c=_dflt_imports_c() if imports_c is _HAS_DEFAULT_FACTORY else imports_c
-  self.cgo_modules=_dflt_cgo_modules() if cgo_modules is _HAS_DEFAULT_FACTORY else cgo_modules
-  self.opened_files=_dflt_opened_files() if opened_files is _HAS_DEFAULT_FACTORY else opened_files
- return __init__
-CODE['def __create_fn__(_type_files, _type_load_location, _type_imports_tzdata, _type_outbound_tls, _type_imports_c, _type_cgo_modules, _type_opened_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_outbound_tls, _dflt_imports_c, _dflt_cgo_modules, _dflt_opened_files, _return_type):\n def __init__(self,files:_type_files,load_location:_type_load_location,imports_tzdata:_type_imports_tzdata,outbound_tls:_type_outbound_tls=_HAS_DEFAULT_FACTORY,imports_c:_type_imports_c=_HAS_DEFAULT_FACTORY,cgo_modules:_type_cgo_modules=_HAS_DEFAULT_FACTORY,opened_files:_type_opened_files=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.files=files\n  self.load_location=load_location\n  self.imports_tzdata=imports_tzdata\n  self.outbound_tls=_dflt_outbound_tls() if outbound_tls is _HAS_DEFAULT_FACTORY else outbound_tls\n  self.imports_c=_dflt_imports_c() if imports_c is _HAS_DEFAULT_FACTORY else imports_c\n  self.cgo_modules=_dflt_cgo_modules() if cgo_modules is _HAS_DEFAULT_FACTORY else cgo_modules\n  self.opened_files=_dflt_opened_files() if opened_files is _HAS_DEFAULT_FACTORY else opened_files\n return __init__'] = __create_fn__.__code__
-
-def __create_fn__(_type_files, _type_project_dir, _type_name, _type_env, _type_doc, _type_notes, _type_consumed, _type_service_files, _type_fragments, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notes, _dflt_consumed, _dflt_service_files, _dflt_fragments, _return_type):
- def __init__(self,files:_type_files,project_dir:_type_project_dir,name:_type_name,env:_type_env,doc:_type_doc,notes:_type_notes=_HAS_DEFAULT_FACTORY,consumed:_type_consumed=_HAS_DEFAULT_FACTORY,service_files:_type_service_files=_HAS_DEFAULT_FACTORY,fragments:_type_fragments=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_files, _type_project_dir, _type_name, _type_env, _type_doc, _type_notes, _type_consumed, _type_service_files, _type_fragments, _type_parsed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notes, _dflt_consumed, _dflt_service_files, _dflt_fragments, _dflt_parsed, _return_type):
+ def __init__(self,files:_type_files,project_dir:_type_project_dir,name:_type_name,env:_type_env,doc:_type_doc,notes:_type_notes=_HAS_DEFAULT_FACTORY,consumed:_type_consumed=_HAS_DEFAULT_FACTORY,service_files:_type_service_files=_HAS_DEFAULT_FACTORY,fragments:_type_fragments=_HAS_DEFAULT_FACTORY,parsed:_type_parsed=_HAS_DEFAULT_FACTORY)->_return_type:
   self.files=files
   self.project_dir=project_dir
   self.name=name
@@ -1553,8 +1527,9 @@ def __create_fn__(_type_files, _type_project_dir, _type_name, _type_env, _type_d
   self.consumed=_dflt_consumed() if consumed is _HAS_DEFAULT_FACTORY else consumed
   self.service_files=_dflt_service_files() if service_files is _HAS_DEFAULT_FACTORY else service_files
   self.fragments=_dflt_fragments() if fragments is _HAS_DEFAULT_FACTORY else fragments
+  self.parsed=_dflt_parsed() if parsed is _HAS_DEFAULT_FACTORY else parsed
  return __init__
-CODE['def __create_fn__(_type_files, _type_project_dir, _type_name, _type_env, _type_doc, _type_notes, _type_consumed, _type_service_files, _type_fragments, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notes, _dflt_consumed, _dflt_service_files, _dflt_fragments, _return_type):\n def __init__(self,files:_type_files,project_dir:_type_project_dir,name:_type_name,env:_type_env,doc:_type_doc,notes:_type_notes=_HAS_DEFAULT_FACTORY,consumed:_type_consumed=_HAS_DEFAULT_FACTORY,service_files:_type_service_files=_HAS_DEFAULT_FACTORY,fragments:_type_fragments=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.files=files\n  self.project_dir=project_dir\n  self.name=name\n  self.env=env\n  self.doc=doc\n  self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes\n  self.consumed=_dflt_consumed() if consumed is _HAS_DEFAULT_FACTORY else consumed\n  self.service_files=_dflt_service_files() if service_files is _HAS_DEFAULT_FACTORY else service_files\n  self.fragments=_dflt_fragments() if fragments is _HAS_DEFAULT_FACTORY else fragments\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_files, _type_project_dir, _type_name, _type_env, _type_doc, _type_notes, _type_consumed, _type_service_files, _type_fragments, _type_parsed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notes, _dflt_consumed, _dflt_service_files, _dflt_fragments, _dflt_parsed, _return_type):\n def __init__(self,files:_type_files,project_dir:_type_project_dir,name:_type_name,env:_type_env,doc:_type_doc,notes:_type_notes=_HAS_DEFAULT_FACTORY,consumed:_type_consumed=_HAS_DEFAULT_FACTORY,service_files:_type_service_files=_HAS_DEFAULT_FACTORY,fragments:_type_fragments=_HAS_DEFAULT_FACTORY,parsed:_type_parsed=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.files=files\n  self.project_dir=project_dir\n  self.name=name\n  self.env=env\n  self.doc=doc\n  self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes\n  self.consumed=_dflt_consumed() if consumed is _HAS_DEFAULT_FACTORY else consumed\n  self.service_files=_dflt_service_files() if service_files is _HAS_DEFAULT_FACTORY else service_files\n  self.fragments=_dflt_fragments() if fragments is _HAS_DEFAULT_FACTORY else fragments\n  self.parsed=_dflt_parsed() if parsed is _HAS_DEFAULT_FACTORY else parsed\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_fix, _type_notes, _type_reason, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notes, _dflt_reason, _return_type):
  def __init__(self,fix:_type_fix,notes:_type_notes=_HAS_DEFAULT_FACTORY,reason:_type_reason=_dflt_reason)->_return_type:
@@ -2166,8 +2141,8 @@ def __create_fn__(_type_root, _type_ctx, _type_dockerfile, _type_go_file, _type_
  return __init__
 CODE['def __create_fn__(_type_root, _type_ctx, _type_dockerfile, _type_go_file, _type_go_mod, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,root:_type_root,ctx:_type_ctx,dockerfile:_type_dockerfile,go_file:_type_go_file,go_mod:_type_go_mod)->_return_type:\n  self.root=root\n  self.ctx=ctx\n  self.dockerfile=dockerfile\n  self.go_file=go_file\n  self.go_mod=go_mod\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_root, _type_dockerfiles, _type_builds, _type_manifest_docs, _type_skipped, _type_notes, _type_service_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dockerfiles, _dflt_builds, _dflt_manifest_docs, _dflt_skipped, _dflt_notes, _dflt_service_builds, _return_type):
- def __init__(self,root:_type_root,dockerfiles:_type_dockerfiles=_HAS_DEFAULT_FACTORY,builds:_type_builds=_HAS_DEFAULT_FACTORY,manifest_docs:_type_manifest_docs=_HAS_DEFAULT_FACTORY,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,notes:_type_notes=_HAS_DEFAULT_FACTORY,service_builds:_type_service_builds=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_root, _type_dockerfiles, _type_builds, _type_manifest_docs, _type_skipped, _type_notes, _type_service_builds, _type__index, _type__resolved, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dockerfiles, _dflt_builds, _dflt_manifest_docs, _dflt_skipped, _dflt_notes, _dflt_service_builds, _dflt__index, _dflt__resolved, _return_type):
+ def __init__(self,root:_type_root,dockerfiles:_type_dockerfiles=_HAS_DEFAULT_FACTORY,builds:_type_builds=_HAS_DEFAULT_FACTORY,manifest_docs:_type_manifest_docs=_HAS_DEFAULT_FACTORY,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,notes:_type_notes=_HAS_DEFAULT_FACTORY,service_builds:_type_service_builds=_HAS_DEFAULT_FACTORY,_index:_type__index=_dflt__index,_resolved:_type__resolved=_dflt__resolved)->_return_type:
   self.root=root
   self.dockerfiles=_dflt_dockerfiles() if dockerfiles is _HAS_DEFAULT_FACTORY else dockerfiles
   self.builds=_dflt_builds() if builds is _HAS_DEFAULT_FACTORY else builds
@@ -2175,8 +2150,10 @@ def __create_fn__(_type_root, _type_dockerfiles, _type_builds, _type_manifest_do
   self.skipped=_dflt_skipped() if skipped is _HAS_DEFAULT_FACTORY else skipped
   self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes
   self.service_builds=_dflt_service_builds() if service_builds is _HAS_DEFAULT_FACTORY else service_builds
+  self._index=_index
+  self._resolved=_resolved
  return __init__
-CODE['def __create_fn__(_type_root, _type_dockerfiles, _type_builds, _type_manifest_docs, _type_skipped, _type_notes, _type_service_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dockerfiles, _dflt_builds, _dflt_manifest_docs, _dflt_skipped, _dflt_notes, _dflt_service_builds, _return_type):\n def __init__(self,root:_type_root,dockerfiles:_type_dockerfiles=_HAS_DEFAULT_FACTORY,builds:_type_builds=_HAS_DEFAULT_FACTORY,manifest_docs:_type_manifest_docs=_HAS_DEFAULT_FACTORY,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,notes:_type_notes=_HAS_DEFAULT_FACTORY,service_builds:_type_service_builds=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.root=root\n  self.dockerfiles=_dflt_dockerfiles() if dockerfiles is _HAS_DEFAULT_FACTORY else dockerfiles\n  self.builds=_dflt_builds() if builds is _HAS_DEFAULT_FACTORY else builds\n  self.manifest_docs=_dflt_manifest_docs() if manifest_docs is _HAS_DEFAULT_FACTORY else manifest_docs\n  self.skipped=_dflt_skipped() if skipped is _HAS_DEFAULT_FACTORY else skipped\n  self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes\n  self.service_builds=_dflt_service_builds() if service_builds is _HAS_DEFAULT_FACTORY else service_builds\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_root, _type_dockerfiles, _type_builds, _type_manifest_docs, _type_skipped, _type_notes, _type_service_builds, _type__index, _type__resolved, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dockerfiles, _dflt_builds, _dflt_manifest_docs, _dflt_skipped, _dflt_notes, _dflt_service_builds, _dflt__index, _dflt__resolved, _return_type):\n def __init__(self,root:_type_root,dockerfiles:_type_dockerfiles=_HAS_DEFAULT_FACTORY,builds:_type_builds=_HAS_DEFAULT_FACTORY,manifest_docs:_type_manifest_docs=_HAS_DEFAULT_FACTORY,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,notes:_type_notes=_HAS_DEFAULT_FACTORY,service_builds:_type_service_builds=_HAS_DEFAULT_FACTORY,_index:_type__index=_dflt__index,_resolved:_type__resolved=_dflt__resolved)->_return_type:\n  self.root=root\n  self.dockerfiles=_dflt_dockerfiles() if dockerfiles is _HAS_DEFAULT_FACTORY else dockerfiles\n  self.builds=_dflt_builds() if builds is _HAS_DEFAULT_FACTORY else builds\n  self.manifest_docs=_dflt_manifest_docs() if manifest_docs is _HAS_DEFAULT_FACTORY else manifest_docs\n  self.skipped=_dflt_skipped() if skipped is _HAS_DEFAULT_FACTORY else skipped\n  self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes\n  self.service_builds=_dflt_service_builds() if service_builds is _HAS_DEFAULT_FACTORY else service_builds\n  self._index=_index\n  self._resolved=_resolved\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_root, _type_dockerfiles, _type_compose, _type_bake, _type_makefiles, _type_scripts, _type_workflows, _type_goreleaser, _type_kustomizations, _type_charts, _type_yaml, _type_example_yaml, _type_skipped, _type_sniff, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_dockerfiles, _dflt_compose, _dflt_bake, _dflt_makefiles, _dflt_scripts, _dflt_workflows, _dflt_goreleaser, _dflt_kustomizations, _dflt_charts, _dflt_yaml, _dflt_example_yaml, _dflt_skipped, _dflt_sniff, _return_type):
  def __init__(self,root:_type_root,dockerfiles:_type_dockerfiles=_HAS_DEFAULT_FACTORY,compose:_type_compose=_HAS_DEFAULT_FACTORY,bake:_type_bake=_HAS_DEFAULT_FACTORY,makefiles:_type_makefiles=_HAS_DEFAULT_FACTORY,scripts:_type_scripts=_HAS_DEFAULT_FACTORY,workflows:_type_workflows=_HAS_DEFAULT_FACTORY,goreleaser:_type_goreleaser=_HAS_DEFAULT_FACTORY,kustomizations:_type_kustomizations=_HAS_DEFAULT_FACTORY,charts:_type_charts=_HAS_DEFAULT_FACTORY,yaml:_type_yaml=_HAS_DEFAULT_FACTORY,example_yaml:_type_example_yaml=_HAS_DEFAULT_FACTORY,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,sniff:_type_sniff=_dflt_sniff)->_return_type:

@@ -9,8 +9,9 @@ from pathlib import Path
 def inside(path: str | Path, root: str | Path) -> bool:
     """Does ``path``, following every symlink, stay inside ``root``?"""
     try:
-        real = Path(os.path.realpath(path))
-        base = Path(os.path.realpath(root))
+        real = os.path.realpath(path)
+        base = os.path.realpath(root)
     except (OSError, ValueError):
         return False
-    return real == base or base in real.parents
+    # both are absolute and normal (realpath): a string prefix at a separator is containment
+    return real == base or real.startswith(base.rstrip("/") + "/")

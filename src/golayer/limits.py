@@ -99,13 +99,28 @@ def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:
         if st.st_size > limit:
             raise InputError(f"{p} is larger than {_size(limit)}: not a {what}")
         with p.open("rb") as fh:
-            data = fh.read(limit + 1)
+            data = read_at_most(fh, limit + 1)
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
     except OSError as exc:
         raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
     if len(data) > limit:
         raise InputError(f"{p} is larger than {_size(limit)}: not a {what}")
+    return data
+
+
+def read_at_most(fh, limit: int) -> bytes:
+    """``fh.read(limit)`` of a binary file (up to ``limit`` bytes, less at its end) without asking for a
+    ``limit``-byte buffer when the file is smaller: a 4 MiB ``read`` of a 5 KiB file costs ~10x more."""
+    try:
+        size = os.fstat(fh.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return fh.read(limit)
+    if size + 1 >= limit:
+        return fh.read(limit)
+    data = fh.read(size + 1)
+    if len(data) == size + 1:  # grew since fstat (or not a regular file): read on up to the limit
+        data += fh.read(limit - len(data))
     return data
 
 

@@ -65,3 +65,70 @@ def test_no_progress_line_on_a_pipe(tmp_path):
     assert r.returncode == 1
     assert "\x1b" not in r.stderr and "\r" not in r.stderr
     assert r.stderr.strip().endswith("golayer check: lint (6 Dockerfiles)")
+
+
+def _monorepo(tmp_path: Path) -> Path:
+    """50 Go services with a Dockerfile each and 6 manifests each (300), plus a compose file."""
+    root = tmp_path / "mono"
+    for i in range(50):
+        d = root / "services" / f"svc{i:02d}"
+        (d / "deploy").mkdir(parents=True)
+        (d / "Dockerfile").write_text("FROM golang:1.22 AS b\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+                                      "FROM scratch\nCOPY --from=b /app /app\nENTRYPOINT [\"/app\"]\n")
+        for j in range(6):
+            name = f"svc{i:02d}-{j}"
+            (d / "deploy" / f"{name}.yaml").write_text(
+                f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n"
+                f"    spec:\n      containers:\n      - name: app\n        image: example.com/{name}:1\n"
+                "        resources:\n          limits:\n            memory: 512Mi\n        env:\n"
+                "        - name: GOMEMLIMIT\n          value: 400Mi\n---\n"
+                f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n  - port: 80\n")
+    (root / "compose.yaml").write_text("services:\n  api:\n    build: ./services/svc00\n    mem_limit: 256m\n")
+    return root
+
+
+def test_progress_covers_the_manifests_of_a_big_monorepo_on_a_terminal_only(tmp_path):
+    repo = _monorepo(tmp_path)
+    assert len(list(repo.rglob("Dockerfile"))) >= 50 and len(list(repo.rglob("*.yaml"))) >= 300
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "golayer", "check", str(repo), "--format", "json"],
+                         stdout=subprocess.PIPE, stderr=slave, env=_env("0"))
+    os.close(slave)
+    chunks = []
+
+    def drain() -> None:
+        while True:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if not r:
+                return
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    out = b""
+    while p.poll() is None:  # keep the pty drained while the report is written to the pipe
+        drain()
+        r, _, _ = select.select([p.stdout], [], [], 0.05)
+        if r:
+            out += os.read(p.stdout.fileno(), 1 << 20)
+    out += p.stdout.read()
+    drain()
+    os.close(master)
+    text = b"".join(chunks).decode()
+    assert p.returncode == 1
+    assert "/50 Dockerfiles (" in text  # lint phase
+    assert "runtime: read " in text and "/301 deployments (" in text  # the manifests are reported as they are read
+    summary = "golayer check: lint (50 Dockerfiles), runtime (301 deployments: 1 compose, 300 kubernetes)"
+    assert text.rstrip().endswith(summary)
+    assert text.rindex("\r\x1b[K") < text.index(summary)
+
+    piped = subprocess.run([sys.executable, "-m", "golayer", "check", str(repo), "--format", "json"],
+                           capture_output=True, env=_env("0"), timeout=300)
+    assert piped.returncode == 1
+    assert b"\x1b" not in piped.stderr and b"\r" not in piped.stderr
+    assert piped.stderr.decode().strip() == summary
+    assert piped.stdout == out  # the report does not depend on where stderr goes

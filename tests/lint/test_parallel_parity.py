@@ -1,5 +1,6 @@
 """Speed must not change results: worker processes and the per-batch caches give the same report."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -98,3 +99,71 @@ def test_batched_go_source_scan_equals_a_fresh_scan_per_file(tmp_path):
         shared = facts(True)
     assert shared == fresh
     assert any(x and x.load_location for x in fresh) and any(x and x.imports_c for x in fresh)
+
+
+GO_MORE = [
+    'package main\n\nimport "crypto/tls"\n\nfunc main() { tls.Dial("tcp", "x:443", nil) }\n',
+    'package main\n\nimport "net/http"\n\nconst Docs = "https://example.com/docs"\n\nfunc main() { http.Get(Docs) }\n',
+    'package main\n\nimport "os"\n\nfunc main() { os.ReadFile("config/app.yaml"); os.Open("/etc/x") }\n',
+    'package main\n\nimport _ "time/tzdata"\nimport "github.com/joho/godotenv"\n\nfunc main() { godotenv.Load() }\n',
+    'package main\n\nimport "html/template"\n\nvar t = template.Must(template.ParseFiles("web/index.html"))\n',
+]
+
+
+def _eager_reference(ctx: Path):
+    """Every fact computed at once for every file, with the rules' plain definitions (no pre-tests)."""
+    import os
+
+    from golayer.dockerfile import final
+
+    paths = []
+    for root, dirs, names in os.walk(ctx):
+        dirs[:] = [x for x in dirs if not x.startswith(".") and x not in final._SKIP_DIRS]
+        for n in names:
+            p = os.path.join(root, n)
+            if n.endswith(".go") and not n.endswith("_test.go") and not os.path.islink(p):
+                paths.append(p)
+    load, tls, import_c, opened, tz = [], [], [], [], False
+    for p in paths:
+        data = Path(p).read_bytes()
+        rel = os.path.relpath(p, ctx)
+        if b"LoadLocation(" in data:
+            load.append(rel)
+        tz = tz or b'"time/tzdata"' in data
+        if any(n in data for n in final._TLS_DIAL) or (
+                any(n in data for n in final._HTTP_CLIENT) and any(n in data for n in final._HTTPS_LITERAL)
+                and final._HTTPS_ARG.search(data)):
+            tls.append(rel)
+        if final._IMPORT_C.search(data):
+            import_c.append(rel)
+        opened += [(f, rel) for f in final._opened(data)]
+    return (len(paths), load, tz, tls, import_c, opened)
+
+
+def test_lazy_source_facts_equal_eager_ones(tmp_path):
+    """The costly facts (TLS clients, opened files) are computed only when a rule reads them; they must
+    be what computing everything at once gives, in the same order, inside a batch or not."""
+    from golayer.dockerfile import final
+    from golayer.dockerfile.build import build_model
+
+    for i, src in enumerate(GO + GO_MORE):
+        d = tmp_path / ("pkg" if i % 2 else "cmd") / f"p{i}"
+        d.mkdir(parents=True)
+        (d / "main.go").write_text(src)
+        (d / "main_test.go").write_text(GO_MORE[0])  # tests are not scanned
+    (tmp_path / "vendor" / "x").mkdir(parents=True)
+    (tmp_path / "vendor" / "x" / "x.go").write_text(GO_MORE[0])
+    (tmp_path / "Dockerfile").write_text("FROM golang:1.22\nCOPY . .\n")
+    ref = _eager_reference(tmp_path)
+    assert ref[3] and ref[4] and ref[5] and ref[1] and ref[2]  # every kind of fact occurs
+    for batched in (False, True):
+        with final.batch() if batched else contextlib.nullcontext():
+            for order in ("tls-first", "opened-first"):
+                model = build_model(tmp_path / "Dockerfile")
+                src = final.go_source_facts(model)
+                if order == "tls-first":
+                    got_tls, got_opened = src.outbound_tls, src.opened_files
+                else:
+                    got_opened, got_tls = src.opened_files, src.outbound_tls
+                assert (src.files, src.load_location, src.imports_tzdata, got_tls, src.imports_c,
+                        got_opened) == ref

@@ -77,7 +77,7 @@ def _check(path: str, images: tuple[str, ...], target: str | None, verbose: bool
     examples = cfg.include_examples if include_examples is None else include_examples
     proj = load_project(root, config=cfg, include_examples=examples, compose_files=[Path(f) for f in compose_files],
                         context=Path(context_dir) if context_dir else None, build_args=build_args, target=target,
-                        helm_values=[Path(v) for v in helm_values])
+                        helm_values=[Path(v) for v in helm_values], progress=progress.set)
     if root.is_file() and not lint_cmd.looks_like_dockerfile(root):
         proj.dockerfiles, proj.builds = [], []
     builds = lint_builds(proj)
@@ -111,7 +111,7 @@ def _check(path: str, images: tuple[str, ...], target: str | None, verbose: bool
     if runtime_cmd is not None and proj.manifest_docs:
         progress.set(f"runtime: {len(proj.manifest_docs)} deployments")
         rep = runtime_cmd.run_runtime([], cfg, images=analyses, docs=proj.manifest_docs, project=proj,
-                                     assume_go=assume_go)
+                                     assume_go=assume_go, progress=progress.set)
         seen: set[tuple] = set()
         kept = []
         for f in rep.findings:  # a compose file judged alone and merged under an -f list: report once

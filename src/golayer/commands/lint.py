@@ -148,14 +148,36 @@ def _lint_many(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tup
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("fork" if _can_fork() else "spawn")
+    import gc
+
+    fork = _can_fork()
+    if fork:
+        _preload()  # once here, shared by every forked worker (copy-on-write), not once per worker
+        # the objects that exist now (modules, rules, knowledge tables) are never garbage: the workers'
+        # collections skip them and do not touch (and so copy) their pages
+        gc.freeze()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     out: list[tuple] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for r in pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
-            out.append(r)
-            if on_done is not None:
-                on_done(len(out), len(jobs))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for r in pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+                out.append(r)
+                if on_done is not None:
+                    on_done(len(out), len(jobs))
+    finally:
+        if fork:
+            gc.unfreeze()
     return out
+
+
+def _preload() -> None:
+    """Import what every lint runs (model builder, rules, the shell grammar) before forking workers. The
+    BuildKit parser (a Go runtime, not fork-safe) is left for each worker to load."""
+    from golayer import catalogue
+    from golayer.dockerfile import engine, final, resolve, shell  # noqa: F401
+
+    catalogue.rules("dockerfile")
+    shell.parser()
 
 
 def _lint_star(job: tuple) -> tuple:

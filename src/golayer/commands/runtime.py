@@ -91,7 +91,7 @@ def parse_image_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = None,
                 ratio: str | None = None, strict: bool = False, loaded: Any = None,
                 docs: list[Any] | None = None, project: Any = None, assume_go: bool | None = None,
-                lookup: Any = None) -> Report:
+                lookup: Any = None, progress: Any = None) -> Report:
     """Load manifests, decide which containers are Go, run the runtime rules.
 
     ``images`` maps a container/service/image name to an image reference (analysed here) or to an
@@ -102,7 +102,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     the golayer.project.Project they came from (builds: which image comes from which Dockerfile; it
     gives the :data:`golayer.runtime.detect.BuildLookup` through
     :func:`golayer.runtime.detect.project_lookup` unless ``lookup`` is given). ``assume_go``
-    (``--assume-go``) judges containers of unknown language as Go."""
+    (``--assume-go``) judges containers of unknown language as Go. ``progress(text)``, when given, is
+    told what is being done (golayer check's status line)."""
     from golayer import catalogue
     from golayer.runtime import detect, manifests
     from golayer.runtime.model import RuntimeModel
@@ -111,7 +112,8 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
     if lookup is None and project is not None:
         lookup = detect.project_lookup(project)
     if loaded is None:
-        loaded = manifests.load_docs(docs, strict=strict) if docs is not None else \
+        each = None if progress is None else (lambda d, n: progress(f"runtime: read {d}/{n} deployments"))
+        loaded = manifests.load_docs(docs, strict=strict, progress=each) if docs is not None else \
             manifests.load_paths(paths, strict=strict)
     model = RuntimeModel(workloads=loaded.workloads, ratio=r, max_ratio=mx, notes=list(loaded.notes))
     if strict and loaded.inputs and not loaded.workloads:
@@ -121,7 +123,11 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
         note = getattr(ana, "source_note", None) or ""
         if "only layers" in note:  # say that a registry image was read only down to its entrypoint
             model.notes.append(f"--image {name}: {note}")
+    if progress is not None:
+        progress(f"runtime: which of {sum(1 for _ in model.containers())} containers are Go")
     detect.classify(model, analyses, section, lookup=lookup, assume_go=assume_go)
+    if progress is not None:
+        progress("runtime: rules")
     for name in analyses:
         if not any(name in (c.name, c.image, detect.image_name(c.image or "")) for _w, c in model.containers()):
             model.notes.append(f"--image {name}=...: no container, service or image of that name in the manifests")

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from golayer.dockerfile.model import BuildContext, GoMod
+from golayer.limits import read_at_most
 
 
 def read_dockerignore(text: str) -> list[str]:
@@ -157,15 +158,33 @@ def load_context(dockerfile: Path | None, context_dir: Path | None = None) -> Bu
     ignore_file = dockerignore_for(dockerfile, context_dir)
     patterns: list[str] | None = None
     if ignore_file is not None:
-        try:
-            with ignore_file.open("rb") as fh:  # bounded: a huge ignore file is not read whole
-                patterns = read_dockerignore(fh.read(4 << 20).decode("utf-8", errors="replace"))
-        except OSError:
-            patterns = None
+        patterns = _batched(("ignore", str(ignore_file)), lambda: _read_ignore_file(ignore_file))
+        patterns = list(patterns) if patterns is not None else None
     gomod = None
     if (context_dir / "go.mod").is_file():
-        gomod = read_gomod(context_dir / "go.mod")
+        gomod = _batched(("gomod", str(context_dir)), lambda: read_gomod(context_dir / "go.mod"))
     return BuildContext(dir=context_dir, dockerignore=ignore_file, patterns=patterns, gomod=gomod)
+
+
+def _read_ignore_file(ignore_file: Path) -> list[str] | None:
+    try:
+        with ignore_file.open("rb") as fh:  # bounded: a huge ignore file is not read whole
+            return read_dockerignore(read_at_most(fh, 4 << 20).decode("utf-8", errors="replace"))
+    except OSError:
+        return None
+
+
+# While golayer.dockerfile.final.batch() runs (files do not change meanwhile): what load_context read,
+# by file, shared by the Dockerfiles of one run that use the same ignore file or context.
+_BATCH: dict | None = None
+
+
+def _batched(key: tuple[str, str], read):
+    if _BATCH is None:
+        return read()
+    if key not in _BATCH:
+        _BATCH[key] = read()
+    return _BATCH[key]
 
 
 def exists(ctx: BuildContext, rel_path: str) -> bool:

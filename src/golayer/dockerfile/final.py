@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterator
 
+from golayer.limits import read_at_most
 from golayer.dockerfile.model import (
     BaseImage,
     Command,
@@ -784,25 +785,65 @@ def _opened(data: bytes) -> list[str]:
 _SKIP_DIRS = {"vendor", "testdata", "node_modules", "third_party", "examples", "example", "docs"}
 _MAX_GO_FILES = 2000
 _MAX_GO_BYTES = 16 * 1024 * 1024
+_MAX_GO_FILE_READ = 4 * 1024 * 1024
 
 
-@dataclass
 class GoSourceFacts:
-    """What the Go sources of the build context do (non-test files, vendor/testdata skipped)."""
+    """What the Go sources of the build context do (non-test files, vendor/testdata skipped).
 
-    files: int
-    load_location: list[str]  # context-relative paths of files calling LoadLocation(
-    imports_tzdata: bool  # some file imports "time/tzdata" (embeds the zone database)
-    outbound_tls: list[str] = field(default_factory=list)  # files that make TLS client connections
-    imports_c: list[str] = field(default_factory=list)  # files with `import "C"` (need cgo)
-    cgo_modules: list[str] = field(default_factory=list)  # go.mod requirements known to need cgo
-    # relative paths the program may open at run time, with the Go file that names them:
-    # os.Open/ReadFile/OpenFile, template.ParseFiles/ParseGlob, http.Dir, godotenv.Load (".env" when bare)
-    opened_files: list[tuple[str, str]] = field(default_factory=list)
+    ``files``, ``load_location``, ``imports_tzdata`` and ``imports_c`` come from the one read of every
+    file that decides whether the context is scanned at all (cheap substring tests). ``outbound_tls``
+    and ``opened_files`` need costlier tests: they are computed the first time a rule reads them (each
+    file read again then; within a :class:`batch` once per file for every context that holds it).
+    Results are the same as computing everything at once (tests/lint/test_parallel_parity.py)."""
+
+    def __init__(self, files: int, load_location: list[str], imports_tzdata: bool,
+                 outbound_tls: list[str] | None = None, imports_c: list[str] | None = None,
+                 cgo_modules: list[str] | None = None, opened_files: list[tuple[str, str]] | None = None,
+                 paths: list[tuple[str, str]] | None = None) -> None:
+        self.files = files
+        self.load_location = load_location  # context-relative paths of files calling LoadLocation(
+        self.imports_tzdata = imports_tzdata  # some file imports "time/tzdata" (embeds the zone database)
+        self.imports_c = imports_c if imports_c is not None else []  # files with `import "C"` (need cgo)
+        self.cgo_modules = cgo_modules if cgo_modules is not None else []  # go.mod requirements needing cgo
+        self._paths = paths or []  # (absolute path, context-relative path) of every scanned file, in order
+        self._tls = outbound_tls
+        self._opened = opened_files
+
+    @property
+    def outbound_tls(self) -> list[str]:
+        """Files that make TLS client connections."""
+        if self._tls is None:
+            self._tls = [rel for p, rel in self._paths if _lazy_fact(p, "tls")]
+        return self._tls
+
+    @property
+    def opened_files(self) -> list[tuple[str, str]]:
+        """Relative paths the program may open at run time, with the Go file that names them:
+        os.Open/ReadFile/OpenFile, template.ParseFiles/ParseGlob, http.Dir, godotenv.Load (".env" when bare)."""
+        if self._opened is None:
+            out: list[tuple[str, str]] = []
+            for p, rel in self._paths:
+                out += [(f, rel) for f in _lazy_fact(p, "opened")]
+            self._opened = out
+        return self._opened
+
+    def _key(self) -> tuple:
+        return (self.files, self.load_location, self.imports_tzdata, self.outbound_tls, self.imports_c,
+                self.cgo_modules, self.opened_files)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GoSourceFacts) and self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return "GoSourceFacts(files={!r}, load_location={!r}, imports_tzdata={!r}, outbound_tls={!r}, " \
+               "imports_c={!r}, cgo_modules={!r}, opened_files={!r})".format(*self._key())
 
 
 _BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
-_BATCH_FILES: dict[str, tuple] = {}  # Go file -> its facts while a batch runs
+_BATCH_FILES: dict[str, tuple] = {}  # Go file -> its cheap facts while a batch runs
+_BATCH_LAZY: dict[tuple[str, str], Any] = {}  # (Go file, "tls" | "opened") -> that fact while a batch runs
+_BATCH_DIRS: dict[str, tuple[list[str], list[str]]] = {}  # directory -> (subdirectories, Go files) while a batch runs
 
 
 class batch:
@@ -813,29 +854,111 @@ class batch:
         global _BATCH
         self._prev = _BATCH
         if _BATCH is None:
+            from golayer.dockerfile import context
+
             _BATCH = {}
             _BATCH_FILES.clear()
+            _BATCH_LAZY.clear()
+            _BATCH_DIRS.clear()
+            context._BATCH = {}  # ignore files and go.mod read once per run too
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _BATCH
         _BATCH = self._prev
         if _BATCH is None:
+            from golayer.dockerfile import context
+
             _BATCH_FILES.clear()
+            _BATCH_LAZY.clear()
+            _BATCH_DIRS.clear()
+            context._BATCH = None
 
 
-def _file_facts(p: str) -> tuple[int, bool, bool, bool, bool, tuple[str, ...]]:
-    """(bytes read, calls LoadLocation, imports time/tzdata, makes TLS client calls, imports "C", files it
-    may open at run time) of one Go file."""
+# every needle of _OPENS / _GODOTENV_BARE contains one of these: a file without them opens nothing
+_OPEN_HINTS = (b"os.Open", b"os.ReadFile", b"template.Parse", b"http.Dir", b"godotenv.", b"viper.SetConfigFile")
+_TLS_HINTS = (b"tls.", b"credentials.New", b'"cloud.google.com/go/', b'"github.com/aws/aws-sdk-go',
+              b'"github.com/Azure/azure-sdk-for-go/')
+
+
+def _tls_client(data: bytes) -> bool:
+    """Makes TLS client connections: a TLS dial/credential/cloud SDK, or an HTTP client call with an https://
+    URL passed to a call. (The substring pre-tests only skip work: every needle contains one of them.)"""
+    if _has(data, _TLS_HINTS) and _has(data, _TLS_DIAL):
+        return True
+    return (b"https://" in data and _has(data, _HTTPS_LITERAL) and b"http." in data and _has(data, _HTTP_CLIENT)
+            and _HTTPS_ARG.search(data) is not None)
+
+
+def _lazy_fact(p: str, what: str) -> Any:
+    key = (p, what)
+    if _BATCH is not None and key in _BATCH_LAZY:
+        return _BATCH_LAZY[key]
+    try:
+        with open(p, "rb") as fh:
+            data = read_at_most(fh, _MAX_GO_FILE_READ)
+    except OSError:  # gone since the scan (files are not expected to change during a run)
+        data = b""
+    if what == "tls":
+        got: Any = _tls_client(data)
+    else:
+        got = tuple(_opened(data)) if _has(data, _OPEN_HINTS) else ()
+    if _BATCH is not None:
+        _BATCH_LAZY[key] = got
+    return got
+
+
+def _file_facts(p: str) -> tuple[int, bool, bool, bool]:
+    """(bytes read, calls LoadLocation, imports time/tzdata, imports "C") of one Go file."""
     with open(p, "rb") as fh:
-        data = fh.read(4 * 1024 * 1024)
-    opened: tuple[str, ...] = ()
-    if b"os." in data or b"template." in data or b"godotenv" in data or b"http.Dir" in data or b"viper." in data:
-        opened = tuple(_opened(data))
+        data = read_at_most(fh, _MAX_GO_FILE_READ)
     return (len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT),
-            _has(data, _TLS_DIAL) or (_has(data, _HTTP_CLIENT) and _has(data, _HTTPS_LITERAL)
-                                      and _HTTPS_ARG.search(data) is not None),
-            b'"C"' in data and _IMPORT_C.search(data) is not None, opened)
+            b'"C"' in data and _IMPORT_C.search(data) is not None)
+
+
+def _go_files(d: str) -> list[str]:
+    """The non-test Go files below ``d`` in os.walk's order (top-down, directory order), hidden and
+    _SKIP_DIRS directories and symlinks skipped; raises StopIteration past _MAX_GO_FILES."""
+    import os
+
+    paths: list[str] = []
+    listings = _BATCH_DIRS if _BATCH is not None else {}
+
+    def listing(top: str) -> tuple[list[str], list[str]]:
+        """(subdirectories to walk, Go files) of one directory, in directory order; once per batch."""
+        got = listings.get(top)
+        if got is not None:
+            return got
+        dirs: list[str] = []
+        gofiles: list[str] = []
+        try:
+            with os.scandir(top) as it:
+                for e in it:
+                    try:
+                        is_dir = e.is_dir()
+                    except OSError:
+                        is_dir = False
+                    name = e.name
+                    if is_dir:
+                        if not name.startswith(".") and name not in _SKIP_DIRS and not e.is_symlink():
+                            dirs.append(os.path.join(top, name))
+                    elif name.endswith(".go") and not name.endswith("_test.go") and not e.is_symlink():
+                        gofiles.append(os.path.join(top, name))
+        except OSError:  # as os.walk: a directory that cannot be listed (to its end) contributes nothing
+            dirs, gofiles = [], []
+        listings[top] = (dirs, gofiles)
+        return dirs, gofiles
+
+    def walk(top: str) -> None:
+        dirs, gofiles = listing(top)
+        paths.extend(gofiles)
+        if len(paths) > _MAX_GO_FILES:
+            raise StopIteration
+        for x in dirs:
+            walk(x)
+
+    walk(d)
+    return paths
 
 
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
@@ -861,38 +984,25 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
             facts = None
         else:
             # list first, read after: a context over the file limit is given up before reading anything
-            paths: list[str] = []
-            for root, dirs, names in os.walk(d):
-                dirs[:] = [x for x in dirs if not x.startswith(".") and x not in _SKIP_DIRS]
-                for n in names:
-                    if not n.endswith(".go") or n.endswith("_test.go"):
-                        continue
-                    p = os.path.join(root, n)
-                    if os.path.islink(p):
-                        continue
-                    paths.append(p)
-                    if len(paths) > _MAX_GO_FILES:
-                        raise StopIteration
+            paths = _go_files(str(d))
             facts.files = len(paths)
+            ds = str(d)
             for p in paths:
                 got = files.get(p)  # nested contexts of one batch share their files' facts
                 if got is None:
                     got = files[p] = _file_facts(p)
-                size, loadloc, tzdata, tls, import_c, opened = got
+                size, loadloc, tzdata, import_c = got
                 total += size
                 if total > _MAX_GO_BYTES:
                     raise StopIteration
+                rel = os.path.relpath(p, ds).replace(os.sep, "/")
+                facts._paths.append((p, rel))
                 if loadloc:
-                    facts.load_location.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    facts.load_location.append(rel)
                 if tzdata:
                     facts.imports_tzdata = True
-                if tls:
-                    facts.outbound_tls.append(os.path.relpath(p, d).replace(os.sep, "/"))
-                if opened:
-                    rel_go = os.path.relpath(p, d).replace(os.sep, "/")
-                    facts.opened_files += [(f, rel_go) for f in opened]
                 if import_c:
-                    facts.imports_c.append(os.path.relpath(p, d).replace(os.sep, "/"))
+                    facts.imports_c.append(rel)
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
                 text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]
@@ -1049,17 +1159,20 @@ def image_purpose(model: DockerfileModel) -> Purpose:
 def _own_dirs(path) -> list[str]:
     """The directories a Dockerfile sits in inside the project being analysed: only the part of its
     path below the working directory counts (never the machine's /home/ci/... or /tmp)."""
+    import os
     from pathlib import Path
 
     p = Path(path)
+    parts = p.parts
     if p.is_absolute():
-        try:
-            p = p.relative_to(Path.cwd())
-        except ValueError:
+        cwd = os.getcwd()
+        if cwd == "/":
             return []
-        if str(Path.cwd()) == "/":
+        here = Path(cwd).parts
+        if parts[:len(here)] != here:  # not below the working directory
             return []
-    return [d for d in p.parts[:-1] if d not in (".", "..")]
+        parts = parts[len(here):]
+    return [d for d in parts[:-1] if d not in (".", "..")]
 
 
 def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]:

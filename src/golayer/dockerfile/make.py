@@ -862,50 +862,53 @@ def _strip_prefixes(body: str) -> str:
     return s
 
 
+_COMMENT_MARKS = re.compile(r"\\#|[(){}#]")  # the only characters _strip_comment looks at
+
+
 def _strip_comment(line: str) -> str:
+    """The line before its comment (a ``#`` outside $(...)/${...}); ``\\#`` is a literal ``#``."""
     if "#" not in line:
         return line
-    out = []
-    i = 0
+    out: list[str] = []
     depth = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line) and line[i + 1] == "#":
-            out.append("#")
-            i += 2
-            continue
-        if ch in "({":
+    last = 0
+    for m in _COMMENT_MARKS.finditer(line):
+        tok = m.group()
+        if tok in "({":
             depth += 1
-        elif ch in ")}":
+        elif tok in ")}":
             depth -= 1
-        if ch == "#" and depth <= 0:
-            break
-        out.append(ch)
-        i += 1
+        elif tok == "#":
+            if depth <= 0:
+                out.append(line[last:m.start()])
+                return "".join(out)
+        else:  # an escaped #
+            out.append(line[last:m.start()])
+            out.append("#")
+            last = m.end()
+    out.append(line[last:])
     return "".join(out)
+
+
+_CLASSIFY_MARKS = re.compile(r"[(){}=:]|[?+!](?==)")  # the only characters _classify looks at
 
 
 def _classify(s: str) -> tuple[str, int]:
     """("assign", pos) / ("rule", pos of ':') / ("other", -1) for a logical line."""
     depth = 0
-    i = 0
-    n = len(s)
-    while i < n:
-        ch = s[i]
+    for m in _CLASSIFY_MARKS.finditer(s):
+        ch = m.group()
         if ch in "({":
             depth += 1
         elif ch in ")}":
             depth -= 1
         elif depth == 0:
-            if ch == "=":
+            i = m.start()
+            if ch != ":":  # `=`, or `?=` `+=` `!=`
                 return "assign", i
-            if ch in "?+!" and i + 1 < n and s[i + 1] == "=":
+            if s[i:i + 2] == ":=" or s[i:i + 3] == "::=" or s[i:i + 4] == ":::=":
                 return "assign", i
-            if ch == ":":
-                if s[i:i + 2] == ":=" or s[i:i + 3] == "::=" or s[i:i + 4] == ":::=":
-                    return "assign", i
-                return "rule", i
-        i += 1
+            return "rule", i
     return "other", -1
 
 

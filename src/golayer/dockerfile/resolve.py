@@ -16,6 +16,7 @@ make's exports / the script's ``export`` and assignments). What cannot be follow
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from fnmatch import fnmatchcase
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from golayer.dockerfile import shell
+from golayer.limits import read_at_most
 from golayer.dockerfile.model import UNKNOWN, Command, DockerfileModel, Instruction, Stage, is_unknown
 
 def _make():
@@ -90,9 +92,9 @@ class StageFiles:
         self.ctx_given = model.__dict__.get("_context_given") is True
         self.copies = [x for x in copies if x.cmd in ("COPY", "ADD")]
         self.cache = cache
-        self.root = None
+        self.root: str | None = None
         try:
-            self.root = self.ctx.dir.resolve()
+            self.root = os.path.realpath(self.ctx.dir)
         except (OSError, ValueError, RuntimeError):
             self.root = None
 
@@ -149,26 +151,33 @@ class StageFiles:
     def _ignore_name(self) -> str:
         return self.ctx.dockerignore.name if self.ctx.dockerignore is not None else ".dockerignore"
 
-    def _safe(self, rel: str) -> Path | None:
+    def _safe(self, rel: str) -> str | None:
+        """The real path of context file ``rel`` when it stays inside the context (once per model)."""
+        key = "safe:" + rel
+        if key in self.cache:
+            return self.cache[key]
+        rp: str | None
         try:
-            rp = (self.ctx.dir / rel).resolve()
+            rp = os.path.realpath(self.ctx.dir / rel)
         except (OSError, ValueError, RuntimeError):  # NUL in a name, a symlink loop
-            return None
-        if self.root is None or not (rp == self.root or self.root in rp.parents):
-            return None
+            rp = None
+        root = self.root
+        if rp is not None and (root is None or not (rp == root or rp.startswith(root.rstrip("/") + "/"))):
+            rp = None
+        self.cache[key] = rp
         return rp
 
     def _is_dir(self, rel: str) -> bool:
         p = self._safe(rel)
         try:
-            return p is not None and p.is_dir()
+            return p is not None and os.path.isdir(p)
         except (OSError, ValueError):
             return False
 
     def _is_file(self, rel: str) -> bool:
         p = self._safe(rel)
         try:
-            return p is not None and p.is_file()
+            return p is not None and os.path.isfile(p)
         except (OSError, ValueError):
             return False
 
@@ -184,7 +193,7 @@ class StageFiles:
             reason = ""
             try:
                 with open(p, "rb") as fh:  # type: ignore[arg-type]
-                    data = fh.read(MAX_FILE + 1)
+                    data = read_at_most(fh, MAX_FILE + 1)
                 if len(data) > MAX_FILE:
                     reason = f"`{rel}` is larger than {MAX_FILE >> 20} MiB"
                 else:

@@ -61,7 +61,9 @@ def entries() -> list[dict[str, Any]]:
     return list(load(DATA.name).get("image", []))
 
 
+@lru_cache(maxsize=1024)
 def entry_for(ref: str) -> dict[str, Any] | None:
+    """The bases.toml entry of an image reference (the table's own dict: read it, never modify it)."""
     r = parse_ref(ref)
     if not r.repo or UNKNOWN in r.repo or "$" in r.repo:
         return None

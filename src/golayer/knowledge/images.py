@@ -6,6 +6,7 @@ an image not listed gives ``None`` — unknown, and golayer says so instead of g
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,12 +59,51 @@ def entries() -> list[dict[str, Any]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _screen() -> tuple[frozenset[str], list[tuple[str, str, str]]]:
+    """The entries' repository globs for a quick "is it in any entry?" test: literal names, and for
+    each glob the literal text before its first and after its last wildcard (necessary conditions,
+    tested with str methods before the glob itself). Most images of a project are its own."""
+    literal: set[str] = set()
+    globs: list[tuple[str, str, str]] = []
+    for e in entries():
+        for p in e["repos"]:
+            if any(c in p for c in "*?["):
+                head = min(p.find(c) for c in "*?[" if c in p)
+                tail = max(p.rfind(c) for c in "*?]" if c in p)
+                globs.append((p[:head], p[tail + 1:], p))
+            else:
+                literal.add(p)
+    return frozenset(literal), globs
+
+
+@lru_cache(maxsize=1)
+def _globs_by_first() -> dict[str, list[tuple[str, str, str]]]:
+    """The globs of :func:`_screen` by the first character of their literal head ("" when they start
+    with a wildcard)."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for g in _screen()[1]:
+        out.setdefault(g[0][:1], []).append(g)
+    return out
+
+
+def _in_some_entry(repo: str) -> bool:
+    if repo in _screen()[0]:
+        return True
+    by_first = _globs_by_first()
+    return any(repo.startswith(head) and repo.endswith(tail) and fnmatch.fnmatchcase(repo, p)
+               for first in ("", repo[:1]) for head, tail, p in by_first.get(first, ()))
+
+
+@lru_cache(maxsize=4096)
 def lookup(ref: str | None) -> KnownImage | None:
     """The first entry whose repository (and tag, when the entry names tags) globs match."""
     if not ref or "$" in ref:
         return None  # an uninterpolated variable: the real name is unknown
     repo, tag = normalise(ref)
     if not repo:
+        return None
+    if not _in_some_entry(repo):
         return None
     from golayer.knowledge import glob_match
 

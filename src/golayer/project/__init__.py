@@ -18,11 +18,15 @@ EXAMPLE_REASON = "example/test/docs directory"
 def load_project(root: Path, *, config: Any = None, include_examples: bool = False,
                  compose_files: list[Path] | None = None, context: Path | None = None,
                  build_args: Mapping[str, str] | None = None, target: str | None = None,
-                 manifests: bool = True, helm_values: list[Path] | None = None) -> Project:
+                 manifests: bool = True, helm_values: list[Path] | None = None, progress: Any = None) -> Project:
+    """``progress(text)``, when given, is told what is being done (golayer check's status line)."""
     from golayer.project import discover
 
     root = Path(root)
     tree = discover.walk(root, manifests=manifests)
+    if progress is not None:
+        progress(f"read the tree of {root}: {len(tree.dockerfiles)} Dockerfiles, "
+                 f"{len(tree.yaml) + len(tree.compose)} manifests")
     proj = Project(root=root, skipped=list(tree.skipped))
     proj.dockerfiles = list(tree.dockerfiles)
     compose_files = [Path(f) for f in compose_files or []]
@@ -181,8 +185,8 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
 
     # --- deployments -----------------------------------------------------------------------------
     if manifests:
-        _kustomize(proj, kustomizations, base, consumed)
-        _helm(proj, charts, helm_values)
+        _kustomize(proj, kustomizations, base, consumed, progress)
+        _helm(proj, charts, helm_values, progress)
         for p in yaml_files:
             if p.resolve() in consumed:
                 continue
@@ -257,7 +261,42 @@ def _compose_projects(root: Path, candidates: list[Path], given: list[Path], pro
     return out
 
 
-def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path]) -> None:
+def _render_jobs() -> int:
+    """kubectl / helm processes at once: one per CPU (at most 4). A render of CRD-heavy kustomizations is
+    CPU-bound (11 s CPU for argo-workflows' cluster-install): more processes than CPUs would only
+    stretch each one's wall time towards the per-render timeout."""
+    import os
+
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+RENDER_JOBS = _render_jobs()
+
+
+def _render_all(items: list[Any], render: Any, progress: Any, what: str) -> dict[int, tuple[str | None, str | None]]:
+    """``render(item)`` of every item, a few at a time (independent subprocesses; results are used in
+    the callers' own order, so the outcome does not depend on which finishes first). ``progress(text)``
+    is called from this thread as they finish."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+    if not items:
+        return out
+    if progress is not None:
+        progress(f"{what} 0/{len(items)}")
+    if len(items) == 1:
+        out[id(items[0])] = render(items[0])
+    else:
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        with ThreadPoolExecutor(max_workers=min(RENDER_JOBS, len(items))) as pool:
+            futures = {pool.submit(render, it): it for it in items}
+            for n, fut in enumerate(as_completed(futures), 1):
+                out[id(futures[fut])] = fut.result()
+                if progress is not None:
+                    progress(f"{what} {n}/{len(items)}")
+    return out
+
+
+def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path], progress: Any = None) -> None:
     from golayer.project import kustomize
 
     ks = {f.parent.resolve(): kustomize.read(f, base) for f in files}
@@ -274,8 +313,10 @@ def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path]
                 patches |= pt
         return reads, patches
 
-    for d, k in sorted(ks.items()):
-        reads, patches = all_reads(k, {d})
+    todo = [(d, k, *all_reads(k, {d})) for d, k in sorted(ks.items())]
+    wanted = [k for d, k, _r, _p in todo if not (d in used or k.component) and not k.problem]
+    rendered_by = _render_all(wanted, kustomize.render, progress, "kustomize")
+    for d, k, reads, patches in todo:
         consumed |= patches  # patch files are never workloads on their own
         if d in used or k.component:
             consumed |= reads  # judged through the overlays that use this base / list this component
@@ -283,7 +324,7 @@ def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path]
         if k.problem:
             proj.skipped.append(Skipped(k.file, f"kustomization not rendered: {k.problem}"))
             continue
-        text, why = kustomize.render(k)
+        text, why = rendered_by[id(k)]
         if text is None:
             proj.skipped.append(Skipped(k.file, f"kustomization not rendered: {why}"))
             continue
@@ -299,11 +340,13 @@ def _kustomize(proj: Project, files: list[Path], base: Path, consumed: set[Path]
                     consumed.discard(p.resolve())
 
 
-def _helm(proj: Project, charts: list[Path], values: list[Path] | None = None) -> None:
+def _helm(proj: Project, charts: list[Path], values: list[Path] | None = None, progress: Any = None) -> None:
     from golayer.project import helm
 
+    rendered_by = _render_all(charts, lambda c: helm.render(c, values), progress, "helm template") \
+        if helm.binary() is not None else {}
     for c in charts:
-        text, why = helm.render(c, values)
+        text, why = rendered_by[id(c)] if id(c) in rendered_by else helm.render(c, values)
         if text is None:
             proj.skipped.append(Skipped(c / "Chart.yaml", f"helm chart not rendered: {why}"))
             continue

@@ -52,6 +52,7 @@ class ComposeProject:
     consumed: set[Path] = field(default_factory=set)  # files read through extends / include
     service_files: dict[str, Path] = field(default_factory=dict)  # service -> file that defines it first
     fragments: list[str] = field(default_factory=list)  # services without image/build: not judged
+    parsed: dict[Path, Any] = field(default_factory=dict, repr=False)  # resolved path -> its document as read
 
 
 def project_name(directory: Path) -> str:
@@ -346,7 +347,7 @@ def load(files: list[Path], project_dir: Path | None = None) -> ComposeProject:
                      f"{' + '.join(str(f) for f in files)}; not judged (an override fragment?)")
     return ComposeProject(files=files, project_dir=pdir, name=project_name(pdir), env=env, doc=merged,
                           notes=notes, consumed=loader.consumed, service_files=service_files,
-                          fragments=fragments)
+                          fragments=fragments, parsed=loader.cache)
 
 
 def build_of(proj: ComposeProject, service: str, root: Path | None = None) -> dict[str, Any] | None:
@@ -386,16 +387,21 @@ def build_of(proj: ComposeProject, service: str, root: Path | None = None) -> di
         if t:
             images.append(t)
     file = proj.service_files.get(service, proj.files[0])
-    own = _cached_service(file, service)
+    own = _cached_service(proj, file, service)
     line = (getattr(own, "key_lines", {}).get("build", getattr(own, "line", 0)) if own is not None else 0) + 1
     return {"context": ctx_path, "dockerfile": ctx_path / dockerfile if not Path(dockerfile).is_absolute()
             else Path(dockerfile), "target": txt(b.get("target")), "args": args, "images": tuple(images),
             "origin": f"{_rel(Path(file), root or proj.project_dir)}:{line} (service {service})", "file": str(file)}
 
 
-def _cached_service(file: Path, service: str) -> Any:
+def _cached_service(proj: ComposeProject, file: Path, service: str) -> Any:
+    """The service as ``file`` itself writes it, from the documents the project was merged from (the
+    loader never changes them: merging copies), read again only if the project never read that file."""
     try:
-        doc = _parse(file)
+        key = Path(file).resolve()
+        doc = proj.parsed.get(key)
+        if doc is None:
+            doc = proj.parsed[key] = _parse(Path(file))
     except Exception:  # noqa: BLE001 - the file was read once already
         return None
     svcs = doc.get("services") if isinstance(doc, dict) else None

@@ -44,8 +44,10 @@ GORELEASER_NAME = re.compile(r"^\.?goreleaser(?:[.-][\w-]+)?\.ya?ml$")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
                   "Pod", "CronJob", "PodTemplate"}
 MAX_SNIFF = 32 * 1024 * 1024
-_SNIFF_API = re.compile(rb"^apiVersion:", re.MULTILINE)
-_SNIFF_KIND = re.compile(rb"^kind:[ \t]*['\"]?(\w+)", re.MULTILINE)
+# searched in b"\n" + the file: a literal first byte is found with a fast scan, `^` under re.MULTILINE
+# tries every position (see golayer.runtime.manifests._DOC_SPLIT_NL); the same matches
+_SNIFF_API_NL = re.compile(rb"\napiVersion:")
+_SNIFF_KIND_NL = re.compile(rb"\nkind:[ \t]*['\"]?(\w+)")
 
 
 def looks_like_dockerfile(path: str | Path) -> bool:
@@ -107,7 +109,7 @@ def walk(root: Path, manifests: bool = True) -> Tree:
     if root.is_file():
         _classify(tree, root, root.parent, Path(root.name), in_chart=False)
         return tree
-    charts: list[Path] = []
+    in_charts: set[str] = set()  # directories at or below a chart's (os.walk visits parents first)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         d = Path(dirpath)
         rel_dir = d.relative_to(root)
@@ -122,11 +124,12 @@ def walk(root: Path, manifests: bool = True) -> Tree:
                 continue
             keep.append(name)
         dirnames[:] = keep
-        in_chart = any(c == d or c in d.parents for c in charts)
+        in_chart = os.path.dirname(dirpath) in in_charts and d != root
         if "Chart.yaml" in filenames and not in_chart:
-            charts.append(d)
             tree.charts.append(d)
             in_chart = True
+        if in_chart:
+            in_charts.add(dirpath)
         for name in sorted(filenames):
             _classify(tree, d / name, root, rel_dir / name, in_chart)
     wf = root / ".github" / "workflows"
@@ -192,9 +195,10 @@ def sniff_workload(p: Path) -> bool:
             head = fh.read(MAX_SNIFF)
     except OSError:
         return False
-    if not _SNIFF_API.search(head):
+    head = b"\n" + head
+    if not _SNIFF_API_NL.search(head):
         return False
-    kinds = {k.decode() for k in _SNIFF_KIND.findall(head)}
+    kinds = {k.decode() for k in _SNIFF_KIND_NL.findall(head)}
     if not any(k in WORKLOAD_KINDS or k.endswith("List") for k in kinds):
         return False
     if b"{{" in head and p.parent.name == "templates":

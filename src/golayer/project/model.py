@@ -67,10 +67,22 @@ class Project:
     notes: list[str] = field(default_factory=list)
     # (compose file, service) -> its build, for every file of the merged compose project
     service_builds: dict[tuple[Path, str], ImageBuild] = field(default_factory=dict)
+    # lookup indexes over builds / service_builds, rebuilt when those change (see _indexes)
+    _index: Any = field(default=None, repr=False, compare=False)
+    _resolved: Any = field(default=None, repr=False, compare=False)
 
     def builds_for(self, dockerfile: Path) -> list[ImageBuild]:
-        key = _norm(dockerfile)
-        return [b for b in self.builds if _norm(b.dockerfile) == key]
+        key = self._real(dockerfile)
+        return [b for b in self.builds if self._real(b.dockerfile) == key]
+
+    def _real(self, p: Path) -> Path:
+        """``p`` resolved, once per path and project (the tree does not change during a run)."""
+        if self._resolved is None:
+            self._resolved = {}
+        got = self._resolved.get(p)
+        if got is None:
+            got = self._resolved[p] = _norm(p)
+        return got
 
     def build_for_image(self, image_ref: str | None) -> ImageBuild | None:
         """The build tagged as ``image_ref`` (registry prefix docker.io/library/, a missing tag =
@@ -80,23 +92,40 @@ class Project:
         want = normalize_image(image_ref)
         if want is None:
             return None
-        hits = [b for b in self.builds if any(normalize_image(i) == want for i in b.images)]
+        by_ref, by_name, _ = self._indexes()
+        hits = by_ref.get(want, [])
         if not hits:
-            name = want.rsplit(":", 1)[0]
             # `image: app` (tag latest) may be built as `app:dev` etc.: only when one build has that name
-            hits = [b for b in self.builds if any((normalize_image(i) or "").rsplit(":", 1)[0] == name
-                                                  for i in b.images)]
+            hits = by_name.get(want.rsplit(":", 1)[0], [])
             if len({b.dockerfile for b in hits}) != 1:
                 return None
         return hits[0] if hits else None
 
     def build_for_service(self, compose_file: Path, service: str) -> ImageBuild | None:
         """The build of compose service ``service`` defined in ``compose_file`` (any of the merged files)."""
-        key = _norm(compose_file)
+        return self._indexes()[2].get((self._real(Path(compose_file)), service))
+
+    def _indexes(self) -> tuple[dict[str, list[ImageBuild]], dict[str, list[ImageBuild]],
+                                dict[tuple[Path, str], ImageBuild]]:
+        """(normalised image -> builds tagged so, image name without tag -> builds, (resolved compose
+        file, service) -> build), in the order of ``builds`` / ``service_builds`` (the first wins), made
+        once: every container of a big project asks."""
+        key = (tuple(map(id, self.builds)), id(self.service_builds), len(self.service_builds))
+        if self._index is not None and self._index[0] == key:
+            return self._index[1]
+        by_ref: dict[str, list[ImageBuild]] = {}
+        by_name: dict[str, list[ImageBuild]] = {}
+        for b in self.builds:
+            refs = {normalize_image(i) for i in b.images}
+            for r in dict.fromkeys(x for x in refs if x is not None):
+                by_ref.setdefault(r, []).append(b)
+            for n in dict.fromkeys((r or "").rsplit(":", 1)[0] for r in refs):
+                by_name.setdefault(n, []).append(b)
+        by_service: dict[tuple[Path, str], ImageBuild] = {}
         for (f, svc), b in self.service_builds.items():
-            if svc == service and _norm(f) == key:
-                return b
-        return None
+            by_service.setdefault((self._real(Path(f)), svc), b)
+        self._index = (key, (by_ref, by_name, by_service))
+        return self._index[1]
 
     def skipped_count(self, reason_prefix: str) -> int:
         return sum(1 for s in self.skipped if s.reason.startswith(reason_prefix))

@@ -85,7 +85,9 @@ def go_mod_facts(path: Path, limit: int = 1 << 20) -> tuple[str | None, str | No
 
 
 _GO_DEBUG_DIRECTIVE = re.compile(r"^//go:debug\s+([A-Za-z0-9_]+)=(\S+)", re.M)
-_PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.M)
+# `^package` under re.M tries every position; searched in "\n" + text, a literal first character is
+# found by a fast scan (the match then starts one character early, at the "\n")
+_PACKAGE_MAIN_NL = re.compile(r"\npackage\s+main\b")
 
 
 def main_package_godebug(root: Path, max_files: int = 3000, head: int = 8192) -> dict[str, str]:
@@ -93,33 +95,43 @@ def main_package_godebug(root: Path, max_files: int = 3000, head: int = 8192) ->
     precede the package clause, so only the first bytes of each file are read). A key whose main
     packages disagree is left out: which binary the image runs is not known here. Bounded: at most
     ``max_files`` .go files, vendor/testdata/hidden directories skipped, symlinks not followed."""
+    import os
+
     seen: dict[str, set[str]] = {}
     count = 0
     stack = [root]
     while stack and count < max_files:
         d = stack.pop()
         try:
-            entries = sorted(d.iterdir())
+            with os.scandir(d) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
             continue
-        for p in entries:
-            if p.is_symlink():
+        for e in entries:  # DirEntry: the type comes with the listing, no stat per entry
+            try:
+                if e.is_symlink():
+                    continue
+            except OSError:
+                pass
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if e.name not in ("vendor", "testdata", "node_modules") and not e.name.startswith((".", "_")):
+                    stack.append(d / e.name)
                 continue
-            if p.is_dir():
-                if p.name not in ("vendor", "testdata", "node_modules") and not p.name.startswith((".", "_")):
-                    stack.append(p)
-                continue
-            if not p.name.endswith(".go") or p.name.endswith("_test.go"):
+            if not e.name.endswith(".go") or e.name.endswith("_test.go"):
                 continue
             count += 1
             if count > max_files:
                 break
             try:
-                with open(p, "rb") as fh:
+                with open(e.path, "rb") as fh:
                     text = fh.read(head).decode("utf-8", "replace")
             except OSError:
                 continue
-            m = _PACKAGE_MAIN.search(text)
+            m = _PACKAGE_MAIN_NL.search("\n" + text)
             if not m:
                 continue
             for k, v in _GO_DEBUG_DIRECTIVE.findall(text[:m.start()]):
@@ -338,6 +350,7 @@ def project_lookup(project: Any) -> BuildLookup:
     from golayer.dockerfile.build import build_model
 
     cache: dict[tuple, GoEvidence | None] = {}
+    module_facts: dict[Path, tuple] = {}  # go.mod -> (go_mod_facts, main packages' //go:debug): builds share modules
 
     def lookup(image: str | None, compose_file: Path | None, service: str | None) -> GoEvidence | None:
         build = None
@@ -364,7 +377,9 @@ def project_lookup(project: Any) -> BuildLookup:
             gm = _go_mod_for(build)
             line, toolchain, debug = go_mod_facts(gm) if gm is not None else (None, None, {})
             if gm is not None:  # //go:debug in a main package overrides the go.mod's godebug lines
-                debug = {**debug, **main_package_godebug(gm.parent)}
+                if gm not in module_facts:
+                    module_facts[gm] = main_package_godebug(gm.parent)
+                debug = {**debug, **module_facts[gm]}
             shown = gm
             if gm is not None:
                 try:

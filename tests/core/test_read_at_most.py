@@ -1,0 +1,21 @@
+"""limits.read_at_most reads what fh.read(limit) reads, with a buffer the size of the file."""
+
+from golayer.limits import read_at_most
+
+
+def test_same_bytes_as_a_plain_bounded_read(tmp_path):
+    for size in (0, 1, 5, 4096, 70_000):
+        p = tmp_path / f"f{size}"
+        p.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        for limit in (1, 4, 5, 6, 4095, 4097, 1 << 20):
+            with p.open("rb") as a, p.open("rb") as b:
+                assert read_at_most(a, limit) == b.read(limit)
+
+
+def test_a_file_written_to_while_open_reads_as_a_plain_read(tmp_path):
+    p = tmp_path / "grows"
+    p.write_bytes(b"abc")
+    with p.open("rb") as fh:
+        with p.open("ab") as w:  # grown after open: what a plain read would see
+            w.write(b"defgh")
+        assert read_at_most(fh, 6) == b"abcdef"
