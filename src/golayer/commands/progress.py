@@ -2,9 +2,9 @@
 
 Shown only when stderr is a terminal and only once the run has taken longer than a second
 (``GOLAYER_PROGRESS_DELAY`` seconds), redrawn in place (at most ten times a second; every state
-with a delay of 0) as the work advances -- from the main thread, so worker processes are never forked while another thread holds
-a lock -- and erased before the report is written. Never part of the report; nothing is shown on a
-pipe or a file.
+with a delay of 0) as the work advances -- from the main thread, so worker processes are never
+forked while another thread holds a lock -- and erased before the report is written. Never part of
+the report; nothing is shown on a pipe or a file.
 """
 
 from __future__ import annotations
