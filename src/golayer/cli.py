@@ -4,7 +4,6 @@ when invoked, so ``golayer lint Dockerfile`` does not pay for image or runtime c
 from __future__ import annotations
 
 import errno
-import importlib
 import os
 import sys
 
@@ -66,8 +65,9 @@ class LazyGroup(click.Group):
             return None
         target, _ = COMMANDS[name]
         mod_name, attr = target.split(":")
-        try:
-            mod = importlib.import_module(mod_name)
+        try:  # the import statement's path (not importlib's), so `python -X importtime` accounts for it
+            __import__(mod_name)
+            mod = sys.modules[mod_name]
         except ModuleNotFoundError as exc:
             if exc.name and exc.name.startswith("golayer"):
                 return _unavailable(name)
@@ -131,6 +131,9 @@ def _output_gone() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Exit codes: 0 clean, 1 findings, 2 usage or input error, 3 internal error, 130 interrupted,
     141 standard output closed or its reader gone (a closed pipe: ``golayer ... | head``)."""
+    from golayer import _dccache
+
+    _dccache.install()  # golayer's dataclass methods from bytecode, not compiled at each start
     saved_stdout = sys.stdout
     if sys.stdout is None:  # started with file descriptor 1 closed
         sys.stdout = _ClosedOutput()  # type: ignore[assignment]

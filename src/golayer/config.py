@@ -18,7 +18,6 @@ directories too (skipped by default; see docs/project.md).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +143,8 @@ def _from_table(table: dict[str, Any], source: Path | None) -> Config:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a config file exists (not on a plain run's start-up)
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

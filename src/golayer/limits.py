@@ -20,10 +20,13 @@ import os
 import re
 import stat
 import sys
-from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from golayer.errors import InputError, UsageError
+
+if TYPE_CHECKING:  # fractions (and decimal under it) only when a number is parsed: not on lint's path
+    from fractions import Fraction
 
 # --- sizes of inputs -----------------------------------------------------------------------------
 MAX_DOCKERFILE_BYTES = 16 << 20  # BuildKit caps a line at 64 KiB; 16 MiB is far beyond any real Dockerfile
@@ -221,6 +224,8 @@ def exact_decimal(s: str, what: str = "number") -> Fraction:
     """A decimal number (``1``, ``-0.5``, ``1.5e3``, ``.5``) as an exact Fraction, with digits and exponent
     bounded first: beyond float64's range a number is rejected (too large) or becomes 0 (too small), as
     Go's ``strconv.ParseFloat`` does. Raises ValueError with the reason."""
+    from fractions import Fraction
+
     t = s.strip()
     m = _DECIMAL.fullmatch(t)
     if not m or not (m.group(2) or m.group(3)):

@@ -28,9 +28,20 @@ def looks_like_dockerfile(path: str | Path) -> bool:
 def discover(paths: list[str | Path]) -> list[Path]:
     """Dockerfiles named by or found below ``paths`` (files are taken as given), sorted, no duplicates;
     the walk is golayer.project.discover's (symlinks leaving the tree are never followed)."""
-    from golayer.project.discover import dockerfiles
+    if any(Path(p).is_dir() for p in paths):
+        from golayer.project.discover import dockerfiles
 
-    return dockerfiles(paths)
+        return dockerfiles(paths)
+    # files only (pre-commit, editors): what dockerfiles() does for files, without importing the project model
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        key = p.resolve() if p.exists() else p
+        if key not in seen:
+            seen.add(key)
+            found.append(p)
+    return found
 
 
 def check_context(context_dir: str | None) -> None:
@@ -196,7 +207,9 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
                      dict(b.build_args) or None, str(b.context), several))
     jobs += [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several)
              for p in paths if str(p) not in built]
-    fork = several and _can_fork()  # imports multiprocessing: not for a single file
+    asked = os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0")
+    # _can_fork imports multiprocessing (~20 ms): only with files enough for workers (not pre-commit's few)
+    fork = several and len(jobs) >= (2 if asked else FORK_MIN_FILES) and _can_fork()
     try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         workers = int(os.environ.get("GOLAYER_JOBS", "0")) or (
@@ -204,9 +217,7 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     except ValueError:
         workers = 1
     results = None
-    least = FORK_MIN_FILES if fork else PARALLEL_MIN_FILES
-    if os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0"):
-        least = 2
+    least = 2 if asked else FORK_MIN_FILES if fork else PARALLEL_MIN_FILES
     from golayer.dockerfile import final
 
     with final.batch():  # the files do not change during the run: scan each context's sources once

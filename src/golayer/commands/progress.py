@@ -1,10 +1,10 @@
 """A one-line status on stderr for long runs (``golayer check`` over a big repository).
 
 Shown only when stderr is a terminal and only once the run has taken longer than a second
-(``GOLAYER_PROGRESS_DELAY`` seconds), redrawn in place (at most ten times a second) as the work
-advances -- from the main thread, so worker processes are never forked while another thread holds
-a lock -- and erased before the report is written. Never part of the report; nothing is shown on a
-pipe or a file.
+(``GOLAYER_PROGRESS_DELAY`` seconds), redrawn in place (at most ten times a second; every state
+with a delay of 0) as the work advances -- from the main thread, so worker processes are never
+forked while another thread holds a lock -- and erased before the report is written. Never part of
+the report; nothing is shown on a pipe or a file.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self.t0 < self.delay or now - self.last < 0.1:
+        # at most ten redraws a second; with no delay (GOLAYER_PROGRESS_DELAY=0) every state is drawn, so a
+        # phase shorter than 0.1 s still shows its per-file count
+        if now - self.t0 < self.delay or (self.delay > 0 and now - self.last < 0.1):
             return
         self.last = now
         try:

@@ -10,7 +10,6 @@ once, so two rules never answer the same question differently. Everything reads 
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -351,6 +350,8 @@ def exec_form_edit(model: DockerfileModel, ins: Instruction, words: list[str] | 
     if not stripped.endswith(text.rstrip()):
         return None
     cut = ins.start + len(stripped) - len(text.rstrip())
+    import json  # only for this fix: not on every lint's start-up
+
     return Edit(str(model.path), cut, ins.start + len(stripped), json.dumps(words))
 
 
@@ -1066,10 +1067,9 @@ class Purpose:
 def _purpose_data() -> tuple[frozenset[str], frozenset[str]]:
     global _PURPOSE_DATA
     if _PURPOSE_DATA is None:
-        import tomllib
-        from pathlib import Path
+        from golayer.knowledge import load
 
-        data = tomllib.loads((Path(__file__).parent.parent / "knowledge" / "purpose.toml").read_text("utf-8"))
+        data = load("purpose.toml")
         _PURPOSE_DATA = (frozenset(data.get("toolchain_programs", [])), frozenset(data.get("dev_words", [])))
     return _PURPOSE_DATA
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from golayer.dockerfile.lines import split_lines
 from golayer.dockerfile.model import ParseError
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -67,22 +68,6 @@ def parse_string(text: str):
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
     return dockerfile.parse_string(text)
-
-
-def split_lines(content: str, keepends: bool = True) -> list[str]:
-    """The lines of a Dockerfile exactly as BuildKit's parser scans them: split at ``\n`` only (its
-    ``scanLines``, a ``bufio.ScanLines`` variant). CR, VT, FF, FS/GS/RS, NEL (U+0085) and U+2028/U+2029 are
-    ordinary characters inside a line -- unlike Python's ``str.splitlines``, which splits at all of them.
-    Without ``keepends`` each line loses its trailing ``\r``/``\n`` (BuildKit's ``trimNewline``)."""
-    parts = content.split("\n")
-    if keepends:
-        out = [p + "\n" for p in parts[:-1]]
-        if parts[-1]:
-            out.append(parts[-1])
-        return out
-    if parts and parts[-1] == "":
-        parts.pop()
-    return [p.rstrip("\r\n") for p in parts]
 
 
 def line_starts(content: str) -> list[int]:

@@ -27,11 +27,41 @@ def parser() -> Any:
     """The tree-sitter bash parser, created once per process."""
     global _PARSER
     if _PARSER is None:
-        import tree_sitter_bash
         from tree_sitter import Language, Parser
 
-        _PARSER = Parser(Language(tree_sitter_bash.language()))
+        _PARSER = Parser(Language(_bash_language()))
     return _PARSER
+
+
+def _bash_language() -> Any:
+    """tree-sitter-bash's grammar from its compiled binding. The package's ``__init__`` imports
+    ``importlib.resources`` (and through it tempfile, shutil, zipfile...: 15-35 ms on a clean
+    interpreter) for query files golayer does not read, so the binding is loaded directly; the
+    package's own import is the fallback."""
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.util.find_spec("tree_sitter_bash")  # locates the package without running it
+        for d in (spec.submodule_search_locations or []) if spec else []:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                binding = importlib.util.spec_from_file_location("tree_sitter_bash._binding", f"{d}/_binding{suffix}")
+                if binding is None or binding.loader is None or not _isfile(binding.origin):
+                    continue
+                mod = importlib.util.module_from_spec(binding)
+                binding.loader.exec_module(mod)
+                return mod.language()
+    except (ImportError, OSError, AttributeError):
+        pass
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
+
+
+def _isfile(path: str | None) -> bool:
+    import os
+
+    return bool(path) and os.path.isfile(path)
 
 
 # --------------------------------------------------------------------------------------------

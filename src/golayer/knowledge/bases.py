@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,11 +56,9 @@ def parse_ref(ref: str) -> ImageRef:
 
 @lru_cache(maxsize=1)
 def entries() -> list[dict[str, Any]]:
-    import tomllib
+    from golayer.knowledge import load
 
-    with DATA.open("rb") as fh:
-        data = tomllib.load(fh)
-    return list(data.get("image", []))
+    return list(load(DATA.name).get("image", []))
 
 
 @lru_cache(maxsize=1024)
@@ -70,11 +67,13 @@ def entry_for(ref: str) -> dict[str, Any] | None:
     r = parse_ref(ref)
     if not r.repo or UNKNOWN in r.repo or "$" in r.repo:
         return None
+    from golayer.knowledge import glob_match
+
     for e in entries():
-        if not fnmatch.fnmatchcase(r.repo, e["repo"]):
+        if not glob_match(r.repo, e["repo"]):
             continue
         tags = e.get("tags")
-        if tags and not any(fnmatch.fnmatchcase(r.tag, t) for t in tags):
+        if tags and not any(glob_match(r.tag, t) for t in tags):
             continue
         return e
     return None

@@ -12,7 +12,6 @@ import datetime as _dt
 import functools
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +42,9 @@ class Support:
 
 @functools.cache
 def load() -> tuple[tuple[Release, ...], _dt.date]:
-    raw = tomllib.loads(TABLE.read_text(encoding="utf-8"))
+    from golayer.knowledge import load
+
+    raw = load(TABLE.name)
     rels = []
     for r in raw["release"]:
         major, minor = (int(x) for x in str(r["version"]).split("."))

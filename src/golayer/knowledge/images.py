@@ -48,10 +48,9 @@ def normalise(ref: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def entries() -> list[dict[str, Any]]:
-    import tomllib
+    from golayer.knowledge import load
 
-    with DATA.open("rb") as fh:
-        data = tomllib.load(fh)
+    data = load(DATA.name)
     out = []
     for e in data.get("image", []):
         out.append({"repos": [str(r).lower() for r in e["repos"]], "tags": [str(t) for t in e.get("tags", [])],
@@ -106,10 +105,12 @@ def lookup(ref: str | None) -> KnownImage | None:
         return None
     if not _in_some_entry(repo):
         return None
+    from golayer.knowledge import glob_match
+
     for e in entries():
         for pat in e["repos"]:
-            if fnmatch.fnmatchcase(repo, pat):
-                if e["tags"] and not any(fnmatch.fnmatchcase(tag, t) for t in e["tags"]):
+            if glob_match(repo, pat):
+                if e["tags"] and not any(glob_match(tag, t) for t in e["tags"]):
                     break
                 return KnownImage(go=e["go"], what=e["what"], pattern=pat, sets_gomemlimit=e["sets_gomemlimit"])
     return None

@@ -46,7 +46,7 @@ class _Lines:
     """Source lines of reported files, read once each."""
 
     def __init__(self, given: dict[str, str] | None = None, hidden: set[str] | None = None) -> None:
-        from golayer.dockerfile.parse import split_lines
+        from golayer.dockerfile.lines import split_lines
 
         self.cache: dict[str, list[str] | None] = {k: split_lines(v, keepends=False) for k, v in (given or {}).items()}
         self.cache.setdefault("-", None)  # standard input is never re-read from a file named "-"
@@ -54,7 +54,7 @@ class _Lines:
             self.cache[name] = None
 
     def get(self, path: str, line: int) -> str | None:
-        from golayer.dockerfile.parse import split_lines
+        from golayer.dockerfile.lines import split_lines
 
         if path not in self.cache:
             try:

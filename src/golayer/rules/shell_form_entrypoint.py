@@ -64,7 +64,6 @@ the rewrite would start appending that `CMD` as arguments). Anything else has no
 
 from __future__ import annotations
 
-import json
 import re
 
 from golayer.catalogue import Rule
@@ -115,6 +114,8 @@ def _sh_c_script(ins) -> str | None:
 
 
 def _sh_c_fix(model, ins, script: str):
+    import json  # for fixes only: not on every lint's start-up
+
     from golayer.findings import Edit
 
     words = final.plain_words(script.strip())

@@ -113,7 +113,6 @@ no package manager, and (with `:nonroot`) runs as uid 65532 unless the original 
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -198,6 +197,8 @@ def _settings(model) -> dict:
 
 
 def _q(value: str) -> str:
+    import json  # for fixes only: not on every lint's start-up
+
     return value if re.fullmatch(r"[A-Za-z0-9_./:,@%+\-=]+", value or "") else json.dumps(value)
 
 
@@ -360,6 +361,8 @@ def _resolve_program(word: str, binaries: list[final.BuiltBinary], workdir: str)
 
 def _entry(model, ins, binaries, workdir, is_args: bool) -> tuple[str | None, str]:
     """The runtime-stage line for a CMD/ENTRYPOINT, or (None, reason)."""
+    import json  # for fixes only: not on every lint's start-up
+
     if ins.json_form:
         argv = list(ins.args)
         if is_args:
@@ -388,6 +391,8 @@ def _entry(model, ins, binaries, workdir, is_args: bool) -> tuple[str | None, st
 
 def rewrite(model, runtime_base: str | None = None) -> Rewrite:
     """Split a single-stage Dockerfile into its original stage (builder) + a runtime stage."""
+    import json  # for fixes only: not on every lint's start-up
+
     if len(model.stages) != 1 or model.target is not model.stages[0]:
         return Rewrite(None, reason="only single-stage Dockerfiles are rewritten")
     st = model.stages[0]
