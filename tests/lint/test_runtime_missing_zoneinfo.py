@@ -61,3 +61,20 @@ FROM base AS final
 ENTRYPOINT ["/app"]
 """, {"cmd/main.go": MAIN})
     assert len(fs) == 1 and fs[0].stage == "final"
+
+
+def test_go_file_named_relative_to_context_however_the_context_is_spelled(tmp_path, monkeypatch):
+    """The Go file in the message is its path inside the context, for a context given as `.`, with `..`
+    or absolute (golayer names it from the directory walk, not by re-normalising both paths)."""
+    from golayer.dockerfile.engine import lint_path
+
+    (tmp_path / "app" / "cmd" / "srv").mkdir(parents=True)
+    (tmp_path / "app" / "cmd" / "srv" / "main.go").write_text(MAIN)
+    (tmp_path / "app" / "Dockerfile").write_text(df())
+    monkeypatch.chdir(tmp_path / "app")
+    for path, ctx in (("Dockerfile", None), ("Dockerfile", "."), ("Dockerfile", "../app"),
+                      ("../app/Dockerfile", None), (str(tmp_path / "app" / "Dockerfile"), str(tmp_path / "app"))):
+        _, findings = lint_path(path, context_dir=ctx)
+        fs = of_rule(findings, RULE)
+        assert len(fs) == 1 and "cmd/srv/main.go calls time.LoadLocation" in fs[0].message, (path, ctx)
+        assert "./" not in fs[0].message and "../" not in fs[0].message, (path, ctx, fs[0].message)

@@ -987,6 +987,7 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
             paths = _go_files(str(d))
             facts.files = len(paths)
             ds = str(d)
+            under = ds.rstrip("/") + "/"  # every listed path is os.path.join(ds, ...) of plain entry names
             for p in paths:
                 got = files.get(p)  # nested contexts of one batch share their files' facts
                 if got is None:
@@ -995,7 +996,8 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                 total += size
                 if total > _MAX_GO_BYTES:
                     raise StopIteration
-                rel = os.path.relpath(p, ds).replace(os.sep, "/")
+                # its relpath is the tail (os.path.relpath normalises both paths again: ~10 us a file)
+                rel = (p[len(under):] if p.startswith(under) else os.path.relpath(p, ds)).replace(os.sep, "/")
                 facts._paths.append((p, rel))
                 if loadloc:
                     facts.load_location.append(rel)
