@@ -6,7 +6,7 @@ The schema is documented in docs/output.md; fields are only ever added within a 
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring_ascii as enc_str
 from typing import Any, TextIO
 
 from golayer import __version__
@@ -30,4 +30,81 @@ def document(report: Report) -> dict[str, Any]:
 
 def render(report: Report, out: TextIO) -> None:
     # one write of the whole text: json.dump writes every token separately (~100k writes for a corpus)
-    out.write(json.dumps(document(report), indent=2, sort_keys=False, default=str) + "\n")
+    out.write(dumps(document(report)) + "\n")
+
+
+def dumps(obj: Any) -> str:
+    """``json.dumps(obj, indent=2, default=str)``, the same text in about half the time: with ``indent`` the
+    standard library encodes through a chain of Python generators (~30 ms for a corpus's report of 1 MB,
+    after the workers are done). Same order of type tests, same string, number and key encodings."""
+    parts: list[str] = []
+    add = parts.append
+
+    def num(f: float) -> str:
+        if f != f:
+            return "NaN"
+        if f == _INF:
+            return "Infinity"
+        if f == -_INF:
+            return "-Infinity"
+        return float.__repr__(f)
+
+    def enc(o: Any, nl: str) -> None:
+        if isinstance(o, str):
+            add(enc_str(o))
+        elif o is None:
+            add("null")
+        elif o is True:
+            add("true")
+        elif o is False:
+            add("false")
+        elif isinstance(o, int):
+            add(int.__repr__(o))
+        elif isinstance(o, float):
+            add(num(o))
+        elif isinstance(o, (list, tuple)):
+            if not o:
+                add("[]")
+                return
+            inner = nl + "  "
+            sep = "[" + inner
+            for v in o:
+                add(sep)
+                sep = "," + inner
+                enc(v, inner)
+            add(nl + "]")
+        elif isinstance(o, dict):
+            if not o:
+                add("{}")
+                return
+            inner = nl + "  "
+            sep = "{" + inner
+            for k, v in o.items():
+                if isinstance(k, str):
+                    pass
+                elif isinstance(k, float):
+                    k = num(k)
+                elif k is True:
+                    k = "true"
+                elif k is False:
+                    k = "false"
+                elif k is None:
+                    k = "null"
+                elif isinstance(k, int):
+                    k = int.__repr__(k)
+                else:
+                    raise TypeError(f"keys must be str, int, float, bool or None, not {k.__class__.__name__}")
+                add(sep)
+                add(enc_str(k))
+                add(": ")
+                sep = "," + inner
+                enc(v, inner)
+            add(nl + "}")
+        else:
+            enc(str(o), nl)  # default=str
+
+    enc(obj, "\n")
+    return "".join(parts)
+
+
+_INF = float("inf")
