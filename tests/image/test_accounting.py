@@ -128,3 +128,22 @@ def test_linear_in_deletions(tmp_path):
     ana = analyse(path)
     assert time.perf_counter() - t0 < 5
     assert ana.wasted_bytes == 50 * 20 * 3 and ana.layers[1].deleted_paths == 1000
+
+
+def test_signature_groups_per_directory_and_per_file(tmp_path):
+    """Signature groups: files of one directory share a root's group, but a file that is its own group
+    (a `.git` file of a submodule checkout, a Go env file) never lends it to its neighbours."""
+    layer = (Layer().dir("src").file("src/.git", b"gitdir: ../.git/modules/src\n").file("src/.hg", b"x" * 7)
+             .file("src/main.go", b"package main\n").file("src/util.go", b"package main\n\n")
+             .dir("repo").dir("repo/.git").file("repo/.git/HEAD", b"ref\n").file("repo/.git/config", b"[core]\n")
+             .dir("repo/.git/objects").file("repo/.git/objects/ab", 30)
+             .dir("root").dir("root/.config").dir("root/.config/go").file("root/.config/go/env", b"GOFLAGS=-x\n"))
+    ana = analyse(str(docker_archive(tmp_path / "img.tar", [layer])))
+    got = sorted((g.category, g.path, g.visible_bytes, g.files) for g in ana.groups)
+    assert got == [
+        ("go-env-file", "/root/.config/go/env", 11, 1),
+        ("go-source", "/src", 27, 2),
+        ("vcs-metadata", "/repo/.git", 4 + 7 + 30, 3),
+        ("vcs-metadata", "/src/.git", 28, 1),
+        ("vcs-metadata", "/src/.hg", 7, 1),
+    ]

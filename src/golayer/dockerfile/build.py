@@ -528,11 +528,9 @@ def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str,
     image = expand(vals[0], global_scope, model.escape) if vals else ""
     name = vals[2].lower() if len(vals) >= 3 and vals[1].lower() == "as" else None
     platform = ins.flags.get("--platform", [None])[-1]
-    base_stage = None
     bare = strip_unknown(image)
-    for s in model.stages:
-        if s.name and s.name == bare.lower():
-            base_stage = s
+    named: dict[str, Stage] = model.__dict__.setdefault("_stages_by_name", {})  # the last stage of a name wins
+    base_stage = named.get(bare.lower()) if bare else None
     if base_stage is not None:
         state = base_stage._state.copy()  # type: ignore[attr-defined]
         base_image = base_stage.base_image
@@ -551,6 +549,8 @@ def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str,
     stage._platform = expand(platform, global_scope) if platform else auto["TARGETPLATFORM"]  # type: ignore[attr-defined]
     model._state = state  # type: ignore[attr-defined]
     model.stages.append(stage)
+    if name:
+        named[name] = stage
     ins.stage = stage
     _snapshot(ins, stage, state)
     ins.args_in_scope = dict(model.global_args)

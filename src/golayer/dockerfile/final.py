@@ -70,11 +70,9 @@ def is_scratch(base: BaseImage) -> bool:
 
 
 def stage_platform(stage: Stage) -> str | None:
-    """The ``FROM --platform`` in effect for a stage (a child stage inherits its parent's)."""
-    for s in reversed(chain(stage)):
-        if s.platform:
-            return s.platform
-    return None
+    """The ``FROM --platform`` in effect for a stage (a child stage inherits its parent's); folded along
+    the chain once per stage."""
+    return memo_along_chain(stage, "_platform_in_effect", lambda up, s: (s.platform or up[0],), (None,))[0]
 
 
 # --------------------------------------------------------------------------- shells
@@ -100,18 +98,14 @@ def _copies_a_shell(ins: Instruction) -> bool:
 
 def _first_shell_change(stage: Stage) -> Instruction | None:
     """The first instruction of the stage's FROM chain that makes /bin/sh unknowable (a SHELL, or a
-    shell COPY'd in); found once per stage (root first, no recursion), so asking before every
-    instruction stays linear."""
-    if "_first_shell_change" not in stage.__dict__:
-        hit = None
-        for s in chain(stage):
-            if "_first_shell_change" in s.__dict__:
-                hit = s.__dict__["_first_shell_change"]
-                continue
-            if hit is None:
-                hit = next((i for i in s.instructions if i.cmd == "SHELL" or _copies_a_shell(i)), None)
-            s.__dict__["_first_shell_change"] = hit
-    return stage.__dict__["_first_shell_change"]
+    shell COPY'd in); folded along the chain once per stage, so asking before every instruction of
+    every stage stays linear."""
+    def step(up: tuple[Instruction | None], s: Stage) -> tuple[Instruction | None]:
+        if up[0] is not None:
+            return up
+        return (next((i for i in s.instructions if i.cmd == "SHELL" or _copies_a_shell(i)), None),)
+
+    return memo_along_chain(stage, "_first_shell_change", step, (None,))[0]
 
 
 def _before(stage: Stage, ins: Instruction, before: Instruction | None) -> bool:

@@ -199,6 +199,7 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     nfiles = 0
     layer_cats = [li.categories for li in infos]
     sig = frozenset(signature)
+    dir_groups: dict[str, dict[str, Group]] = {c: {} for c in signature}
     for e in tree.entries.values():
         t = e.type
         if t != "file":
@@ -209,13 +210,26 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
         cat = e.category
         if cat in fallback and (e.path in go_paths if find_binaries is not None else is_go(e, True)):
             cat = e.category = cz.category(e.path, True)
-        if cat in sig:
-            count(e, cat, "visible_bytes")
-            continue
-        size = e.size  # count() inline: the common case, a file outside every signature group
+        size = e.size  # count() inline
         cats[cat]["visible_bytes"] += size
         lc = layer_cats[e.layer]
         lc[cat] = lc.get(cat, 0) + size
+        if cat in sig:
+            # A signature group is a directory prefix of the file (a root, a .git dir, a module dir)
+            # and then the same for every file of that directory and category, or the file itself
+            # (a file named .git, a go env file): looked up once per (category, directory).
+            p = e.path
+            by_dir = dir_groups[cat]
+            d = p[: p.rfind("/")]
+            g = by_dir.get(d)
+            if g is None:
+                key = (cat, _group_path(cat, p, cz, go_mod_dirs))
+                g = groups.get(key) or groups.setdefault(key, Group(*key))
+                if key[1] != p:
+                    by_dir[d] = g
+            g.visible_bytes += size
+            g.files += 1
+            g.layers.add(e.layer)
     ana.visible_files = nfiles
     for e, hider, meta in tree.hidden:
         cat = cz.category(e.path, False)

@@ -166,9 +166,10 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     new = TEntry
     for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
         n += 1
-        # norm()'s common case inline: a relative name with nothing to normalise
-        if name and name[0] not in "./" and name[-1] != "/" and "/." not in name and "//" not in name:
-            p = "/" + name
+        # norm()'s common cases inline: a relative name with nothing to normalise but a directory's
+        # single trailing slash
+        if name and name[0] not in "./" and "/." not in name and "//" not in name:
+            p = "/" + name if name[-1] != "/" else "/" + name[:-1]
         else:
             p = norm(name)
             if p is None:

@@ -62,11 +62,11 @@ def is_auto(value: str) -> bool:
 def check(model: DockerfileModel) -> Iterator[Finding]:
     runs_go = {st.index for st in model.stages
                if any(True for i in st.instructions if i.cmd == "RUN" for _ in i.go_commands())}
-    # a setting inherited by a stage built FROM this one counts for that stage's go commands too
-    for st in model.stages:
-        for parent in gofacts.stage_chain(st)[:-1]:
-            if st.index in runs_go:
-                runs_go.add(parent.index)
+    # a setting inherited by a stage built FROM this one counts for that stage's go commands too: children
+    # come after the stage they are built FROM, so one pass from the last stage reaches every ancestor
+    for st in reversed(model.stages):
+        if st.index in runs_go and st.base_stage is not None and st.base_stage.index < st.index:
+            runs_go.add(st.base_stage.index)
     for src in gofacts.setting_sources(model, ("GOTOOLCHAIN",)):
         if not is_auto(src.value) or src.stage is None or src.stage.index not in runs_go:
             continue
