@@ -174,7 +174,7 @@ def _lint_many(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tup
 def _preload() -> None:
     """Import what every lint runs (model builder, rules, the shell grammar) before forking workers. The
     BuildKit parser (a Go runtime, not fork-safe) is left for each worker to load."""
-    import json  # noqa: F401 - the stage data and make resolution use it
+    import json  # noqa: F401 - several rules build their fixes with it
 
     from golayer import catalogue, fsutil  # noqa: F401
     from golayer.dockerfile import engine, final, make, resolve, shell  # noqa: F401
