@@ -72,7 +72,8 @@ def test_target_stage_named_for_development_is_not_flagged(tmp_path, name):
                                    "debug.Dockerfile", "Dockerfile.builder", ".devcontainer/Dockerfile"])
 def test_file_named_for_development_is_not_flagged(tmp_path, fname, monkeypatch):
     monkeypatch.chdir(tmp_path)  # directories count below the working directory only
-    df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nCMD [\"/bin/sh\"]\n"
+    # (a CMD that runs the program: a shell-only CMD would make it a tools image whatever its name)
+    df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n"
     assert found(tmp_path, df, name=fname) == []
     assert len(found(tmp_path, df, name="Dockerfile.server")) == 1  # a name that says nothing
 
@@ -488,3 +489,19 @@ def test_rewrite_keeps_files_the_program_opens_and_names_the_missing_ones(tmp_pa
     assert "COPY --from=build /src/.env /src/.env" in runtime
     assert "certs/server.pem" not in runtime
     assert "left out certs/server.pem: main.go may open it at run time" in fs[0].fix.description
+
+
+@pytest.mark.parametrize("cmd", ['CMD ["/bin/sh"]', "CMD /bin/sh", 'CMD ["bash", "-l"]', 'ENTRYPOINT ["/bin/ash"]'])
+def test_tools_image_that_only_starts_a_shell_is_not_flagged(tmp_path, cmd):
+    # seen in woodpecker-ci/woodpecker docker/Dockerfile.make: golang base + build tools, CMD /bin/sh
+    df = f"FROM golang:1.22\nRUN apt-get update && apt-get install -y make zip\n{cmd}\n"
+    assert found(tmp_path, df) == []
+    from golayer.dockerfile import final
+    assert "only starts a shell" in final.image_purpose(build_model(tmp_path / "Dockerfile")).why
+
+
+@pytest.mark.parametrize("cmd", ['CMD ["/bin/sh", "-c", "/app"]', "CMD /bin/sh /start.sh",
+                                 'ENTRYPOINT ["/bin/sh"]\nCMD ["/run.sh"]', 'CMD ["/app"]'])
+def test_a_shell_that_runs_something_is_still_a_service(tmp_path, cmd):
+    df = f"FROM golang:1.22\nCOPY . .\nRUN go build -o /app .\n{cmd}\n"
+    assert len(found(tmp_path, df)) == 1

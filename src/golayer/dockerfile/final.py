@@ -1113,7 +1113,8 @@ def image_purpose(model: DockerfileModel) -> Purpose:
     2. the target stage's name is a development word (dev, test, ci, debug, lint, builder, ...);
     3. the Dockerfile's file name, or a directory of its path inside the project, is (``Dockerfile.dev``,
        ``dev.Dockerfile``, ``Dockerfile-ci``, ``test/e2e/Dockerfile``, ``.devcontainer/Dockerfile``);
-    4. the Dockerfile sets no ENTRYPOINT/CMD for it: a toolchain/builder image others run commands in.
+    4. the Dockerfile sets no ENTRYPOINT/CMD for it, or one that only starts an interactive shell
+       (``CMD ["/bin/sh"]``): a toolchain/builder/tools image others run commands in.
     """
     cached = model.__dict__.get("_purpose")
     if cached is not None:
@@ -1147,9 +1148,29 @@ def image_purpose(model: DockerfileModel) -> Purpose:
             why = f"the file is in {d}/ (a development/CI image)"
         elif target is not None and not runs:
             why = "it sets no ENTRYPOINT/CMD: a toolchain or builder image that others run their commands in"
+        elif target is not None and _only_a_shell(effective_process(target)):
+            why = "its ENTRYPOINT/CMD only starts a shell: a tools image that others run their commands in"
     p = Purpose(bool(why), why, runs)
     model.__dict__["_purpose"] = p
     return p
+
+
+_SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
+_SHELL_FLAGS = {"-l", "-i", "--login", "-il", "-li"}
+
+
+def _only_a_shell(proc: Process) -> bool:
+    """ENTRYPOINT/CMD together run nothing but an interactive shell (``CMD ["/bin/sh"]``, ``CMD bash -l``):
+    no script, no ``-c``, no program of the image's own."""
+    words: list[str] = []
+    for ins in (proc.entrypoint, proc.cmd):
+        if ins is None:
+            continue
+        args = list(ins.args) if ins.json_form else " ".join(ins.args).split()
+        words += args
+    if not words or words[0].rsplit("/", 1)[-1] not in _SHELLS:
+        return False
+    return all(w in _SHELL_FLAGS for w in words[1:])
 
 
 def _own_dirs(path) -> list[str]:

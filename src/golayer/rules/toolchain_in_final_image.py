@@ -20,6 +20,7 @@ to carry Go (toolchain-in-final-image, bloated-runtime-base):
 | runs `go` or a tool that runs the go command in its ENTRYPOINT/CMD (golangci-lint, staticcheck, goreleaser, gopls, dlv, air, gotestsum, ko, mage, … listed in `knowledge/purpose.toml`) | yes | `ENTRYPOINT ["golangci-lint"]` |
 | has a target stage named with a development word (dev, test, ci, debug, lint, builder, tools, cross, …) | yes | `FROM golang:1.23 AS dev` as the last stage |
 | is built from a file named that way, or from `.devcontainer/` | yes | `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile-ci`, `Dockerfile.builder` |
+| sets no ENTRYPOINT/CMD, or one that only starts an interactive shell (`CMD ["/bin/sh"]`, `CMD bash -l`): a toolchain or tools image others run their commands in | yes | `FROM golang:1.23` … `CMD ["/bin/sh"]` |
 | anything else with a Go toolchain in the target | no: reported | `FROM golang:1.23` … `CMD ["/app"]` |
 
 ## Why it is bad
