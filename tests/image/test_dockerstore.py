@@ -279,7 +279,7 @@ def test_daemon_api_answers_are_read_without_http_client(tmp_path, answer, want)
     t = threading.Thread(target=serve)
     t.start()
     try:
-        assert dockerstore._get_json(path, "/images/x:1/json", timeout=10) == want
+        assert dockerstore.get_json(path, "/images/x:1/json", timeout=10) == want
     finally:
         t.join(10)
         srv.close()

@@ -71,15 +71,15 @@ class Unusable(Exception):
 
 # ---- the daemon's answers --------------------------------------------------------------------
 
-def _socket_path() -> str | None:
-    """The local daemon's unix socket (``DOCKER_HOST`` or the default), as sources.daemon_connection finds it."""
+def socket_path() -> str | None:
+    """The local daemon's unix socket (``DOCKER_HOST`` or the default); None when there is none."""
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     if not host.startswith("unix://") or not os.path.exists(host[7:]):
         return None
     return host[7:]
 
 
-def _get_json(sock_path: str, path: str, timeout: float = 30) -> tuple[int, Any]:
+def get_json(sock_path: str, path: str, timeout: float = 30) -> tuple[int, Any]:
     """``GET path`` on the daemon's socket as HTTP/1.0 (the daemon answers unchunked and closes): the status
     and the parsed JSON body (None unless 200). A few lines instead of http.client, whose import alone
     costs more than the whole exchange."""
@@ -132,21 +132,21 @@ def _get_json(sock_path: str, path: str, timeout: float = 30) -> tuple[int, Any]
 def daemon_facts(name: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]] | None] | str:
     """(``GET /info``, ``GET /images/NAME/json``, the images of NAME's repository when NAME has no tag or
     digest) from the local daemon, or why they are not available."""
-    sock = _socket_path()
+    sock = socket_path()
     if sock is None:
         return "no local Docker daemon socket"
     try:
-        status, img = _get_json(sock, f"/images/{quote(name, safe='/:@')}/json")
+        status, img = get_json(sock, f"/images/{quote(name, safe='/:@')}/json")
         if status != 200 or not isinstance(img, dict):
             return f"the daemon answered HTTP {status} for the image"
-        status, info = _get_json(sock, "/info")
+        status, info = get_json(sock, "/info")
         if status != 200 or not isinstance(info, dict):
             return f"the daemon answered HTTP {status} for /info"
         repo_images = None
         kind, repo, _tag = _ref_kind(name)
         if kind == "name":
             flt = quote(json.dumps({"reference": [repo]}))
-            status, lst = _get_json(sock, f"/images/json?filters={flt}&digests=1")
+            status, lst = get_json(sock, f"/images/json?filters={flt}&digests=1")
             if status != 200 or not isinstance(lst, list):
                 return f"the daemon answered HTTP {status} for the image list"
             repo_images = lst

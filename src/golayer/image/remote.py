@@ -35,21 +35,15 @@ def daemon_holds(name: str) -> bool | None:
     """Whether the local Docker daemon holds image ``name`` (None: no daemon socket to ask)."""
     from urllib.parse import quote
 
-    from golayer.image.sources import daemon_connection
+    from golayer.image.dockerstore import Unusable, get_json, socket_path
 
-    got = daemon_connection(10)
-    if got is None:
+    sock = socket_path()
+    if sock is None:
         return None
-    conn = got[0]
     try:
-        conn.request("GET", f"/images/{quote(name, safe='/:@')}/json")
-        resp = conn.getresponse()
-        resp.read(1 << 20)
-        return resp.status == 200
-    except OSError:
+        return get_json(sock, f"/images/{quote(name, safe='/:@')}/json", timeout=10)[0] == 200
+    except (OSError, Unusable):
         return None
-    finally:
-        conn.close()
 
 
 def _partial(loaded) -> str:

@@ -611,10 +611,11 @@ def daemon_connection(timeout: float) -> tuple[Any, str] | None:
     import http.client
     import socket
 
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    if not host.startswith("unix://") or not os.path.exists(host[7:]):
+    from golayer.image.dockerstore import socket_path
+
+    sock_path = socket_path()
+    if sock_path is None:
         return None
-    sock_path = host[7:]
 
     class Conn(http.client.HTTPConnection):
         def connect(self) -> None:
