@@ -347,10 +347,10 @@ class SplitTar:
             self.bstart = pos + size
             self.buf = b""
 
-    def block(self, off: int) -> bytes:
+    def window(self, off: int, prev: int = -1) -> tuple[bytes, int]:
+        """(buffer, start) with the header at ``off`` at ``buffer[start:start+512]``, as walk() reads it."""
         self._fill(off, off + 512)
-        s = off - self.bstart
-        return self.buf[s : s + 512]
+        return self.buf, off - self.bstart
 
     def data(self, off: int, n: int) -> bytes:
         self._fill(off, off + n)

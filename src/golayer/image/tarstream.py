@@ -113,8 +113,6 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
     off = 0
     unpack = _HDR_LEAN.unpack_from
     is_stream = isinstance(src, Stream)
-    if not hasattr(src, "window"):  # another block source (dockerstore's tar-split reader): block() only
-        src = _Blocks(src)
     window = src.window
     gpax: dict[str, str] = {}
     pax: dict[str, str] | None = None
@@ -224,20 +222,6 @@ def walk(src: "FileSlice | Stream") -> Iterator[Member]:
                 raise TarError(f"corrupt pax record at offset {off}") from None
         yield (nm, typ, size, m, u, g, mt, ln, data_off)
         prev, off = off, nxt
-
-
-class _Blocks:
-    """Adapts a source with ``block(off)`` / ``data(off, n)`` only: every header through ``block``."""
-
-    buf = b""
-    bstart = 0
-
-    def __init__(self, src) -> None:
-        self.src = src
-        self.data = src.data
-
-    def window(self, off: int, prev: int = -1) -> tuple[bytes, int]:
-        return self.src.block(off), 0
 
 
 _OCTAL_CACHE = 4096  # distinct raw mode/uid/gid fields remembered per walk (a hostile tar cannot grow it)
