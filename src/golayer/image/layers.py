@@ -155,6 +155,20 @@ def norm(name: str) -> str | None:
     return "/" + "/".join(out) if out else ""
 
 
+def parse_hashed(read: Callable[[int], bytes], rec: LayerRecord, capture: bool = False,
+                 budget: list[int] | None = None) -> LayerRecord:
+    """:func:`parse_layer` over the tar bytes ``read(n)`` gives, read to their end, and ``rec.digest``
+    the sha256 of all of them (what a diff_id names)."""
+    from golayer.image.tarstream import Hashing
+
+    h = Hashing(read)
+    s = Stream(h.read)
+    parse_layer(s, rec, capture, budget)
+    s.drain()
+    rec.digest = "sha256:" + h.hexdigest()
+    return rec
+
+
 def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False,
                 budget: list[int] | None = None) -> LayerRecord:
     """Walk one layer tar into ``rec``. With ``capture``, keep candidate file contents (see module doc)."""

@@ -53,8 +53,8 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from golayer.errors import InputError, UsageError
 from golayer.image import auth, shapes
-from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, parse_layer
-from golayer.image.tarstream import Hashing, Stream, TarError, decompressing, sniff
+from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, parse_hashed, parse_layer
+from golayer.image.tarstream import Stream, TarError, decompressing, sniff
 
 ACCEPT = ", ".join([
     "application/vnd.oci.image.index.v1+json",
@@ -889,12 +889,12 @@ def _stream_layer(raw: BlobReader, name: str, size: int, hash_tar: bool, budget:
         raise InputError(f"{name}: unknown layer format (not a tar, gzip or zstd blob)")
     rec = LayerRecord(name=name, compression=kind)
     src = decompressing(kind, _prefixed(first, read), name, size)
-    h = Hashing(src) if hash_tar else None
-    s = Stream(h.read if h else src)
-    parse_layer(s, rec, capture=True, budget=budget)
-    s.drain()
+    if hash_tar:
+        parse_hashed(src, rec, True, budget)
+    else:
+        s = Stream(src)
+        parse_layer(s, rec, capture=True, budget=budget)
+        s.drain()
     while read(1 << 20):  # trailing bytes after the compressed stream still count for the digest
         pass
-    if h is not None:
-        rec.digest = "sha256:" + h.hexdigest()
     return rec

@@ -44,8 +44,8 @@ from typing import Any, Callable
 
 from golayer.errors import InputError, UsageError
 from golayer.image import shapes
-from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, file_reader, norm, parse_layer
-from golayer.image.tarstream import (FileSlice, Hashing, Stream, TarError, decompressing, pread_all, sniff, walk,
+from golayer.image.layers import CAPTURE_BUDGET, LayerRecord, file_reader, norm, parse_hashed, parse_layer
+from golayer.image.tarstream import (FileSlice, Stream, TarError, decompressing, pread_all, sniff, walk,
                                      zstd_complete)
 
 KINDS = ("docker-archive", "oci", "oci-archive", "docker")
@@ -320,11 +320,7 @@ def layer_from_file(fd: int, base: int, size: int, name: str, diff_id: str | Non
                 rec.fd = fd
             rec.base, rec.path = base, path
             if verify is True and diff_id:
-                h = Hashing(file_reader(fd, base, size))
-                s = Stream(h.read)
-                parse_layer(s, rec)
-                s.drain()
-                rec.digest = "sha256:" + h.hexdigest()
+                parse_hashed(file_reader(fd, base, size), rec)
             else:
                 parse_layer(FileSlice(fd, base, size), rec)
         else:
@@ -336,11 +332,7 @@ def layer_from_file(fd: int, base: int, size: int, name: str, diff_id: str | Non
                 parse_layer(s, rec, capture=True, budget=budget)
                 s.drain()  # a truncated stream still fails here
             else:
-                h = Hashing(decompressing(kind, file_reader(fd, base, size), name, size))
-                s = Stream(h.read)
-                parse_layer(s, rec, capture=True, budget=budget)
-                s.drain()
-                rec.digest = "sha256:" + h.hexdigest()
+                parse_hashed(decompressing(kind, file_reader(fd, base, size), name, size), rec, True, budget)
             rec.reopen = reopen
             rec.path = path
     except TarError as exc:
@@ -717,15 +709,11 @@ def load_stream(read: Callable[[int], bytes], where: str, kind: str, platform: s
             _report(progress, f"layer {len(recs) + 1} ({n})")
             if len(recs) >= MAX_LAYERS:
                 _check_layer_count(len(recs) + 1, where)
-            h = Hashing(decompressing(k, outer.reader(off, size), n, size))
-            s = Stream(h.read)
             rec = LayerRecord(name=f"{where}:{n}", compression=k)
             try:
-                parse_layer(s, rec, capture=True, budget=budget)
-                s.drain()
+                parse_hashed(decompressing(k, outer.reader(off, size), n, size), rec, True, budget)
             except TarError as exc:
                 raise InputError(f"{rec.name}: {exc.message}", hint=exc.hint) from None
-            rec.digest = "sha256:" + h.hexdigest()
             if open_export is not None:
                 rec.reopen = _restream(open_export, n, k, where)
             recs[n] = rec
