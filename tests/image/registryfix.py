@@ -59,7 +59,25 @@ def _b64(b: bytes) -> str:
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-class TokenServer:
+class _Served:
+    """A threaded HTTP server on 127.0.0.1 (a free port) running handler class ``H``."""
+
+    def _serve(self, H) -> None:
+        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class TokenServer(_Served):
     """``GET /token?service=..&scope=..`` -> a signed JWT granting the requested actions (basic auth checked)."""
 
     def __init__(self, d: Path, service: str, need_auth: bool = True, expires: int = 300):
@@ -122,10 +140,7 @@ class TokenServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._serve(H)
 
     @property
     def realm(self) -> str:
@@ -141,14 +156,6 @@ class TokenServer:
         sig = subprocess.run([OPENSSL, "dgst", "-sha256", "-sign", str(self.key)], input=signing_input.encode(),
                              check=True, capture_output=True).stdout
         return signing_input + "." + _b64(sig)
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class Registry:
@@ -230,7 +237,7 @@ class Registry:
             raise RuntimeError(f"skopeo copy failed: {r.stderr}")
 
 
-class FaultProxy:
+class FaultProxy(_Served):
     """A plain-HTTP proxy on 127.0.0.1 in front of ``upstream`` (http://host:port) that injects faults.
 
     ``plan(method, path, n)`` -> None (pass through) or an action: ("status", code, headers),
@@ -292,18 +299,7 @@ class FaultProxy:
                     return
                 self.wfile.write(body)
 
-        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(H)
 
 
 import urllib.error  # noqa: E402
@@ -314,7 +310,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-class Recorder:
+class Recorder(_Served):
     """A plain HTTP server on 127.0.0.1 that records requests and answers ``body_for(path)``: bytes,
     ``(status, headers, bytes)`` or None (404). A blob-storage stand-in, or a fake registry."""
 
@@ -346,15 +342,4 @@ class Recorder:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(H)
