@@ -129,24 +129,23 @@ def test_check_and_runtime_accept_registry_references(cli, plain, tmp_path):
 
 # ---- authentication ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def basic(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("reg-basic")
-    r = Registry(tmp / "r", auth="htpasswd").start()
+def _authed(tmp_path_factory, auth: str):
+    tmp = tmp_path_factory.mktemp(f"reg-{'basic' if auth == 'htpasswd' else auth}")
+    r = Registry(tmp / "r", auth=auth).start()
     r.layout = _layout(tmp)
     r.push(f"oci:{r.layout}", "team/app:1")
     yield r
     r.stop()
+
+
+@pytest.fixture(scope="module")
+def basic(tmp_path_factory):
+    yield from _authed(tmp_path_factory, "htpasswd")
 
 
 @pytest.fixture(scope="module")
 def token(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("reg-token")
-    r = Registry(tmp / "r", auth="token").start()
-    r.layout = _layout(tmp)
-    r.push(f"oci:{r.layout}", "team/app:1")
-    yield r
-    r.stop()
+    yield from _authed(tmp_path_factory, "token")
 
 
 @pytest.fixture
