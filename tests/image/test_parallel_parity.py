@@ -78,3 +78,12 @@ def test_parallel_errors_are_the_serial_errors(tmp_path, bad_at):
     assert serial.returncode == parallel.returncode == 2
     assert serial.stderr == parallel.stderr
     assert "truncated" in serial.stderr and "Traceback" not in serial.stderr
+
+
+def test_a_parallel_min_bytes_that_is_not_a_byte_count_is_the_default(tmp_path):
+    archive = docker_archive(tmp_path / "img.tar", _layers(), entrypoint=["/usr/bin/tool"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GOLAYER_PARALLEL_MIN_BYTES": "64MiB"}
+    p = subprocess.run([sys.executable, "-m", "golayer", "image", str(archive), "-f", "json", "--no-progress"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+    assert _report(p) == _report(_run(archive, "1"))

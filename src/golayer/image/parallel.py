@@ -30,7 +30,16 @@ from golayer.errors import GolayerError, InputError
 from golayer.image.layers import LayerRecord, TEntry
 from golayer.image.tarstream import sniff
 
-MIN_SHARE = int(os.environ.get("GOLAYER_PARALLEL_MIN_BYTES", str(256 << 20)))
+
+def _min_share() -> int:
+    """``GOLAYER_PARALLEL_MIN_BYTES`` (a byte count); anything else (``64MiB``, empty) is the default."""
+    try:
+        return max(0, int(os.environ.get("GOLAYER_PARALLEL_MIN_BYTES", "")))
+    except ValueError:
+        return 256 << 20
+
+
+MIN_SHARE = _min_share()
 MAX_JOBS = 4
 
 
