@@ -118,8 +118,7 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     from golayer.image.tree import Tree
 
     t0 = time.perf_counter()
-    loaded = sources.load(ref, platform=platform, verify=verify, progress=progress,
-                          **({"entrypoint_only": True} if entrypoint_only else {}))
+    loaded = sources.load(ref, platform=platform, verify=verify, progress=progress, entrypoint_only=entrypoint_only)
     first = getattr(loaded, "first_layer", 0)  # > 0 when only the top layers were fetched
     config = loaded.config
     history = [h for h in (config.get("history") or []) if isinstance(h, dict) and not h.get("empty_layer")]
