@@ -646,18 +646,11 @@ def effective_libc(stage: Stage) -> str | None:
 
 def _brings_own_loader(s: Stage) -> bool:
     """The stage installs a glibc compatibility layer on musl or copies a loader/libc in by hand (then
-    linkage must be checked in the image). Memoised per stage."""
-    hit = s.__dict__.get("_own_loader")
-    if hit is None:
-        hit = False
-        for ins in s.instructions:
-            if any(c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT for c in ins.commands) or (
-                    ins.cmd in ("COPY", "ADD") and any("ld-linux" in x or "libc.so" in x or "ld-musl" in x
-                                                        for x in ins.copy_sources)):
-                hit = True
-                break
-        s.__dict__["_own_loader"] = hit
-    return hit
+    linkage must be checked in the image). Asked once per stage, through memo_along_chain."""
+    return any(any(c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT for c in ins.commands) or (
+               ins.cmd in ("COPY", "ADD") and any("ld-linux" in x or "libc.so" in x or "ld-musl" in x
+                                                  for x in ins.copy_sources))
+               for ins in s.instructions)
 
 
 def runtime_base_for(dynamic: bool | None, scratch: bool = False) -> str:
