@@ -981,7 +981,9 @@ def _scan_go_sources(d: Any) -> GoSourceFacts | None:
                     facts.imports_c.append(rel)
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
-                text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]
+                from golayer.dockerfile.context import read_gomod_text
+
+                text = read_gomod_text(gomod) or ""
                 facts.cgo_modules = [m for m in CGO_MODULES if m in text]
     except StopIteration:
         facts = None
