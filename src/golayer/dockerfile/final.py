@@ -1328,17 +1328,16 @@ def build_reads_git(model: DockerfileModel) -> str | None:
             return f"line {ins.start_line} copies .git"
         if ins.cmd != "RUN":
             continue
-        text = " ".join(ins.args)
-        m = _GIT_READS.search(text)
-        if m:
-            return f"`git {m.group(1)}` at line {ins.start_line}"
-        for c in ins.commands:
+        for c in ins.commands:  # a parsed command knows its own line
             if c.name == "git" and len(c.argv) > 1 and _GIT_READS.search(" ".join(c.argv)):
                 return f"`{' '.join(c.argv[:2])}` at line {c.line}"
             if c.go is not None and c.go.compiles:
                 flags = " ".join([*c.go.args, c.env.get("GOFLAGS") or ins.go.GOFLAGS or ""])
                 if _BUILDVCS_ON.search(flags + " "):
                     return f"`go {c.go.sub} -buildvcs` at line {c.line}"
+        m = _GIT_READS.search(" ".join(ins.args))  # e.g. inside $(...): only the RUN's line is known
+        if m:
+            return f"`git {m.group(1)}` in the RUN at line {ins.start_line}"
     return None
 
 
