@@ -174,12 +174,13 @@ def _read_ignore_file(ignore_file: Path) -> list[str] | None:
         return None
 
 
-# While golayer.dockerfile.final.batch() runs (files do not change meanwhile): what load_context read,
-# by file, shared by the Dockerfiles of one run that use the same ignore file or context.
+# While golayer.dockerfile.final.batch() runs (files do not change meanwhile): what was read from the
+# contexts (ignore files, go.mod, Go source listings and facts), by (kind, file), shared by the
+# Dockerfiles of one run. The one per-run cache.
 _BATCH: dict | None = None
 
 
-def _batched(key: tuple[str, str], read):
+def _batched(key: tuple, read):
     if _BATCH is None:
         return read()
     if key not in _BATCH:
