@@ -3,8 +3,9 @@ releases, what an image is for).
 
 :func:`load` returns a table parsed. ``_parsed.py`` holds each table already parsed, as Python literals
 next to the exact text they came from, so a run loads them from bytecode instead of importing ``tomllib``
-and parsing (about a tenth of a single-file ``golayer lint``'s start-up). A table whose text differs from
-its parsed copy is parsed from the file: an outdated copy costs time, never a wrong answer.
+and parsing (about a quarter of the instructions golayer itself adds to a single-file ``golayer
+lint``'s start-up: docs/benchmarks.md). A table whose text differs from its parsed copy is parsed from
+the file: an outdated copy costs time, never a wrong answer.
 Regenerate with ``python -m golayer.knowledge`` after editing a table (a test checks the copy).
 """
 
