@@ -36,7 +36,7 @@ def install() -> bool:
         from golayer import _dccode
     except ImportError:
         return False
-    if tuple(_dccode.PYTHON) != sys.version_info[:2] or _CREATE not in _dataclasses_source_hint():
+    if tuple(_dccode.PYTHON) != sys.version_info[:2] or not _reads_create_fn(dataclasses):
         return False
     codes: dict[str, Any] = _dccode.CODE
     builtin_exec = builtins.exec
@@ -53,12 +53,11 @@ def install() -> bool:
     return True
 
 
-def _dataclasses_source_hint() -> str:
-    """The name dataclasses' generated sources define (checked so a future layout falls back)."""
-    import dataclasses
-
+def _reads_create_fn(dataclasses: Any) -> bool:
+    """Whether ``dataclasses._create_fn`` takes the function its source defines as ``__create_fn__`` (what
+    :func:`install`'s ``exec`` binds; checked so another layout falls back to the built-in path)."""
     code = getattr(getattr(dataclasses, "_create_fn", None), "__code__", None)
-    return _CREATE if code is not None and _CREATE in code.co_consts.__repr__() else ""
+    return code is not None and _CREATE in repr(code.co_consts)
 
 
 def collect() -> list[str]:

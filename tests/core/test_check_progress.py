@@ -5,6 +5,7 @@ import pty
 import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,30 +26,49 @@ def _env(delay: str) -> dict:
     return env
 
 
-def test_progress_line_on_a_terminal_and_erased_before_the_summary(tmp_path):
-    repo = _repo(tmp_path)
+def _check_on_a_pty(repo: Path) -> tuple[int, bytes, str]:
+    """`golayer check REPO --format json` with stderr on a terminal: exit code, report, stderr's text.
+    The terminal is drained while the report is written to the pipe, so neither side blocks."""
     master, slave = pty.openpty()
-    # delay 0: the line shows from the start (a real run shows it after a second)
     p = subprocess.Popen([sys.executable, "-m", "golayer", "check", str(repo), "--format", "json"],
                          stdout=subprocess.PIPE, stderr=slave, env=_env("0"))
     os.close(slave)
-    err = b""
-    out = p.stdout.read()
-    while True:
-        r, _, _ = select.select([master], [], [], 5)
-        if not r:
-            break
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # the child closed its end
-            break
-        if not chunk:
-            break
-        err += chunk
-    p.wait(timeout=120)
+    chunks = []
+
+    def drain() -> None:
+        while True:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if not r:
+                return
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed its end
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    out = b""
+    deadline = time.monotonic() + 300
+    while p.poll() is None:
+        if time.monotonic() > deadline:
+            p.kill()
+            raise AssertionError("golayer check did not finish in 300 s")
+        drain()
+        r, _, _ = select.select([p.stdout], [], [], 0.05)
+        if r:
+            out += os.read(p.stdout.fileno(), 1 << 20)
+    out += p.stdout.read()
+    drain()
     os.close(master)
-    assert p.returncode == 1
-    text = err.decode()
+    return p.returncode, out, b"".join(chunks).decode()
+
+
+def test_progress_line_on_a_terminal_and_erased_before_the_summary(tmp_path):
+    repo = _repo(tmp_path)
+    # delay 0: the line shows from the start (a real run shows it after a second)
+    returncode, out, text = _check_on_a_pty(repo)
+    assert returncode == 1
     assert "golayer check: reading the project in" in text
     assert "/6 Dockerfiles (" in text  # per-file progress of the lint phase
     assert "\r\x1b[K" in text
@@ -90,36 +110,8 @@ def _monorepo(tmp_path: Path) -> Path:
 def test_progress_covers_the_manifests_of_a_big_monorepo_on_a_terminal_only(tmp_path):
     repo = _monorepo(tmp_path)
     assert len(list(repo.rglob("Dockerfile"))) >= 50 and len(list(repo.rglob("*.yaml"))) >= 300
-    master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, "-m", "golayer", "check", str(repo), "--format", "json"],
-                         stdout=subprocess.PIPE, stderr=slave, env=_env("0"))
-    os.close(slave)
-    chunks = []
-
-    def drain() -> None:
-        while True:
-            r, _, _ = select.select([master], [], [], 0.2)
-            if not r:
-                return
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            chunks.append(chunk)
-
-    out = b""
-    while p.poll() is None:  # keep the pty drained while the report is written to the pipe
-        drain()
-        r, _, _ = select.select([p.stdout], [], [], 0.05)
-        if r:
-            out += os.read(p.stdout.fileno(), 1 << 20)
-    out += p.stdout.read()
-    drain()
-    os.close(master)
-    text = b"".join(chunks).decode()
-    assert p.returncode == 1
+    returncode, out, text = _check_on_a_pty(repo)
+    assert returncode == 1
     assert "/50 Dockerfiles (" in text  # lint phase
     assert "runtime: read " in text and "/301 deployments (" in text  # the manifests are reported as they are read
     summary = "golayer check: lint (50 Dockerfiles), runtime (301 deployments: 1 compose, 300 kubernetes)"

@@ -57,10 +57,17 @@ LINT_NEVER = HEAVY + ("golayer.image", "golayer.runtime", "golayer.project", "go
                       "json")  # only fixes that write JSON import it (DOCKERFILE has none)
 
 
+def _child_env() -> dict[str, str]:
+    """This environment without PYTHON*/GOLAYER_* settings, golayer from this checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GOLAYER_"))}
+    env["PYTHONPATH"] = SRC
+    return env
+
+
 def _modules(args: list[str], cwd: Path, stdin: str | None = None) -> set[str]:
     """The modules loaded by ``golayer ARGS`` in a fresh ``python -S`` (site-packages on the path by hand)."""
     paths = [SRC, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GOLAYER_"))}
+    env = _child_env()
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     code = ("import sys, runpy\n"
             "sys.argv = ['golayer'] + sys.argv[1:]\n"
@@ -175,12 +182,6 @@ def test_lint_of_files_lists_them_as_the_project_walk_does(tmp_path: Path) -> No
              tmp_path / "a" / ".." / "b.Dockerfile", tmp_path / "missing", tmp_path / "b.Dockerfile"]
     for paths in (names, names[::-1], [str(p) for p in names]):
         assert discover(paths) == dockerfiles(paths)
-
-
-def _child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GOLAYER_"))}
-    env["PYTHONPATH"] = SRC
-    return env
 
 
 def test_dataclass_cache_is_current() -> None:

@@ -19,3 +19,13 @@ def test_a_file_written_to_while_open_reads_as_a_plain_read(tmp_path):
         with p.open("ab") as w:  # grown after open: what a plain read would see
             w.write(b"defgh")
         assert read_at_most(fh, 6) == b"abcdef"
+
+
+def test_a_huge_go_mod_is_read_only_up_to_its_limit(tmp_path):
+    from golayer.dockerfile.context import GOMOD_LIMIT, read_gomod, read_gomod_text
+
+    p = tmp_path / "go.mod"
+    p.write_text("module example.com/x\n\ngo 1.22\n" + "// padding\n" * 400_000)  # ~4.4 MB
+    assert len(read_gomod_text(p)) == GOMOD_LIMIT
+    gm = read_gomod(p)
+    assert (gm.module, gm.go) == ("example.com/x", "1.22")

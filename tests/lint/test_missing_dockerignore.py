@@ -126,3 +126,16 @@ def test_silent_when_the_context_is_no_project_top(tmp_path):
     # seen in the corpus: tests/Dockerfile does `COPY . /tmp/project` and is built with the root as context
     df = "FROM golang:1.22\nCOPY . /tmp/project\nWORKDIR /tmp/project\nCMD [\"make\", \"e2e\"]\n"
     assert of_rule(_lint(tmp_path, df, name="tests/Dockerfile", files={"tests/e2e/case.yaml": "a: 1\n"}), R) == []
+
+
+@pytest.mark.parametrize("run,said", [
+    ("RUN set -e && \\\n    git rev-parse HEAD > /commit && \\\n    go build -o /app .", "`git rev-parse` at line 5"),
+    ("RUN set -e && \\\n    export V=$(git describe --always) && \\\n    go build -o /app .",
+     "`git describe` in the RUN at line 4"),
+])
+def test_the_git_read_is_placed_on_the_line_that_holds_it(tmp_path, run, said):
+    # seen on drakkan/sftpgo: `git describe` inside $(...) on a continuation line of a RUN
+    df = f"FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\n{run}\n"
+    (tmp_path / "go.mod").write_text("module x\n")
+    fs = of_rule(lint(tmp_path, df), "missing-dockerignore")
+    assert len(fs) == 1 and fs[0].hint.endswith(f"{said})"), fs[0].hint

@@ -110,10 +110,21 @@ def matches(patterns: list[str], rel_path: str) -> bool:
     return excluded
 
 
-def read_gomod(path: Path) -> GoMod | None:
+GOMOD_LIMIT = 1 << 20  # a go.mod's directives are at its top; a bigger file is read up to here
+
+
+def read_gomod_text(path: Path) -> str | None:
+    """The first MiB of a go.mod (None when it cannot be read)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        with open(path, "rb") as fh:
+            return read_at_most(fh, GOMOD_LIMIT).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+def read_gomod(path: Path) -> GoMod | None:
+    text = read_gomod_text(path)
+    if text is None:
         return None
     go = toolchain = module = None
     for raw in text.splitlines():
@@ -174,12 +185,13 @@ def _read_ignore_file(ignore_file: Path) -> list[str] | None:
         return None
 
 
-# While golayer.dockerfile.final.batch() runs (files do not change meanwhile): what load_context read,
-# by file, shared by the Dockerfiles of one run that use the same ignore file or context.
+# While golayer.dockerfile.final.batch() runs (files do not change meanwhile): what was read from the
+# contexts (ignore files, go.mod, Go source listings and facts), by (kind, file), shared by the
+# Dockerfiles of one run. The one per-run cache.
 _BATCH: dict | None = None
 
 
-def _batched(key: tuple[str, str], read):
+def _batched(key: tuple, read):
     if _BATCH is None:
         return read()
     if key not in _BATCH:

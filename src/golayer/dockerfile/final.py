@@ -646,18 +646,11 @@ def effective_libc(stage: Stage) -> str | None:
 
 def _brings_own_loader(s: Stage) -> bool:
     """The stage installs a glibc compatibility layer on musl or copies a loader/libc in by hand (then
-    linkage must be checked in the image). Memoised per stage."""
-    hit = s.__dict__.get("_own_loader")
-    if hit is None:
-        hit = False
-        for ins in s.instructions:
-            if any(c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT for c in ins.commands) or (
-                    ins.cmd in ("COPY", "ADD") and any("ld-linux" in x or "libc.so" in x or "ld-musl" in x
-                                                        for x in ins.copy_sources)):
-                hit = True
-                break
-        s.__dict__["_own_loader"] = hit
-    return hit
+    linkage must be checked in the image). Asked once per stage, through memo_along_chain."""
+    return any(any(c.package_install and set(c.package_install[1]) & _GLIBC_COMPAT for c in ins.commands) or (
+               ins.cmd in ("COPY", "ADD") and any("ld-linux" in x or "libc.so" in x or "ld-musl" in x
+                                                  for x in ins.copy_sources))
+               for ins in s.instructions)
 
 
 def runtime_base_for(dynamic: bool | None, scratch: bool = False) -> str:
@@ -834,39 +827,24 @@ class GoSourceFacts:
                "imports_c={!r}, cgo_modules={!r}, opened_files={!r})".format(*self._key())
 
 
-_BATCH: dict[str, "GoSourceFacts | None"] | None = None  # context dir -> facts while a batch runs
-_BATCH_FILES: dict[str, tuple] = {}  # Go file -> its cheap facts while a batch runs
-_BATCH_LAZY: dict[tuple[str, str], Any] = {}  # (Go file, "tls" | "opened") -> that fact while a batch runs
-_BATCH_DIRS: dict[str, tuple[list[str], list[str]]] = {}  # directory -> (subdirectories, Go files) while a batch runs
-
-
 class batch:
     """``with final.batch():`` - while linting a batch of files (which do not change meanwhile), scan
-    each build context's Go sources once, not once per Dockerfile that shares the context."""
+    each build context's Go sources once, not once per Dockerfile that shares the context. Everything
+    read once per run (sources, Go files, listings, ignore files, go.mod) shares one cache,
+    :func:`golayer.dockerfile.context._batched`."""
 
     def __enter__(self) -> "batch":
-        global _BATCH
-        self._prev = _BATCH
-        if _BATCH is None:
-            from golayer.dockerfile import context
+        from golayer.dockerfile import context
 
-            _BATCH = {}
-            _BATCH_FILES.clear()
-            _BATCH_LAZY.clear()
-            _BATCH_DIRS.clear()
-            context._BATCH = {}  # ignore files and go.mod read once per run too
+        self._prev = context._BATCH
+        if context._BATCH is None:
+            context._BATCH = {}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _BATCH
-        _BATCH = self._prev
-        if _BATCH is None:
-            from golayer.dockerfile import context
+        from golayer.dockerfile import context
 
-            _BATCH_FILES.clear()
-            _BATCH_LAZY.clear()
-            _BATCH_DIRS.clear()
-            context._BATCH = None
+        context._BATCH = self._prev
 
 
 # every needle of _OPENS / _GODOTENV_BARE contains one of these: a file without them opens nothing
@@ -885,9 +863,12 @@ def _tls_client(data: bytes) -> bool:
 
 
 def _lazy_fact(p: str, what: str) -> Any:
-    key = (p, what)
-    if _BATCH is not None and key in _BATCH_LAZY:
-        return _BATCH_LAZY[key]
+    from golayer.dockerfile.context import _batched
+
+    return _batched(("gofact", p, what), lambda: _read_lazy_fact(p, what))
+
+
+def _read_lazy_fact(p: str, what: str) -> Any:
     try:
         with open(p, "rb") as fh:
             data = read_at_most(fh, _MAX_GO_FILE_READ)
@@ -897,8 +878,6 @@ def _lazy_fact(p: str, what: str) -> Any:
         got: Any = _tls_client(data)
     else:
         got = tuple(_opened(data)) if _has(data, _OPEN_HINTS) else ()
-    if _BATCH is not None:
-        _BATCH_LAZY[key] = got
     return got
 
 
@@ -915,14 +894,12 @@ def _go_files(d: str) -> list[str]:
     _SKIP_DIRS directories and symlinks skipped; raises StopIteration past _MAX_GO_FILES."""
     import os
 
-    paths: list[str] = []
-    listings = _BATCH_DIRS if _BATCH is not None else {}
+    from golayer.dockerfile.context import _batched
 
-    def listing(top: str) -> tuple[list[str], list[str]]:
-        """(subdirectories to walk, Go files) of one directory, in directory order; once per batch."""
-        got = listings.get(top)
-        if got is not None:
-            return got
+    paths: list[str] = []
+
+    def list_dir(top: str) -> tuple[list[str], list[str]]:
+        """(subdirectories to walk, Go files) of one directory, in directory order."""
         dirs: list[str] = []
         gofiles: list[str] = []
         try:
@@ -940,11 +917,10 @@ def _go_files(d: str) -> list[str]:
                         gofiles.append(os.path.join(top, name))
         except OSError:  # as os.walk: a directory that cannot be listed (to its end) contributes nothing
             dirs, gofiles = [], []
-        listings[top] = (dirs, gofiles)
         return dirs, gofiles
 
     def walk(top: str) -> None:
-        dirs, gofiles = listing(top)
+        dirs, gofiles = _batched(("godir", top), lambda: list_dir(top))  # once per batch
         paths.extend(gofiles)
         if len(paths) > _MAX_GO_FILES:
             raise StopIteration
@@ -958,7 +934,7 @@ def _go_files(d: str) -> list[str]:
 def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
     """Scan the context's Go sources once per model (once per context inside :class:`batch`); None
     when there is no readable context or it is too large to scan quickly (rules then stay silent)."""
-    import os
+    from golayer.dockerfile.context import _batched
 
     d = getattr(model.context, "dir", None)
     if d is None:
@@ -966,13 +942,19 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
     cached = model.__dict__.get("_go_source_facts", False)
     if cached is not False:
         return cached
-    if _BATCH is not None and str(d) in _BATCH:
-        facts_b = _BATCH[str(d)]
-        model.__dict__["_go_source_facts"] = facts_b
-        return facts_b
+    facts = _batched(("gosources", str(d)), lambda: _scan_go_sources(d))
+    model.__dict__["_go_source_facts"] = facts  # once per model: rules share one scan
+    return facts
+
+
+def _scan_go_sources(d: Any) -> GoSourceFacts | None:
+    """The Go source facts of context directory ``d`` (see :func:`go_source_facts`)."""
+    import os
+
+    from golayer.dockerfile.context import _batched
+
     facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
     total = 0
-    files = _BATCH_FILES if _BATCH is not None else {}
     try:
         if not d.is_dir():
             facts = None
@@ -983,10 +965,8 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
             ds = str(d)
             under = ds.rstrip("/") + "/"  # every listed path is os.path.join(ds, ...) of plain entry names
             for p in paths:
-                got = files.get(p)  # nested contexts of one batch share their files' facts
-                if got is None:
-                    got = files[p] = _file_facts(p)
-                size, loadloc, tzdata, import_c = got
+                # nested contexts of one batch share their files' facts
+                size, loadloc, tzdata, import_c = _batched(("gofile", p), lambda: _file_facts(p))
                 total += size
                 if total > _MAX_GO_BYTES:
                     raise StopIteration
@@ -1001,15 +981,14 @@ def go_source_facts(model: DockerfileModel) -> GoSourceFacts | None:
                     facts.imports_c.append(rel)
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
-                text = gomod.read_text(encoding="utf-8", errors="replace")[:1_000_000]
+                from golayer.dockerfile.context import read_gomod_text
+
+                text = read_gomod_text(gomod) or ""
                 facts.cgo_modules = [m for m in CGO_MODULES if m in text]
     except StopIteration:
         facts = None
     except OSError:
         facts = None
-    model.__dict__["_go_source_facts"] = facts  # once per model: rules share one scan
-    if _BATCH is not None:
-        _BATCH[str(d)] = facts
     return facts
 
 
@@ -1328,17 +1307,16 @@ def build_reads_git(model: DockerfileModel) -> str | None:
             return f"line {ins.start_line} copies .git"
         if ins.cmd != "RUN":
             continue
-        text = " ".join(ins.args)
-        m = _GIT_READS.search(text)
-        if m:
-            return f"`git {m.group(1)}` at line {ins.start_line}"
-        for c in ins.commands:
+        for c in ins.commands:  # a parsed command knows its own line
             if c.name == "git" and len(c.argv) > 1 and _GIT_READS.search(" ".join(c.argv)):
                 return f"`{' '.join(c.argv[:2])}` at line {c.line}"
             if c.go is not None and c.go.compiles:
                 flags = " ".join([*c.go.args, c.env.get("GOFLAGS") or ins.go.GOFLAGS or ""])
                 if _BUILDVCS_ON.search(flags + " "):
                     return f"`go {c.go.sub} -buildvcs` at line {c.line}"
+        m = _GIT_READS.search(" ".join(ins.args))  # e.g. inside $(...): only the RUN's line is known
+        if m:
+            return f"`git {m.group(1)}` in the RUN at line {ins.start_line}"
     return None
 
 

@@ -330,21 +330,11 @@ def _first_gomod_copy(stage: Stage) -> Instruction | None:
 
 def _chain_copies_gomod(stage: Stage | None) -> bool:
     """Does ``stage`` or a stage it is built FROM copy go.mod (memoised along the chain)?"""
-    todo: list[Stage] = []
-    seen: set[int] = set()
-    s = stage
-    answer = False
-    while s is not None and id(s) not in seen:
-        if "_chain_gomod" in s.__dict__:
-            answer = s.__dict__["_chain_gomod"]
-            break
-        seen.add(id(s))
-        todo.append(s)
-        s = s.base_stage
-    for s in reversed(todo):
-        answer = answer or _first_gomod_copy(s) is not None
-        s.__dict__["_chain_gomod"] = answer
-    return answer
+    if stage is None:
+        return False
+    from golayer.dockerfile.final import memo_along_chain
+
+    return memo_along_chain(stage, "_chain_gomod", lambda prev, s: prev or _first_gomod_copy(s) is not None, False)
 
 
 def is_deps_command(c: Command) -> bool:

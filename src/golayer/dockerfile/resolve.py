@@ -169,17 +169,11 @@ class StageFiles:
 
     def _is_dir(self, rel: str) -> bool:
         p = self._safe(rel)
-        try:
-            return p is not None and os.path.isdir(p)
-        except (OSError, ValueError):
-            return False
+        return p is not None and os.path.isdir(p)  # False on OSError/ValueError too
 
     def _is_file(self, rel: str) -> bool:
         p = self._safe(rel)
-        try:
-            return p is not None and os.path.isfile(p)
-        except (OSError, ValueError):
-            return False
+        return p is not None and os.path.isfile(p)  # False on OSError/ValueError too
 
     def read(self, path: str) -> tuple[str | None, str, str]:
         """(text, "", context path) of the file at container path ``path``, or (None, why not, "")."""

@@ -3,8 +3,9 @@ releases, what an image is for).
 
 :func:`load` returns a table parsed. ``_parsed.py`` holds each table already parsed, as Python literals
 next to the exact text they came from, so a run loads them from bytecode instead of importing ``tomllib``
-and parsing (about a tenth of a single-file ``golayer lint``'s start-up). A table whose text differs from
-its parsed copy is parsed from the file: an outdated copy costs time, never a wrong answer.
+and parsing (about a quarter of the instructions golayer itself adds to a single-file ``golayer
+lint``'s start-up: docs/benchmarks.md). A table whose text differs from its parsed copy is parsed from
+the file: an outdated copy costs time, never a wrong answer.
 Regenerate with ``python -m golayer.knowledge`` after editing a table (a test checks the copy).
 """
 
@@ -39,17 +40,23 @@ def glob_match(name: str, pattern: str) -> bool:
     literal text before a pattern's first wildcard and end with the literal text after its last one. The
     tables hold hundreds of repository globs; fnmatch compiles each on first use (most of a ``golayer
     runtime`` run's start-up before this)."""
-    first = min((i for i in (pattern.find("*"), pattern.find("?"), pattern.find("[")) if i >= 0), default=-1)
-    if first < 0:
+    bounds = glob_bounds(pattern)
+    if bounds is None:
         return name == pattern
-    if not name.startswith(pattern[:first]):
-        return False
-    tail = pattern[max(pattern.rfind("*"), pattern.rfind("?"), pattern.rfind("["), pattern.rfind("]")) + 1:]
-    if tail and not name.endswith(tail):
+    if not (name.startswith(bounds[0]) and name.endswith(bounds[1])):
         return False
     import fnmatch
 
     return fnmatch.fnmatchcase(name, pattern)
+
+
+def glob_bounds(pattern: str) -> tuple[str, str] | None:
+    """The literal text of ``pattern`` before its first wildcard and after its last one (a name it
+    matches starts and ends with them), or None when it has no wildcard (it matches only itself)."""
+    first = min((i for i in (pattern.find("*"), pattern.find("?"), pattern.find("[")) if i >= 0), default=-1)
+    if first < 0:
+        return None
+    return pattern[:first], pattern[max(pattern.rfind(c) for c in "*?[]") + 1:]
 
 
 def tables() -> list[str]:

@@ -64,16 +64,17 @@ def _screen() -> tuple[frozenset[str], list[tuple[str, str, str]]]:
     """The entries' repository globs for a quick "is it in any entry?" test: literal names, and for
     each glob the literal text before its first and after its last wildcard (necessary conditions,
     tested with str methods before the glob itself). Most images of a project are its own."""
+    from golayer.knowledge import glob_bounds
+
     literal: set[str] = set()
     globs: list[tuple[str, str, str]] = []
     for e in entries():
         for p in e["repos"]:
-            if any(c in p for c in "*?["):
-                head = min(p.find(c) for c in "*?[" if c in p)
-                tail = max(p.rfind(c) for c in "*?]" if c in p)
-                globs.append((p[:head], p[tail + 1:], p))
-            else:
+            bounds = glob_bounds(p)
+            if bounds is None:
                 literal.add(p)
+            else:
+                globs.append((*bounds, p))
     return frozenset(literal), globs
 
 

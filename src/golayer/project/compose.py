@@ -136,6 +136,17 @@ def _as_map(node: Any) -> Any:
     return out
 
 
+def _take_position(out: Any, src: Any, k: str) -> None:
+    """Key ``k`` of ``out`` now comes from the mapping ``src``: its line, file and raw text too."""
+    out.key_lines[k] = getattr(src, "key_lines", {}).get(k, getattr(src, "line", 0))
+    out.key_files[k] = getattr(src, "key_files", {}).get(k, getattr(src, "file", None))
+    raw = getattr(src, "raw", {})
+    if k in raw:
+        out.raw[k] = raw[k]
+    else:
+        out.raw.pop(k, None)
+
+
 def merge(base: Any, over: Any, key: str | None = None) -> Any:
     """``over`` merged onto ``base`` with compose's rules (see the module docstring)."""
     from golayer.runtime.manifests import PosList
@@ -145,12 +156,7 @@ def merge(base: Any, over: Any, key: str | None = None) -> Any:
         add = _as_map(over)
         for k, v in add.items():
             out[k] = v
-            out.key_lines[k] = add.key_lines.get(k, add.line)
-            out.key_files[k] = add.key_files.get(k, add.file)
-            if k in add.raw:
-                out.raw[k] = add.raw[k]
-            else:
-                out.raw.pop(k, None)
+            _take_position(out, add, k)
         return out
     if isinstance(base, dict) and isinstance(over, dict) and key not in REPLACE_KEYS:
         out = _copy_map(base)
@@ -159,12 +165,7 @@ def merge(base: Any, over: Any, key: str | None = None) -> Any:
                 out[k] = v
             else:
                 out[k] = merge(out[k], v, k) if k in out else v
-            out.key_lines[k] = getattr(over, "key_lines", {}).get(k, getattr(over, "line", 0))
-            out.key_files[k] = getattr(over, "key_files", {}).get(k, getattr(over, "file", None))
-            if k in getattr(over, "raw", {}):
-                out.raw[k] = over.raw[k]
-            else:
-                out.raw.pop(k, None)
+            _take_position(out, over, k)
         return out
     if isinstance(base, list) and isinstance(over, list) and key not in REPLACE_KEYS:
         out = PosList(base)

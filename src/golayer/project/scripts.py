@@ -161,7 +161,7 @@ def goreleaser(path: Path, root: Path) -> list[dict[str, Any]]:
                 # `{{ .Version }}`-style tags: keep the name with an unknown tag out; the name alone matches
                 name = t.split("{{", 1)[0].rstrip(":")
                 if name and not _unknown(name) and "{{" not in t.split(":")[0]:
-                    tags.append(name if ":" not in name.rsplit("/", 1)[-1] else name)
+                    tags.append(name)
         p = root / str(df)
         if p.is_file():
             out.append({"context": None, "dockerfile": p, "target": None, "args": {}, "tags": tuple(tags),

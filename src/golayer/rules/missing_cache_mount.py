@@ -114,22 +114,20 @@ def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | Non
     for c in ins.commands:
         if c.go is None:
             continue
-        if c.go.downloads and not (c.go.compiles and _util.vendor_mode(model, ins, c)):
-            if not _util.cache_path_known(ins, c, "GOMODCACHE"):
-                if not any_mount and "GOMODCACHE" not in missing:
-                    missing["GOMODCACHE"] = (None, f"go {c.go.sub}")
+        for kind, uses, path_of in (
+                ("GOMODCACHE", c.go.downloads and not (c.go.compiles and _util.vendor_mode(model, ins, c)),
+                 _util.command_gomodcache),
+                # `go build -a` rebuilds every package: no cache helps it
+                ("GOCACHE", c.go.compiles and "-a" not in c.go.flags, _util.command_gocache)):
+            if not uses or kind in missing:
+                continue
+            if not _util.cache_path_known(ins, c, kind):
+                if not any_mount:
+                    missing[kind] = (None, f"go {c.go.sub}")
             else:
-                p = _util.command_gomodcache(ins, c)
-                if p and not _util.covered(ins, p, ("cache", "bind")) and "GOMODCACHE" not in missing:
-                    missing["GOMODCACHE"] = (p, f"go {c.go.sub}")
-        if c.go.compiles and "-a" not in c.go.flags:  # `go build -a` rebuilds every package: no cache helps it
-            if not _util.cache_path_known(ins, c, "GOCACHE"):
-                if not any_mount and "GOCACHE" not in missing:
-                    missing["GOCACHE"] = (None, f"go {c.go.sub}")
-            else:
-                p = _util.command_gocache(ins, c)
-                if p and not _util.covered(ins, p, ("cache", "bind")) and "GOCACHE" not in missing:
-                    missing["GOCACHE"] = (p, f"go {c.go.sub}")
+                p = path_of(ins, c)
+                if p and not _util.covered(ins, p, ("cache", "bind")):
+                    missing[kind] = (p, f"go {c.go.sub}")
     for k in wrong_kinds(ins):
         missing.pop(k, None)
     return missing

@@ -121,9 +121,6 @@ class ProjectCache:
     is built with — compose ``build:``, bake, ``docker build`` lines), loaded on first use and again after a
     build definition changes (``invalidate``). Deployments are not loaded: no kustomize or helm from an editor."""
 
-    BUILD_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml", "docker-bake.hcl",
-                   "docker-bake.json", "Makefile", ".dockerignore")
-
     def __init__(self, root: Path | None = None) -> None:
         self.root = root
         self._project: Any = None
@@ -146,8 +143,17 @@ class ProjectCache:
         return builds[0] if builds else None
 
     def affected_by(self, path: str) -> bool:
+        """Can a change to ``path`` change a build? The files the project walk reads builds from (compose,
+        bake, Makefiles, scripts, CI workflows, goreleaser: golayer.project.discover's names) and .dockerignore."""
+        from golayer.project import discover as d
+
         name = Path(path).name
-        return name in self.BUILD_FILES or name.endswith((".mk", ".dockerignore")) or name.startswith("docker-compose")
+        if name.endswith(".dockerignore"):
+            return True
+        names = (d.COMPOSE_NAME, d.BAKE_NAME, d.MAKEFILE_NAME, d.SCRIPT_NAME, d.GORELEASER_NAME)
+        if any(rx.match(name) for rx in names):
+            return True
+        return "/.github/workflows/" in Path(path).as_posix() and name.endswith((".yml", ".yaml"))
 
     def invalidate(self) -> None:
         self._project = None
