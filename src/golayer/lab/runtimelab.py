@@ -499,9 +499,13 @@ def run_once(image: str, variant: Variant, limits: Limits, work: Workload, boxes
             raise InputError(f"variant {variant.name}: docker run failed: {cp.stderr.strip()[-800:]}")
         budget = work.duration_s + 60 + work.live_bytes / (50 * MiB)
         dockercli.run(["wait", name], check=False, timeout=budget)
-    except subprocess.TimeoutExpired:
-        dockercli.run(["kill", "--signal", "TERM", name], check=False, timeout=30)
-        dockercli.run(["wait", name], check=False, timeout=30)
+    except subprocess.TimeoutExpired:  # over its time budget: stopped, then judged on what it left
+        dockercli.run(["kill", name], check=False, timeout=60)  # SIGKILL: a thrashing container may ignore TERM
+        try:
+            dockercli.run(["wait", name], check=False, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise InputError(f"variant {variant.name}: the container {name} did not stop within 60 s of "
+                             "`docker kill`; the Docker daemon is not answering") from None
     finally:
         wall = time.monotonic() - t0
     info = dockercli.run(["inspect", "--format", "{{json .State}}", name], check=False, timeout=60)
