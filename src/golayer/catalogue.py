@@ -1,6 +1,8 @@
 """The rule catalogue: every rule of every analysis, registered in one place.
 
-A rule lives in a module of its own under one of the rule packages below. The module holds:
+A rule lives in a module of its own in the package of its analysis, ``golayer/rules/<domain>/``
+(:data:`RULE_PACKAGES`); helpers the rules of one domain share are ``_``-prefixed modules there
+(skipped here). The module holds:
 
 * ``RULE = Rule(code=..., name=..., severity=..., summary=..., fix=...)``
 * its documentation as the module docstring (Markdown with the sections *What it finds*,
@@ -27,9 +29,9 @@ from golayer.findings import Applicability, Finding, Fix, Severity
 
 # domain -> package holding one module per rule
 RULE_PACKAGES: dict[str, str] = {
-    "dockerfile": "golayer.rules",
-    "image": "golayer.image.checks",
-    "runtime": "golayer.runtime.checks",
+    "dockerfile": "golayer.rules.dockerfile",
+    "image": "golayer.rules.image",
+    "runtime": "golayer.rules.runtime",
 }
 
 DOCS_BASE_URL = "https://github.com/golayer/golayer/blob/main/docs/rules"

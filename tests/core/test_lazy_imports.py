@@ -50,8 +50,11 @@ HEAVY = ("golayer.lab", "golayer.server", "golayer.tui", "golayer.explore", "mul
          "subprocess", "importlib.resources", "tempfile", "zipfile", "shutil")
 # the Dockerfile side (parser, model, rules, tree-sitter) and what only other commands need
 DOCKERFILE_SIDE = ("golayer.dockerfile.model", "golayer.dockerfile.parse", "golayer.dockerfile.build",
-                   "golayer.rules", "dockerfile", "tree_sitter", "tree_sitter_bash")
-LINT_NEVER = HEAVY + ("golayer.image", "golayer.runtime", "golayer.project", "golayer.adoption", "yaml",
+                   "golayer.rules.dockerfile", "dockerfile", "tree_sitter", "tree_sitter_bash")
+# the image and runtime sides: their models and their rules
+IMAGE_SIDE = ("golayer.image", "golayer.rules.image")
+RUNTIME_SIDE = ("golayer.runtime", "golayer.rules.runtime")
+LINT_NEVER = HEAVY + IMAGE_SIDE + RUNTIME_SIDE + ("golayer.project", "golayer.adoption", "yaml",
                       "hashlib", "fractions", "decimal", "tomllib", "difflib", "golayer.report.json_",
                       "golayer.report.sarif", "golayer.report.html",
                       "json")  # only fixes that write JSON import it (DOCKERFILE has none)
@@ -99,20 +102,21 @@ def repo(tmp_path: Path) -> Path:
                          ids=["file", "stdin", "pre-commit"])
 def test_lint_of_a_few_files_imports_only_the_dockerfile_side(repo: Path, args: list[str]) -> None:
     mods = _modules(args, repo, stdin=DOCKERFILE if "-" in args else None)
-    assert "golayer.dockerfile.engine" in mods and "golayer.rules.missing_cache_mount" in mods  # it did lint
+    assert "golayer.dockerfile.engine" in mods and "golayer.rules.dockerfile.missing_cache_mount" in mods  # it did lint
     assert _loaded(mods, LINT_NEVER) == []
 
 
 def test_lint_json_report_imports_no_other_command(repo: Path) -> None:
     mods = _modules(["lint", "-f", "json", "Dockerfile"], repo)  # fingerprints: hashlib is fine here
     assert "golayer.report.json_" in mods
-    assert _loaded(mods, HEAVY + ("golayer.image", "golayer.runtime", "golayer.project", "yaml", "tomllib")) == []
+    assert _loaded(mods, HEAVY + IMAGE_SIDE + RUNTIME_SIDE + ("golayer.project", "yaml", "tomllib")) == []
 
 
 def test_runtime_of_a_manifest_imports_no_dockerfile_or_image_code(repo: Path) -> None:
     mods = _modules(["runtime", "deploy.yaml"], repo)
     assert "golayer.runtime.manifests" in mods
-    assert _loaded(mods, HEAVY + DOCKERFILE_SIDE + ("golayer.image", "hashlib", "tomllib")) == []
+    assert "golayer.rules.runtime.gomemlimit_missing" in mods  # it did check
+    assert _loaded(mods, HEAVY + DOCKERFILE_SIDE + IMAGE_SIDE + ("hashlib", "tomllib")) == []
 
 
 def _archive(path: Path) -> Path:
@@ -143,7 +147,8 @@ def test_image_of_an_archive_imports_no_dockerfile_or_runtime_code(repo: Path) -
     arch = _archive(repo / "img.tar")
     mods = _modules(["image", str(arch)], repo)
     assert "golayer.image.analyse" in mods
-    assert _loaded(mods, HEAVY + DOCKERFILE_SIDE + ("golayer.runtime", "golayer.project", "yaml", "tomllib")) == []
+    assert "golayer.rules.image.wasted_bytes" in mods  # it did check
+    assert _loaded(mods, HEAVY + DOCKERFILE_SIDE + RUNTIME_SIDE + ("golayer.project", "yaml", "tomllib")) == []
 
 
 def test_pre_parsed_knowledge_is_current() -> None:

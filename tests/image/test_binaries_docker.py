@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from golayer.image.checks import binary_missing_interpreter, missing_zoneinfo
+from golayer.rules.image import binary_missing_interpreter, missing_zoneinfo
 from tests.image import gobuild
 from tests.image.binhelpers import analyse, findings
 from tests.image.fakefs import FakeTree

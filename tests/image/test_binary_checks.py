@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from golayer.image.checks import (binary_dirty_vcs, binary_eol_go, binary_missing_interpreter,
+from golayer.rules.image import (binary_dirty_vcs, binary_eol_go, binary_missing_interpreter,
                                   binary_missing_library, binary_no_trimpath, binary_unstripped,
                                   missing_ca_certificates, missing_zoneinfo)
 from golayer.knowledge import go_releases

@@ -116,7 +116,7 @@ def test_gomemlimit_kubernetes_syntax_exits_2(lab, cgo_images):
 
 
 def test_gomemlimit_runtime_rule_agrees_with_container(lab, cgo_images, cli, tmp_path):
-    pytest.importorskip("golayer.runtime.checks.gomemlimit_invalid",
+    pytest.importorskip("golayer.rules.runtime.gomemlimit_invalid",
                         reason="runtime rules (branch runtime) not on main yet")
     for value, ok in GOMEMLIMITS.items():
         manifest = tmp_path / f"deploy-{value}.yaml"

@@ -29,7 +29,7 @@ def test_go_env_w_is_a_file_invisible_to_inspect(lab):
 
 
 def test_golayer_fix_moves_it_to_env(lab, cli, tmp_path):
-    pytest.importorskip("golayer.rules.go_env_write", reason="lint rules not on main yet")
+    pytest.importorskip("golayer.rules.dockerfile.go_env_write", reason="lint rules not on main yet")
     df = tmp_path / "Dockerfile"
     df.write_text(DOCKERFILE)
     res = cli(["lint", "--fix", "--select", "go-env-write", str(df)])

@@ -32,7 +32,7 @@ def test_go_mod_at_gopath_is_ignored_with_warning(lab, goproxy_server, cli, tmp_
     assert "/workspace/pkg/mod/lab.golayer.test/dep00@v1.0.0" in cp.stdout  # the cache is in the tree
     assert lab.run(tag, "-c", "/out/app", entrypoint="/bin/sh").stdout.strip() == "sum 10"  # still builds
 
-    pytest.importorskip("golayer.rules.cache_path_overlap", reason="lint rules not on main yet")
+    pytest.importorskip("golayer.rules.dockerfile.cache_path_overlap", reason="lint rules not on main yet")
     (tmp_path / "Dockerfile").write_text(df)
     res = cli(["lint", "--select", "cache-path-overlap", "--format", "json", str(tmp_path / "Dockerfile")])
     assert '"cache-path-overlap"' in res.out, res.out

@@ -8,7 +8,7 @@ import pytest
 
 from golayer.dockerfile.build import build_model
 from golayer.findings import apply_edits
-from golayer.rules import toolchain_in_final_image as rule_mod
+from golayer.rules.dockerfile import toolchain_in_final_image as rule_mod
 from tests.lint.final_helpers import fixed_text, relint
 from tests.lint.helpers import lint, of_rule
 

@@ -14,8 +14,8 @@ GATE_KEYS = ("max-size", "max-wasted", "min-efficiency", "min-dive-efficiency", 
 
 def _gates(ana: Any, gates: dict[str, Any]) -> list:
     from golayer.image.categories import CATEGORIES
-    from golayer.image.checks._util import bytes_exact, human
-    from golayer.image.checks.gate import RULE
+    from golayer.rules.image._util import bytes_exact, human
+    from golayer.rules.image.gate import RULE
     from golayer.image.units import parse_fraction, parse_size, parse_size_or_percent
     from golayer.errors import UsageError
 
@@ -88,7 +88,7 @@ def _validate(gates: dict[str, Any], settings: dict[str, Any]) -> None:
 
 def data_of(ana: Any) -> dict[str, Any]:
     """The JSON contract (docs/image.md)."""
-    from golayer.image.checks._util import created_by
+    from golayer.rules.image._util import created_by
 
     layers = []
     for li in ana.layers:
@@ -142,7 +142,7 @@ def _table(out: TextIO, rows: list[list[str]], align: str) -> None:
 
 
 def text_section(ana: Any):
-    from golayer.image.checks._util import created_by, human
+    from golayer.rules.image._util import created_by, human
     from golayer.report.text import paint, visible
 
     def write(out: TextIO, color: bool) -> None:

@@ -150,7 +150,7 @@ def run_runtime(paths: list[str], cfg: Config, images: dict[str, Any] | None = N
             continue
         kept.append(f)
 
-    from golayer.runtime.checks.gomaxprocs_cpu_limit import follows_limit
+    from golayer.rules.runtime.gomaxprocs_cpu_limit import follows_limit
 
     unknown_cpu = [(w, c) for w, c in model.go_containers() if c.cpu_limit and not c.go.automaxprocs
                    and c.var("GOMAXPROCS") is None and follows_limit(c)[0] is None]
@@ -227,7 +227,7 @@ def _container_json(model: Any, w: Any, c: Any) -> dict[str, Any]:
 
 
 def _follows(c: Any) -> bool | None:
-    from golayer.runtime.checks.gomaxprocs_cpu_limit import follows_limit
+    from golayer.rules.runtime.gomaxprocs_cpu_limit import follows_limit
 
     if not c.go.is_go:
         return None

@@ -147,7 +147,7 @@ def _rows(items: list[list[str]], num: set[int]) -> str:
 
 
 def render(ana: Any, report: Any) -> str:
-    from golayer.image.checks._util import created_by, human
+    from golayer.rules.image._util import created_by, human
 
     data = dict(report.data)
     data["colors"] = COLORS

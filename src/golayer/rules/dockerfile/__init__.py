@@ -1,0 +1,1 @@
+"""Dockerfile rules: one module per rule (see golayer.catalogue for the module contract)."""
