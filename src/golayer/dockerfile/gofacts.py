@@ -16,6 +16,12 @@ it lives here so that two rules never compute it twice or differently:
   ``go install tool@v1.2.3``) that runs before the sources arrive.
 * :func:`gomod_copied` - whether a stage (or its FROM chain) copied go.mod from the context.
 * :func:`after` - the instruction that follows one in its stage (or ``None`` at the end).
+* :func:`command_gocache` / :func:`command_gomodcache` - the cache directories one Go command really
+  uses (inline and exported GOCACHE/XDG_CACHE_HOME/HOME/GOMODCACHE/GOPATH honoured), ``None`` when
+  golayer cannot know them (:func:`cache_path_known`); :func:`covered` - a mount sits on such a path.
+* :func:`vendor_mode` - a build that reads vendor/ instead of downloading modules.
+* :func:`path_is` / :func:`path_within` / :func:`go_like_cache` - container path comparisons that
+  treat unknown (unresolved) values as unknown, and the Go cache a mount target looks like.
 """
 
 from __future__ import annotations
@@ -414,3 +420,146 @@ def command_dir(ins: Instruction, c: Command) -> str | None:
 
 def secret_mounts(ins: Instruction) -> list:
     return [m for m in ins.mounts if m.type == "secret"]
+
+
+# ---------------------------------------------------------------- Go caches and paths of a command
+
+def path_is(value: str | None, path: str | None) -> bool:
+    """Two container paths are the same (both known)."""
+    if value is None or path is None or is_unknown(value) or is_unknown(path):
+        return False
+    return value.rstrip("/") == path.rstrip("/") or (value == "/" and path == "/")
+
+
+def path_within(child: str | None, parent: str | None) -> bool:
+    if child is None or parent is None or is_unknown(child) or is_unknown(parent):
+        return False
+    c = child.rstrip("/") or "/"
+    p = parent.rstrip("/") or "/"
+    return c == p or p == "/" or c.startswith(p + "/")
+
+
+def resolve_home_refs(value: str, env: dict[str, str]) -> str:
+    """Resolve ~, $HOME, ${HOME}, $(go env GOCACHE)-style references the rules care about."""
+    import posixpath
+
+    home = env.get("HOME", "")
+    v = value
+    if v.startswith("~/") or v == "~":
+        v = home + v[1:]
+    for ref in ("${HOME}", "$HOME"):
+        v = v.replace(ref, home)
+    for name in ("GOCACHE", "GOMODCACHE", "GOPATH"):
+        for ref in (f"$(go env {name})", f"`go env {name}`", "${" + name + "}", "$" + name):
+            if ref in v and env.get(name):
+                v = v.replace(ref, env[name])
+    if "$" in v or "`" in v or not v.startswith("/"):
+        return value
+    return posixpath.normpath(v)
+
+
+def cache_path_known(ins: Instruction, cmd, kind: str) -> bool:
+    """Is the effective cache path something golayer knows rather than Go's default under a HOME/GOPATH
+    it cannot see? Known: a known base image (its ENV and user are data), or the value (or the HOME/
+    GOPATH/XDG_CACHE_HOME it derives from) given by the Dockerfile, the command, or its Makefile/script."""
+    st = ins.stage
+    root = _root_base(st) if st is not None else None
+    if root is not None and root.known:
+        return True
+    given = ("env", "arg", "go-env-w")
+    o = ins.go.origin.get(kind, "default")
+    if o in given or any(o == f"GOPATH ({g})" for g in given):
+        return True
+    names = ("GOCACHE", "XDG_CACHE_HOME", "HOME") if kind == "GOCACHE" else ("GOMODCACHE", "GOPATH", "HOME")
+    for n in names:
+        if n in cmd.assignments or n in ins.env or n in ins.args_in_scope:
+            return True
+        if cmd.origin and cmd.env.get(n) and cmd.env.get(n) != ins.env.get(n) and n != "HOME":
+            return True
+    return False
+
+
+def _root_base(stage):
+    from golayer.dockerfile import final
+
+    return final.chain(stage)[0].base_image
+
+
+def command_gocache(ins: Instruction, cmd: Command) -> str | None:
+    """The GOCACHE a command uses (inline/export overrides of GOCACHE/HOME/XDG_CACHE_HOME honoured);
+    None when unknown or off, or when it would be Go's default under a HOME of an unknown base image."""
+    import posixpath
+
+    if not cache_path_known(ins, cmd, "GOCACHE"):
+        return None
+    env = cmd.env
+    if env.get("GOCACHE") and env.get("GOCACHE") != ins.env.get("GOCACHE"):
+        v = env["GOCACHE"]
+    elif env.get("XDG_CACHE_HOME") and env.get("XDG_CACHE_HOME") != ins.env.get("XDG_CACHE_HOME"):
+        v = posixpath.join(env["XDG_CACHE_HOME"], "go-build")
+    elif "HOME" in cmd.assignments and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME"):
+        v = posixpath.join(cmd.assignments["HOME"], ".cache", "go-build")
+    elif (ins.go.origin.get("GOCACHE") == "default" and not env.get("GOCACHE") and not env.get("XDG_CACHE_HOME")
+          and env.get("HOME", "").startswith("/")):  # HOME as this command sees it (export in make/a script)
+        v = posixpath.join(env["HOME"], ".cache", "go-build")
+    else:
+        v = ins.go.GOCACHE
+    if v is None or is_unknown(v) or v == "off" or not v.startswith("/"):
+        return None
+    return posixpath.normpath(v)
+
+
+def command_gomodcache(ins: Instruction, cmd: Command) -> str | None:
+    """The GOMODCACHE a command uses; None when unknown (see :func:`command_gocache`)."""
+    import posixpath
+
+    if not cache_path_known(ins, cmd, "GOMODCACHE"):
+        return None
+    env = cmd.env
+    if env.get("GOMODCACHE") and env.get("GOMODCACHE") != ins.env.get("GOMODCACHE"):
+        v = env["GOMODCACHE"]
+    elif env.get("GOPATH") and env.get("GOPATH") != ins.env.get("GOPATH") and not env.get("GOMODCACHE"):
+        v = posixpath.join(env["GOPATH"].split(":")[0], "pkg", "mod")
+    elif (ins.go.origin.get("GOMODCACHE") == "default" and not env.get("GOMODCACHE") and not env.get("GOPATH")
+          and env.get("HOME", "").startswith("/")):  # HOME as this command sees it (export in make/a script)
+        v = posixpath.join(env["HOME"], "go", "pkg", "mod")
+    else:
+        v = ins.go.GOMODCACHE
+    if v is None or is_unknown(v) or not v.startswith("/"):
+        return None
+    return posixpath.normpath(v)
+
+
+def covered(ins: Instruction, path: str, types: tuple[str, ...] = ("cache",)) -> bool:
+    """A mount of one of these types sits on ``path`` or on a directory containing it."""
+    return any(m.type in types and m.target and path_within(path, m.target) for m in ins.mounts)
+
+
+def vendor_mode(model: DockerfileModel, ins: Instruction, cmd: Command) -> bool:
+    """Builds from vendor/ (no module downloads): -mod=vendor, or a vendor/modules.txt in the context."""
+    flags = " ".join(filter(None, [cmd.env.get("GOFLAGS", ""), ins.go.GOFLAGS]))
+    if cmd.go is not None and cmd.go.flags.get("-mod") == "vendor":
+        return True
+    if "-mod=vendor" in flags:
+        return True
+    if cmd.go is not None and cmd.go.flags.get("-mod") == "mod" or "-mod=mod" in flags:
+        return False
+    try:
+        return (model.context.dir / "vendor" / "modules.txt").is_file()
+    except OSError:
+        return False
+
+
+def go_like_cache(target: str) -> str | None:
+    """'GOCACHE' / 'GOMODCACHE' when a mount target looks like a Go cache, else None."""
+    t = target.rstrip("/").lower()
+    if t.endswith("go-build") or t.endswith("/.cache") or t.endswith("gocache") or t.endswith("go-cache") \
+            or "/.cache/" in t + "/" and "go" in t:
+        return "GOCACHE"
+    if t.endswith("pkg/mod") or t.endswith("gomodcache") or t.endswith("/gomod") or t.endswith("/mod") \
+            or t.endswith("/go") or t.endswith("/gopath"):
+        return "GOMODCACHE"
+    return None
+
+
+_GO_LIKE = ("go-build", "pkg/mod", "/.cache", "gocache", "gomodcache", "go-cache", "gomod", "/go")

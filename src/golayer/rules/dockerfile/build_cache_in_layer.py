@@ -62,6 +62,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.dockerfile.model import Command, DockerfileModel, Instruction
 from golayer.findings import Applicability, Finding, Severity
+from golayer.dockerfile import gofacts
 from golayer.rules.dockerfile import _util
 
 RULE = Rule(
@@ -81,8 +82,8 @@ def _cleaned_later(ins: Instruction, idx: int, gocache: str) -> bool:
             for a in c.argv[1:]:
                 if a.startswith("-"):
                     continue
-                p = _util._resolve_home_refs(a, {**c.env, "GOCACHE": gocache})
-                if _util.path_within(gocache, p):
+                p = gofacts.resolve_home_refs(a, {**c.env, "GOCACHE": gocache})
+                if gofacts.path_within(gocache, p):
                     return True
     return False
 
@@ -96,8 +97,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
             for i, c in enumerate(ins.commands):
                 if c.go is None or c.go.sub not in ("build", "install", "test", "generate", "run", "vet"):
                     continue
-                gc = _util.command_gocache(ins, c)
-                if gc is None or _util.covered(ins, gc, ("cache", "tmpfs", "bind")):
+                gc = gofacts.command_gocache(ins, c)
+                if gc is None or gofacts.covered(ins, gc, ("cache", "tmpfs", "bind")):
                     continue
                 if _cleaned_later(ins, i, gc):
                     continue

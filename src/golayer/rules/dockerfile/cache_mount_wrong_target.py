@@ -50,7 +50,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.dockerfile.model import DockerfileModel, Instruction, Mount
 from golayer.findings import Applicability, Edit, Finding, Severity
-from golayer.rules.dockerfile import _util
+from golayer.dockerfile import gofacts
 
 RULE = Rule(
     code="GLD005",
@@ -66,8 +66,8 @@ def _effective(ins: Instruction) -> dict[str, str]:
     for c in ins.commands:
         if c.go is None:
             continue
-        gc = _util.command_gocache(ins, c)
-        mc = _util.command_gomodcache(ins, c)
+        gc = gofacts.command_gocache(ins, c)
+        mc = gofacts.command_gomodcache(ins, c)
         if gc:
             out.setdefault("GOCACHE", gc)
         if mc:
@@ -100,8 +100,8 @@ def check(model: DockerfileModel) -> Iterator[Finding]:
         for idx, m in enumerate(ins.mounts):
             if m.type != "cache" or not m.target or m.target.startswith("\x00"):
                 continue
-            kind = _util.go_like_cache(m.target)
-            if kind is None or any(_util.path_within(p, m.target) for p in eff.values()):
+            kind = gofacts.go_like_cache(m.target)
+            if kind is None or any(gofacts.path_within(p, m.target) for p in eff.values()):
                 continue
             want = eff.get(kind)
             stage = ins.stage.label

@@ -68,6 +68,7 @@ from typing import Iterator
 from golayer.catalogue import Rule
 from golayer.dockerfile.model import DockerfileModel, Instruction, Stage
 from golayer.findings import Applicability, Finding, Severity
+from golayer.dockerfile import gofacts
 from golayer.rules.dockerfile import _util
 from golayer.dockerfile import final
 
@@ -119,14 +120,14 @@ def modcache_mounted(ins: Instruction) -> bool:
     gm = ins.go.GOMODCACHE
     if not gm or "\x00" in gm:
         return False
-    return any(m.type == "cache" and m.target and _util.path_within(gm, m.target) for m in ins.mounts)
+    return any(m.type == "cache" and m.target and gofacts.path_within(gm, m.target) for m in ins.mounts)
 
 
 def downloads(model: DockerfileModel, ins: Instruction, after_sources: bool = False) -> bool:
     for c in ins.commands:
         if c.go is None or not c.go.downloads:
             continue
-        if c.go.compiles and _util.vendor_mode(model, ins, c):
+        if c.go.compiles and gofacts.vendor_mode(model, ins, c):
             continue
         if after_sources and modcache_mounted(ins):
             continue  # after an edit the modules are served from the cache mount: no network, no wait
@@ -265,14 +266,14 @@ def _fix(model: DockerfileModel, whole: Instruction, run: Instruction, mod_copy:
         edits.append(_util.insert_before(model, whole, copy_line))
     mounts = []
     for spec, m in zip(run.flags.get("--mount", []), run.mounts):
-        if m.type in ("secret", "ssh") or (m.type == "cache" and m.target and _util.path_within(run.go.GOMODCACHE, m.target)):
+        if m.type in ("secret", "ssh") or (m.type == "cache" and m.target and gofacts.path_within(run.go.GOMODCACHE, m.target)):
             mounts.append(f"--mount={spec}")
     mod_dest = (mod_copy.copy_dest if mod_copy is not None else dest) or "./"
     workdir = whole.workdir
     target_dir = mod_dest.rstrip("/") or "/"
     if not mod_dest.endswith("/") and mod_copy is not None:
         target_dir = posixpath.dirname(target_dir) or "/"
-    cd = "" if _util.path_is(target_dir, workdir) or target_dir == workdir else f"cd {target_dir} && "
+    cd = "" if gofacts.path_is(target_dir, workdir) or target_dir == workdir else f"cd {target_dir} && "
     if cd and ("\x00" in target_dir or "$" in target_dir):
         return None
     run_line = "RUN " + " ".join(mounts + [f"{cd}go mod download"])

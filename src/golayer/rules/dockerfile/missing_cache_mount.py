@@ -100,8 +100,8 @@ def wrong_kinds(ins: Instruction) -> set[str]:
     for m in ins.mounts:
         if m.type != "cache" or not m.target or m.target.startswith("\x00"):
             continue
-        kind = _util.go_like_cache(m.target)
-        if kind and not any(_util.path_within(p, m.target) for p in eff):
+        kind = gofacts.go_like_cache(m.target)
+        if kind and not any(gofacts.path_within(p, m.target) for p in eff):
             out.add(kind)
     return out
 
@@ -115,18 +115,18 @@ def needs(model: DockerfileModel, ins: Instruction) -> dict[str, tuple[str | Non
         if c.go is None:
             continue
         for kind, uses, path_of in (
-                ("GOMODCACHE", c.go.downloads and not (c.go.compiles and _util.vendor_mode(model, ins, c)),
-                 _util.command_gomodcache),
+                ("GOMODCACHE", c.go.downloads and not (c.go.compiles and gofacts.vendor_mode(model, ins, c)),
+                 gofacts.command_gomodcache),
                 # `go build -a` rebuilds every package: no cache helps it
-                ("GOCACHE", c.go.compiles and "-a" not in c.go.flags, _util.command_gocache)):
+                ("GOCACHE", c.go.compiles and "-a" not in c.go.flags, gofacts.command_gocache)):
             if not uses or kind in missing:
                 continue
-            if not _util.cache_path_known(ins, c, kind):
+            if not gofacts.cache_path_known(ins, c, kind):
                 if not any_mount:
                     missing[kind] = (None, f"go {c.go.sub}")
             else:
                 p = path_of(ins, c)
-                if p and not _util.covered(ins, p, ("cache", "bind")):
+                if p and not gofacts.covered(ins, p, ("cache", "bind")):
                     missing[kind] = (p, f"go {c.go.sub}")
     for k in wrong_kinds(ins):
         missing.pop(k, None)
@@ -142,7 +142,7 @@ def _cache_used_later(model: DockerfileModel, stage, paths: list[str]) -> str | 
             break
         for src in ins.copy_sources:
             src = src if src.startswith("/") else "/" + src
-            if any(_util.path_within(p, src) or _util.path_within(src, p) for p in paths):
+            if any(gofacts.path_within(p, src) or gofacts.path_within(src, p) for p in paths):
                 return f"line {ins.start_line} copies {src} from stage {stage.label}"
     if child is not None:
         return f"stage {child.label} (in the image) is built FROM stage {stage.label}"
@@ -175,7 +175,7 @@ def _first_copy_into(stage, path: str) -> Instruction | None:
                     if prev.cmd not in ("COPY", "ADD") or not prev.copy_dest:
                         continue
                     dest = prev.copy_dest
-                    if _util.path_within(dest, path) or (prev.copy_from and _util.path_within(path, dest)):
+                    if gofacts.path_within(dest, path) or (prev.copy_from and gofacts.path_within(path, dest)):
                         hit = prev
                         break
             m[path] = hit
