@@ -58,7 +58,8 @@ from __future__ import annotations
 
 from golayer.catalogue import Rule
 from golayer.findings import Severity
-from golayer.rules.image._binaries import entrypoint_argv0, extra
+from golayer.image.lookups import entrypoint_argv0
+from golayer.rules.image._binaries import extra
 
 RULE = Rule(
     code="GLI020",

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from golayer.catalogue import Rule
 from golayer.findings import Severity
-from golayer.rules.image._binaries import extra, go_binaries
+from golayer.image.lookups import go_binaries
+from golayer.rules.image._binaries import extra
 
 RULE = Rule(
     code="GLI023",

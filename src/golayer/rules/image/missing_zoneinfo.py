@@ -42,7 +42,8 @@ from __future__ import annotations
 
 from golayer.catalogue import Rule
 from golayer.findings import Severity
-from golayer.rules.image._binaries import extra, files_in_dirs, go_binaries, is_dir, resolve_file
+from golayer.image.lookups import files_in_dirs, go_binaries, is_dir, resolve_file
+from golayer.rules.image._binaries import extra
 
 RULE = Rule(
     code="GLI026",
