@@ -76,3 +76,12 @@ def test_a_docs_url_constant_is_not_an_outbound_connection(tmp_path):
     df = 'FROM golang:1.22 AS b\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nFROM scratch\n' \
          'COPY --from=b /app /app\nENTRYPOINT ["/app"]\n'
     assert of_rule(lint(tmp_path, df, files={"main.go": src}), "runtime-missing-ca-certificates") == []
+
+
+def test_only_tls_clients_the_image_holds_count(tmp_path):
+    """A release tool under hack/ that calls an https API is not in the server's image."""
+    files = {"go.mod": "module example.com/app\n", "main.go": SERVER, "hack/bump/main.go": CLIENT}
+    assert found(tmp_path, df(), files) == []
+    client = {**files, "client.go": CLIENT.replace("func main()", "func fetch()")}
+    [f] = found(tmp_path, df(), client)
+    assert f.message.startswith("client.go makes TLS client connections")

@@ -78,3 +78,36 @@ def test_go_file_named_relative_to_context_however_the_context_is_spelled(tmp_pa
         fs = of_rule(findings, RULE)
         assert len(fs) == 1 and "cmd/srv/main.go calls time.LoadLocation" in fs[0].message, (path, ctx)
         assert "./" not in fs[0].message and "../" not in fs[0].message, (path, ctx, fs[0].message)
+
+
+# --- which of the context's programs the image holds (golayer.dockerfile.goreach) ------------------
+SERVER = ('package main\n\nimport (\n\t"time"\n\n\t"example.com/app/internal/web"\n)\n\n'
+          'func main() { time.LoadLocation("UTC"); web.Serve() }\n')
+AGENT = 'package main\n\nimport "example.com/app/internal/web"\n\nfunc main() { web.Serve() }\n'
+WEB = 'package web\n\nfunc Serve() {}\n'
+TZ = 'package tz\n\nimport "time"\n\nfunc Berlin() { time.LoadLocation("Europe/Berlin") }\n'
+REPO = {"go.mod": "module example.com/app\n\ngo 1.22\n", "cmd/server/main.go": SERVER,
+        "cmd/agent/main.go": AGENT, "internal/web/web.go": WEB, "tools/gen/main.go": MAIN}
+
+
+def test_only_the_programs_the_image_holds_count(tmp_path):
+    # the agent's image: neither cmd/server nor tools/gen are compiled into it
+    for build in ("go build -o /out/app ./cmd/agent", "go build -o /out/app example.com/app/cmd/agent",
+                  "cd cmd/agent && go build -o /out/app .", "go build -o /out/app cmd/agent/main.go"):
+        assert found(tmp_path, df(build=build), REPO) == [], build
+    # the server's image calls LoadLocation itself; the message names only files the binary holds
+    fs = found(tmp_path, df(build="go build -o /out/app ./cmd/server"), REPO)
+    assert len(fs) == 1 and fs[0].message.startswith("cmd/server/main.go calls time.LoadLocation")
+    # a package the agent imports, transitively, counts
+    web = 'package web\n\nimport "example.com/app/internal/tz"\n\nfunc Serve() { tz.Berlin() }\n'
+    fs = found(tmp_path, df(build="go build -o /out/app ./cmd/agent"), {**REPO, "internal/web/web.go": web,
+                                                                       "internal/tz/tz.go": TZ})
+    assert len(fs) == 1 and fs[0].message.startswith("internal/tz/tz.go calls time.LoadLocation")
+
+
+def test_unknown_programs_keep_the_whole_context(tmp_path):
+    # ./... , a variable, a package outside the module, a directory not in the context: not narrowed
+    for build in ("go build -o /out/ ./...", "go build -o /out/app $PKG", "go build -o /out/app other.org/x/cmd/y",
+                  "go build -o /out/app ./cmd/missing"):
+        fs = found(tmp_path, df(build=build), REPO)
+        assert len(fs) == 1 and "calls time.LoadLocation" in fs[0].message, build

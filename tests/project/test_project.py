@@ -459,3 +459,75 @@ def test_lint_a_directory_uses_the_project_contexts(tmp_path, cli):
         (root / "worker", "compose.yaml:18 (service worker)")]
     r = cli(["lint", str(root)])
     assert "(from docker-bake.hcl target tools)" in r.out
+
+
+WOODPECKER = """\
+variables:
+  - &buildx 'docker.io/woodpeckerci/plugin-docker-buildx:6.1.1'
+steps:
+  vendor:
+    image: golang:1.23
+    commands: [go mod vendor]
+  publish-server:
+    image: *buildx
+    settings:
+      repo: acme/server,quay.io/acme/server
+      dockerfile: docker/Dockerfile.server
+      build_args: VERSION=1.2,SHA=${CI_COMMIT_SHA}
+      target: runtime
+  publish-agent:
+    image: codeberg.org/woodpecker-plugins/docker-buildx
+    directory: agent
+    settings:
+      repo: [acme/agent]
+  from-a-variable:
+    image: *buildx
+    settings:
+      context: ${CI_WORKSPACE}/sub
+      dockerfile: docker/Dockerfile.other
+"""
+
+DRONE = """\
+kind: pipeline
+type: docker
+name: default
+steps:
+- name: test
+  image: golang:1.23
+  commands: [go test ./...]
+- name: image
+  image: plugins/docker
+  settings:
+    repo: acme/tool
+    dockerfile: tools/Dockerfile
+    context: tools
+---
+kind: secret
+name: token
+"""
+
+
+def test_woodpecker_and_drone_plugin_steps_are_builds(tmp_path, cli):
+    """The docker plugins run `docker [buildx] build -f <dockerfile> <context>` in the step's working
+    directory, dockerfile defaulting to Dockerfile and context to '.' (their sources, docs/project.md)."""
+    write(tmp_path, {
+        "go.mod": "module example.com/app\n\ngo 1.23\n", "cmd/app/main.go": "package main\n\nfunc main() {}\n",
+        ".woodpecker/docker.yaml": WOODPECKER, ".drone.yml": DRONE,
+        "docker/Dockerfile.server": GO_DOCKERFILE, "docker/Dockerfile.other": GO_DOCKERFILE,
+        "agent/Dockerfile": GO_DOCKERFILE, "agent/go.mod": "module example.com/agent\n",
+        "tools/Dockerfile": GO_DOCKERFILE,
+    })
+    doc = _json(cli(["check", str(tmp_path), "-f", "json"]))
+    builds = {Path(b["dockerfile"]).relative_to(tmp_path).as_posix(): b for b in doc["project"]["builds"]}
+    server = builds["docker/Dockerfile.server"]
+    assert Path(server["context"]) == tmp_path and server["target"] == "runtime"
+    assert server["build_args"] == {"VERSION": "1.2"}  # SHA holds a variable: unknown, dropped
+    assert server["images"] == ["acme/server", "quay.io/acme/server"]
+    assert server["origin"] == ".woodpecker/docker.yaml:7 woodpecker docker-buildx step publish-server"
+    agent = builds["agent/Dockerfile"]  # `directory: agent`: context '.' and Dockerfile there
+    assert Path(agent["context"]) == tmp_path / "agent" and agent["images"] == ["acme/agent"]
+    assert agent["origin"].startswith(".woodpecker/docker.yaml:14 woodpecker docker-buildx step publish-agent")
+    tool = builds["tools/Dockerfile"]
+    assert Path(tool["context"]) == tmp_path / "tools" and tool["origin"] == ".drone.yml:8 drone docker step image"
+    # a context that holds a variable is unknown: that Dockerfile keeps its own directory, as without CI
+    assert builds["docker/Dockerfile.other"]["origin"] == "directory of the Dockerfile"

@@ -122,6 +122,10 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
         for b in scripts.goreleaser(f, base):
             b["images"] = b.pop("tags")
             raw_builds.append((b, "goreleaser"))
+    for f in tree.pipelines:
+        for b in scripts.pipelines(f, base):
+            b["images"] = b.pop("tags")
+            raw_builds.append((b, "pipeline"))
 
     # --- builds ----------------------------------------------------------------------------------
     from golayer.dockerfile.context import dockerignore_for

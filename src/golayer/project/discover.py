@@ -88,6 +88,7 @@ class Tree:
     scripts: list[Path] = field(default_factory=list)
     workflows: list[Path] = field(default_factory=list)
     goreleaser: list[Path] = field(default_factory=list)
+    pipelines: list[Path] = field(default_factory=list)  # Woodpecker / Drone pipeline files at the root
     kustomizations: list[Path] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
     yaml: list[Path] = field(default_factory=list)  # other YAML: raw Kubernetes manifest candidates
@@ -137,7 +138,22 @@ def walk(root: Path, manifests: bool = True) -> Tree:
         for p in sorted(wf.iterdir()):
             if p.suffix in (".yml", ".yaml") and safe_file(p, root):
                 tree.workflows.append(p)
+    tree.pipelines = pipeline_files(root)
     return tree
+
+
+PIPELINE_FILES = (".woodpecker.yml", ".woodpecker.yaml", ".drone.yml", ".drone.yaml")
+PIPELINE_DIR = ".woodpecker"
+
+
+def pipeline_files(root: Path) -> list[Path]:
+    """Woodpecker (``.woodpecker.yml``, ``.woodpecker/*.yml``) and Drone (``.drone.yml``) pipeline
+    files at the repository root, where those CI systems read them."""
+    out = [root / n for n in PIPELINE_FILES]
+    wd = root / PIPELINE_DIR
+    if wd.is_dir() and not wd.is_symlink() and inside(wd, root):
+        out += sorted(p for p in wd.iterdir() if p.suffix in (".yml", ".yaml"))
+    return [p for p in out if safe_file(p, root)]
 
 
 def _classify(tree: Tree, p: Path, root: Path, rel: Path, in_chart: bool) -> None:

@@ -1,5 +1,6 @@
-"""``docker build`` command lines in Makefiles, shell scripts and GitHub workflows, and goreleaser
-``dockers:``: which image name is built from which Dockerfile (nothing is executed).
+"""``docker build`` command lines in Makefiles, shell scripts and GitHub workflows, goreleaser
+``dockers:`` and Woodpecker/Drone docker plugin steps: which image name is built from which Dockerfile
+(nothing is executed).
 
 A line (continuations joined) holding ``docker build``, ``docker buildx build``, ``docker image
 build`` or ``podman build`` is split like a shell would split it; ``-t/--tag``, ``-f/--file``,
@@ -217,4 +218,95 @@ def compose_lists(path: Path, root: Path, kind: str) -> list[list[Path]]:
             if all(p.is_file() for p in paths):
                 out.append(paths)
                 break
+    return out
+
+
+# Plugins whose build command and defaults golayer knows, read from their sources: each runs
+# `docker [buildx] build -f <dockerfile> <context>` in the step's working directory, with
+# `dockerfile` defaulting to "Dockerfile" and `context` to "." (woodpeckerci/plugin-docker-buildx
+# cmd/docker-buildx/config.go and plugin/docker.go; drone-plugins/drone-docker cmd/drone-docker/main.go).
+_PLUGINS = {
+    "woodpeckerci/plugin-docker-buildx": "woodpecker docker-buildx",
+    "woodpecker-plugins/docker-buildx": "woodpecker docker-buildx",
+    "plugins/docker": "drone docker",
+}
+
+
+def _plugin(image: Any) -> str | None:
+    if not isinstance(image, str) or not image.strip():
+        return None
+    name = image.strip().split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 2 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]  # a registry host: docker.io/, codeberg.org/
+    return _PLUGINS.get("/".join(parts))
+
+
+def _steps(doc: Any) -> list[tuple[str, Any, int]]:
+    """(name, step, 0-based line) of a Woodpecker (``steps:`` as a mapping or a list; older
+    ``pipeline:``) or Drone (``steps:`` list of a ``kind: pipeline`` document) pipeline document."""
+    if not isinstance(doc, dict):
+        return []
+    out: list[tuple[str, Any, int]] = []
+    for key in ("steps", "pipeline"):
+        steps = doc.get(key)
+        if isinstance(steps, dict):
+            lines = getattr(steps, "key_lines", None) or {}
+            out += [(str(k), v, lines.get(k, getattr(v, "line", 0))) for k, v in steps.items()]
+        elif isinstance(steps, list):
+            out += [(str(s.get("name", "")) if isinstance(s, dict) else "", s, getattr(s, "line", 0)) for s in steps]
+    return out
+
+
+def _words(v: Any) -> list[str] | None:
+    """A setting that is a list or a comma-separated string (how both CIs pass lists to plugins)."""
+    if isinstance(v, list):
+        return [str(x) for x in v if isinstance(x, (str, int, float))]
+    if isinstance(v, (str, int, float)):
+        return [w.strip() for w in str(v).split(",") if w.strip()]
+    return None
+
+
+def pipelines(path: Path, root: Path) -> list[dict[str, Any]]:
+    """Image builds of a Woodpecker or Drone pipeline file: steps running a docker build plugin. Paths
+    are relative to the step's working directory (the repository root, or Woodpecker's ``directory:``);
+    a context, Dockerfile or working directory that holds a variable is unknown: the step is skipped."""
+    try:
+        from golayer.runtime.manifests import _parse_docs, read_text
+
+        _name, text = read_text(str(path))
+        docs = _parse_docs(text, str(path), 0)
+    except Exception:  # noqa: BLE001 - a file we cannot read names no builds
+        return []
+    out = []
+    for doc in docs:
+        for name, step, line0 in _steps(doc):
+            if not isinstance(step, dict):
+                continue
+            plugin = _plugin(step.get("image"))
+            settings = step.get("settings")
+            if plugin is None:
+                continue
+            settings = settings if isinstance(settings, dict) else {}
+            ctx_s, df_s, wd = settings.get("context", "."), settings.get("dockerfile", "Dockerfile"), step.get("directory", ".")
+            if not all(isinstance(v, str) and v and not _unknown(v) for v in (ctx_s, df_s, wd)):
+                continue
+            base = root / wd
+            if not (base / ctx_s).is_dir():
+                continue  # a context the checkout does not hold (made by an earlier step): unknown
+            target = settings.get("target")
+            target = target if isinstance(target, str) and target and not _unknown(target) else None
+            args: dict[str, str] = {}
+            for a in _words(settings.get("build_args")) or []:
+                k, eq, v = a.partition("=")
+                if eq and k and not _unknown(v):
+                    args[k] = v
+            repos = [r for r in _words(settings.get("repo")) or [] if not _unknown(r)]
+            line = line0 + 1
+            out.append({"context": base / ctx_s, "dockerfile": base / df_s, "target": target, "args": args,
+                        "tags": tuple(repos), "line": line,
+                        "origin": f"{_rel(path, root)}:{line} {plugin} step {name}".rstrip()})
     return out

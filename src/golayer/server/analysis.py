@@ -144,7 +144,8 @@ class ProjectCache:
 
     def affected_by(self, path: str) -> bool:
         """Can a change to ``path`` change a build? The files the project walk reads builds from (compose,
-        bake, Makefiles, scripts, CI workflows, goreleaser: golayer.project.discover's names) and .dockerignore."""
+        bake, Makefiles, scripts, CI workflows, Woodpecker/Drone pipelines, goreleaser: golayer.project.discover's
+        names) and .dockerignore."""
         from golayer.project import discover as d
 
         name = Path(path).name
@@ -153,7 +154,11 @@ class ProjectCache:
         names = (d.COMPOSE_NAME, d.BAKE_NAME, d.MAKEFILE_NAME, d.SCRIPT_NAME, d.GORELEASER_NAME)
         if any(rx.match(name) for rx in names):
             return True
-        return "/.github/workflows/" in Path(path).as_posix() and name.endswith((".yml", ".yaml"))
+        if name in d.PIPELINE_FILES:
+            return True
+        posix = Path(path).as_posix()
+        return (("/.github/workflows/" in posix or f"/{d.PIPELINE_DIR}/" in posix)
+                and name.endswith((".yml", ".yaml")))
 
     def invalidate(self) -> None:
         self._project = None

@@ -16,6 +16,13 @@ golayer, programs that only serve (a server needs its own certificate, not the C
 URLs that come only from configuration (golayer cannot see them), and contexts it cannot read
 or that are too large to scan quickly (over 2,000 Go files or 16 MB). Test files, `vendor/` and `testdata/` are skipped.
 
+Only the programs the image holds count: when every Go binary of the target is built from packages
+golayer can place in the context (`go build ./cmd/agent`, `go build example.com/app/cmd/agent` under the
+context's module, `go build .` after `cd`), only the files of those packages and of the packages of the
+same module they import (transitively) are considered; a release tool under `hack/` that calls an https API does not make this image need a CA bundle. When the packages cannot
+be placed (`./...`, a variable, another module), every non-test file of the context counts
+(`golayer.dockerfile.goreach`).
+
 ## Why it is bad
 Go's `crypto/x509` reads the system roots from `SSL_CERT_FILE`, `SSL_CERT_DIR` or the usual
 bundle paths (`/etc/ssl/certs/ca-certificates.crt`, `/etc/pki/tls/certs/...`). Without one,
@@ -58,7 +65,7 @@ and the bundle must come from a stage that has one.
 from __future__ import annotations
 
 from golayer.catalogue import Rule
-from golayer.dockerfile import final
+from golayer.dockerfile import final, goreach
 from golayer.findings import Severity
 
 RULE = Rule(
@@ -77,7 +84,7 @@ def check(model):
         return
     if final.stage_provides(target, "ca") is not False:
         return
-    src = final.go_source_facts(model)
+    src = goreach.binary_source_facts(model)
     if src is None or not src.outbound_tls:
         return
     base = final.root_base(target)

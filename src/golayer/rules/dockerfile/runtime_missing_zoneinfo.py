@@ -14,6 +14,14 @@ Silent for bases unknown to golayer or whose tzdata status it does not know (deb
 for base images that have it (distroless, the golang images via `$GOROOT/lib/time`), when the
 context cannot be read, or is too large to scan quickly (over 2,000 Go files or 16 MB).
 
+Only the programs the image holds count: when every Go binary of the target is built from packages
+golayer can place in the context (`go build ./cmd/agent`, `go build example.com/app/cmd/agent` under the
+context's module, `go build .` after `cd`), only the files of those packages and of the packages of the
+same module they import (transitively) are considered; a `time.LoadLocation` in another program of the
+repository (`cmd/server`, a tool under `hack/`) does not make this image fail. When the packages cannot
+be placed (`./...`, a variable, another module), every non-test file of the context counts
+(`golayer.dockerfile.goreach`).
+
 ## Why it is bad
 Measured: a static Go binary on `scratch` gets `unknown time zone Europe/Berlin` from
 `time.LoadLocation`: Go looks in `$ZONEINFO`, `/usr/share/zoneinfo` and
@@ -59,7 +67,7 @@ from __future__ import annotations
 import re
 
 from golayer.catalogue import Rule
-from golayer.dockerfile import final
+from golayer.dockerfile import final, goreach
 from golayer.findings import Severity
 
 RULE = Rule(
@@ -87,7 +95,7 @@ def check(model):
         return
     if any(_embeds_tzdata(b.command, b.instruction) for b in binaries):
         return
-    src = final.go_source_facts(model)
+    src = goreach.binary_source_facts(model)
     if src is None or not src.load_location or src.imports_tzdata:
         return
     base = final.root_base(target)

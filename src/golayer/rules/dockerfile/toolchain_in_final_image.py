@@ -119,7 +119,7 @@ import re
 from dataclasses import dataclass, field
 
 from golayer.catalogue import Rule
-from golayer.dockerfile import final
+from golayer.dockerfile import final, goreach
 from golayer.findings import Applicability, Edit, Severity
 
 RULE = Rule(
@@ -526,7 +526,7 @@ def rewrite(model, runtime_base: str | None = None) -> Rewrite:
         if builder.known and builder.has_ca:
             body.append(f"COPY --from={name} /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt")
             notes.append("scratch has no CA bundle: copied the builder's /etc/ssl/certs/ca-certificates.crt")
-        src = final.go_source_facts(model)
+        src = goreach.binary_source_facts(model)
         if src is not None and src.load_location and not src.imports_tzdata:
             if builder.known and builder.family == "golang":
                 body.append(f"COPY --from={name} /usr/local/go/lib/time/zoneinfo.zip /zoneinfo.zip")
