@@ -16,12 +16,9 @@ golayer, programs that only serve (a server needs its own certificate, not the C
 URLs that come only from configuration (golayer cannot see them), and contexts it cannot read
 or that are too large to scan quickly (over 2,000 Go files or 16 MB). Test files, `vendor/` and `testdata/` are skipped.
 
-Only the programs the image holds count: when every Go binary of the target is built from packages
-golayer can place in the context (`go build ./cmd/agent`, `go build example.com/app/cmd/agent` under the
-context's module, `go build .` after `cd`), only the files of those packages and of the packages of the
-same module they import (transitively) are considered; a release tool under `hack/` that calls an https API does not make this image need a CA bundle. When the packages cannot
-be placed (`./...`, a variable, another module), every non-test file of the context counts
-(`golayer.dockerfile.goreach`).
+Only the programs the image holds count, as in runtime-missing-zoneinfo: the files of the packages
+its Go binaries are built from and of the module's packages they import (a release tool under `hack/`
+that calls an https API is not in the image); the whole context when those cannot be placed.
 
 ## Why it is bad
 Go's `crypto/x509` reads the system roots from `SSL_CERT_FILE`, `SSL_CERT_DIR` or the usual
