@@ -86,17 +86,17 @@ def test_check_lints_each_dockerfile_with_the_context_it_is_built_with(tmp_path,
     for d in doc["lint"]["dockerfiles"]:
         by_file.setdefault(Path(d["file"]).relative_to(root).as_posix(), []).append(d)
     api = {d["context_origin"]: d for d in by_file["build/api.Dockerfile"]}
-    assert set(api) == {"compose.yaml:3 (service api)", "Makefile:3 docker build"}
-    assert Path(api["compose.yaml:3 (service api)"]["context"]) == root
-    assert api["compose.yaml:3 (service api)"]["build_target"] == "runtime"  # ${API_TARGET:-runtime}
+    assert set(api) == {"compose.yaml:3, service api", "Makefile:3 docker build"}
+    assert Path(api["compose.yaml:3, service api"]["context"]) == root
+    assert api["compose.yaml:3, service api"]["build_target"] == "runtime"  # ${API_TARGET:-runtime}
     # the Dockerfile-specific ignore file wins over the context's .dockerignore
-    assert Path(api["compose.yaml:3 (service api)"]["dockerignore"]) == root / "build/api.Dockerfile.dockerignore"
+    assert Path(api["compose.yaml:3, service api"]["dockerignore"]) == root / "build/api.Dockerfile.dockerignore"
     assert [Path(d["context"]) for d in by_file["worker/Dockerfile-worker"]] == [root / "worker"]
-    assert by_file["worker/Dockerfile-worker"][0]["context_origin"] == "compose.yaml:18 (service worker)"
+    assert by_file["worker/Dockerfile-worker"][0]["context_origin"] == "compose.yaml:18, service worker"
     assert by_file["tools/Dockerfile"][0]["context_origin"] == "docker-bake.hcl target tools"
-    assert by_file["extra/Dockerfile"][0]["context_origin"] == "extra/compose.yaml:3 (service sidecar)"
+    assert by_file["extra/Dockerfile"][0]["context_origin"] == "extra/compose.yaml:3, service sidecar"
     builds = doc["project"]["builds"]
-    api_compose = next(b for b in builds if b["origin"] == "compose.yaml:3 (service api)")
+    api_compose = next(b for b in builds if b["origin"] == "compose.yaml:3, service api")
     # args merged over compose.yaml + compose.override.yaml (list form + mapping form)
     assert api_compose["build_args"] == {"GO_VERSION": "1.23", "EXTRA": "1"}
     assert api_compose["images"] == ["acme/api:dev"]
@@ -104,7 +104,7 @@ def test_check_lints_each_dockerfile_with_the_context_it_is_built_with(tmp_path,
     assert make["images"] == ["acme/api-make:latest"] and make["build_args"] == {"VERSION": "1"}
     # the text output says which context was used
     r = cli(["check", str(root)])
-    assert f"note: {root}/worker/Dockerfile-worker: context {root}/worker (from compose.yaml:18 (service worker))" in r.out
+    assert f"note: {root}/worker/Dockerfile-worker: context {root}/worker (from compose.yaml:18, service worker)" in r.out
 
 
 def test_context_build_arg_and_target_flags(tmp_path, cli):
@@ -456,6 +456,6 @@ def test_lint_a_directory_uses_the_project_contexts(tmp_path, cli):
     r = cli(["lint", str(root), "-f", "json"])
     worker = [d for d in _json(r)["dockerfiles"] if d["file"].endswith("Dockerfile-worker")]
     assert [(Path(d["context"]), d["context_origin"]) for d in worker] == [
-        (root / "worker", "compose.yaml:18 (service worker)")]
+        (root / "worker", "compose.yaml:18, service worker")]
     r = cli(["lint", str(root)])
     assert "(from docker-bake.hcl target tools)" in r.out

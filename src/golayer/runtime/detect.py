@@ -39,7 +39,7 @@ class GoEvidence:
     """What the project knows about the program of an image built from this repository.
 
     ``is_go``: True (the final stage holds a Go binary), False (it certainly does not), None
-    (cannot tell). ``reason`` is shown to the user ("built from docker/Dockerfile (compose.yaml:12
+    (cannot tell). ``reason`` is shown to the user ("built from docker/Dockerfile (compose.yaml:12,
     service api), final stage copies a Go binary"). ``go_line`` is the ``go`` directive of the
     go.mod of the module that builds the binary ("1.24"), ``go_mod`` its path; ``go_version`` the
     toolchain when known ("go1.25.1": a golang:1.25 builder image). ``godebug`` holds the module's
