@@ -459,3 +459,37 @@ def test_lint_a_directory_uses_the_project_contexts(tmp_path, cli):
         (root / "worker", "compose.yaml:18, service worker")]
     r = cli(["lint", str(root)])
     assert "(from docker-bake.hcl target tools)" in r.out
+
+
+def test_check_reads_a_kubernetes_manifest_once_and_judges_it_as_runtime_does(tmp_path, cli, monkeypatch):
+    """The project walk reads each manifest (to sniff it) and keeps the bytes; the runtime analysis of
+    `golayer check` judges those, it does not open the file again. Same findings and notes as `golayer runtime`
+    reading the files itself: a BOM is dropped, bytes that are not UTF-8 are skipped with the same note."""
+    import io as _io
+    import json as _json
+
+    good = tmp_path / "deploy.yaml"
+    good.write_bytes(b"\xef\xbb\xbf# api\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+                     b"    spec:\n      containers:\n      - name: api\n        image: example.com/api:1\n"
+                     b"        resources: {limits: {memory: 512Mi}}\n        env: [{name: GOGC, value: '50'}]\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p\xff}\n")
+    opened: list[str] = []
+    real_open = _io.open
+
+    def counting_open(file, *a, **k):
+        if str(file).endswith(".yaml"):
+            opened.append(str(file))
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(_io, "open", counting_open)
+    r = cli(["check", str(tmp_path), "-f", "json", "--select", "GLR"])
+    assert sorted(opened) == [str(bad), str(good)], opened  # once each: by the project walk
+    doc = _json.loads(r.out)
+    monkeypatch.setattr(_io, "open", real_open)
+    alone = _json.loads(cli(["runtime", str(good), "-f", "json"]).out)
+    key = [(f["rule"], f["line"], f["message"]) for f in doc["findings"]]
+    assert key and key == [(f["rule"], f["line"], f["message"]) for f in alone["findings"]]
+    err = cli(["runtime", str(bad)]).err
+    assert f"golayer: error: {bad}: not UTF-8 text (byte 43)" in err
+    assert f"skipped: {bad}: not UTF-8 text (byte 43)" in r.out
