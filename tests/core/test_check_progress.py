@@ -1,10 +1,13 @@
 """`golayer check` on a big repository shows a progress line on stderr -- on a terminal only."""
 
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -26,11 +29,15 @@ def _env(delay: str) -> dict:
     return env
 
 
-def _check_on_a_pty(repo: Path) -> tuple[int, bytes, str]:
-    """`golayer check REPO --format json` with stderr on a terminal: exit code, report, stderr's text.
-    The terminal is drained while the report is written to the pipe, so neither side blocks."""
+def _check_on_a_pty(repo: Path, *argv: str, columns: int = 0) -> tuple[int, bytes, str]:
+    """`golayer check REPO --format json` (or `golayer ARGV...`) with stderr on a terminal (of ``columns``
+    when given, else unsized): exit code, report, stderr's text. The terminal is drained while the report is
+    written to the pipe, so neither side blocks."""
     master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, "-m", "golayer", "check", str(repo), "--format", "json"],
+    if columns:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    args = list(argv) or ["check", str(repo), "--format", "json"]
+    p = subprocess.Popen([sys.executable, "-m", "golayer", *args],
                          stdout=subprocess.PIPE, stderr=slave, env=_env("0"))
     os.close(slave)
     chunks = []
@@ -124,3 +131,42 @@ def test_progress_covers_the_manifests_of_a_big_monorepo_on_a_terminal_only(tmp_
     assert b"\x1b" not in piped.stderr and b"\r" not in piped.stderr
     assert piped.stderr.decode().strip() == summary
     assert piped.stdout == out  # the report does not depend on where stderr goes
+
+
+def _image(tmp_path: Path) -> Path:
+    from tests.image.helpers import Layer, docker_archive
+
+    layer = Layer().file("app", 3000, mode=0o755).file("etc/passwd", b"nonroot:x:65532:65532::/home:/sbin/nologin\n")
+    return docker_archive(tmp_path / "clean.tar", [layer], user="65532:65532", entrypoint=["/app"])
+
+
+def test_image_progress_on_a_terminal_keeps_its_closing_line(tmp_path):
+    """`golayer image` uses the same progress module in its own layout: elapsed time first, the states
+    redrawn in place, the closing `done in` line left on the screen."""
+    archive = _image(tmp_path)
+    returncode, out, text = _check_on_a_pty(tmp_path, "image", str(archive), "--format", "json")
+    assert returncode == 0 and b"\x1b" not in out
+    states = [s for s in text.split("\r\x1b[K") if s]
+    assert states[0].startswith("golayer: ") and states[0].endswith("s layer 1/1"), states
+    assert "inspecting binaries" in states[-2] and states[-1].rstrip().endswith("s") and " done in " in states[-1]
+    assert states[-1].endswith("\n")  # kept: the line ends, it is not erased
+    piped = subprocess.run([sys.executable, "-m", "golayer", "image", str(archive), "--progress", "-f", "json"],
+                           capture_output=True, text=True, env=_env("0"), timeout=120)
+    lines = piped.stderr.splitlines()  # --progress on a pipe: one line per state, no control characters
+    assert lines[0].startswith("golayer: ") and lines[0].endswith("s layer 1/1") and "done in" in lines[-1]
+    assert "\x1b" not in piped.stderr and "\r" not in piped.stderr
+
+
+def test_check_with_an_image_shows_the_analysis_on_its_own_line(tmp_path):
+    """`golayer check --image` on a terminal: the image analysis's states are shown on check's line, not on a
+    second progress line of its own that stays on the screen above the summary."""
+    (tmp_path / "repo").mkdir()
+    repo = _repo(tmp_path / "repo")
+    archive = _image(tmp_path)
+    returncode, out, text = _check_on_a_pty(repo, "check", str(repo), "--image", f"docker-archive:{archive}",
+                                            "--format", "json", columns=400)
+    assert returncode == 1 and b"\x1b" not in out
+    assert f"golayer check: image docker-archive:{archive}: layer 1/1 (" in text
+    assert "golayer:  " not in text and "done in" not in text  # image's own layout never shows here
+    summary = f"golayer check: lint (6 Dockerfiles), image docker-archive:{archive}"
+    assert text.rstrip().endswith(summary) and text.rindex("\r\x1b[K") < text.index(summary)

@@ -399,6 +399,39 @@ def test_stage_graph_target_needed_and_final(tmp_path):
     assert m.stage("BUILD").is_target
 
 
+# Measured with DOCKER_BUILDKIT=1 docker build (Docker 20.10.24) in tests/lab/test_proof_stage_names.py and
+# docs/measurements.md "Duplicate stage names": of two stages named `a`, `FROM a` takes the last one
+# defined before it; `COPY --from=a`, `--mount from=a` and `--target a` take the last one in the file.
+DUPLICATE_NAMES = """
+    FROM alpine AS a
+    RUN echo first > /marker
+    FROM a AS between
+    RUN cp /marker /based
+    FROM debian AS A
+    RUN echo second > /marker
+    FROM a AS after
+    RUN --mount=type=bind,from=a,target=/m cp /m/marker /mounted
+    FROM scratch
+    COPY --from=a /marker /out
+    COPY --from=between /based /b
+    COPY --from=after /mounted /c
+"""
+
+
+def test_duplicate_stage_names_resolve_as_buildkit_does(tmp_path):
+    m = model(tmp_path, DUPLICATE_NAMES)
+    first, between, second, after, final = m.stages
+    assert (first.name, second.name) == ("a", "a")
+    assert between.base_stage is first  # FROM a: the last `a` so far
+    assert after.base_stage is second
+    assert m.stage("a") is second and m.stage("A") is second and m.stage(0) is first  # COPY --from=a: the last
+    assert m.copies_from(second) == [ins_at(m, 10)] and m.copies_from(first) == []
+    assert after.depends_on == {2} and final.depends_on == {1, 2, 3}
+    assert not first.in_final_image and first.needed  # needed through `between` only
+    m = model(tmp_path, DUPLICATE_NAMES, target="a")
+    assert m.target is m.stages[2] and [s.index for s in m.final_stages] == [2]
+
+
 def test_unknown_target_lists_stages(tmp_path):
     with pytest.raises(UsageError) as exc:
         model(tmp_path, "FROM alpine AS a\nFROM alpine AS b\n", target="nope")

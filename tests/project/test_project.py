@@ -86,17 +86,17 @@ def test_check_lints_each_dockerfile_with_the_context_it_is_built_with(tmp_path,
     for d in doc["lint"]["dockerfiles"]:
         by_file.setdefault(Path(d["file"]).relative_to(root).as_posix(), []).append(d)
     api = {d["context_origin"]: d for d in by_file["build/api.Dockerfile"]}
-    assert set(api) == {"compose.yaml:3 (service api)", "Makefile:3 docker build"}
-    assert Path(api["compose.yaml:3 (service api)"]["context"]) == root
-    assert api["compose.yaml:3 (service api)"]["build_target"] == "runtime"  # ${API_TARGET:-runtime}
+    assert set(api) == {"compose.yaml:3, service api", "Makefile:3 docker build"}
+    assert Path(api["compose.yaml:3, service api"]["context"]) == root
+    assert api["compose.yaml:3, service api"]["build_target"] == "runtime"  # ${API_TARGET:-runtime}
     # the Dockerfile-specific ignore file wins over the context's .dockerignore
-    assert Path(api["compose.yaml:3 (service api)"]["dockerignore"]) == root / "build/api.Dockerfile.dockerignore"
+    assert Path(api["compose.yaml:3, service api"]["dockerignore"]) == root / "build/api.Dockerfile.dockerignore"
     assert [Path(d["context"]) for d in by_file["worker/Dockerfile-worker"]] == [root / "worker"]
-    assert by_file["worker/Dockerfile-worker"][0]["context_origin"] == "compose.yaml:18 (service worker)"
+    assert by_file["worker/Dockerfile-worker"][0]["context_origin"] == "compose.yaml:18, service worker"
     assert by_file["tools/Dockerfile"][0]["context_origin"] == "docker-bake.hcl target tools"
-    assert by_file["extra/Dockerfile"][0]["context_origin"] == "extra/compose.yaml:3 (service sidecar)"
+    assert by_file["extra/Dockerfile"][0]["context_origin"] == "extra/compose.yaml:3, service sidecar"
     builds = doc["project"]["builds"]
-    api_compose = next(b for b in builds if b["origin"] == "compose.yaml:3 (service api)")
+    api_compose = next(b for b in builds if b["origin"] == "compose.yaml:3, service api")
     # args merged over compose.yaml + compose.override.yaml (list form + mapping form)
     assert api_compose["build_args"] == {"GO_VERSION": "1.23", "EXTRA": "1"}
     assert api_compose["images"] == ["acme/api:dev"]
@@ -104,7 +104,7 @@ def test_check_lints_each_dockerfile_with_the_context_it_is_built_with(tmp_path,
     assert make["images"] == ["acme/api-make:latest"] and make["build_args"] == {"VERSION": "1"}
     # the text output says which context was used
     r = cli(["check", str(root)])
-    assert f"note: {root}/worker/Dockerfile-worker: context {root}/worker (from compose.yaml:18 (service worker))" in r.out
+    assert f"note: {root}/worker/Dockerfile-worker: context {root}/worker (from compose.yaml:18, service worker)" in r.out
 
 
 def test_context_build_arg_and_target_flags(tmp_path, cli):
@@ -456,7 +456,7 @@ def test_lint_a_directory_uses_the_project_contexts(tmp_path, cli):
     r = cli(["lint", str(root), "-f", "json"])
     worker = [d for d in _json(r)["dockerfiles"] if d["file"].endswith("Dockerfile-worker")]
     assert [(Path(d["context"]), d["context_origin"]) for d in worker] == [
-        (root / "worker", "compose.yaml:18 (service worker)")]
+        (root / "worker", "compose.yaml:18, service worker")]
     r = cli(["lint", str(root)])
     assert "(from docker-bake.hcl target tools)" in r.out
 
@@ -531,3 +531,37 @@ def test_woodpecker_and_drone_plugin_steps_are_builds(tmp_path, cli):
     assert Path(tool["context"]) == tmp_path / "tools" and tool["origin"] == ".drone.yml:8 drone docker step image"
     # a context that holds a variable is unknown: that Dockerfile keeps its own directory, as without CI
     assert builds["docker/Dockerfile.other"]["origin"] == "directory of the Dockerfile"
+
+
+def test_check_reads_a_kubernetes_manifest_once_and_judges_it_as_runtime_does(tmp_path, cli, monkeypatch):
+    """The project walk reads each manifest (to sniff it) and keeps the bytes; the runtime analysis of
+    `golayer check` judges those, it does not open the file again. Same findings and notes as `golayer runtime`
+    reading the files itself: a BOM is dropped, bytes that are not UTF-8 are skipped with the same note."""
+    import io as _io
+    import json as _json
+
+    good = tmp_path / "deploy.yaml"
+    good.write_bytes(b"\xef\xbb\xbf# api\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+                     b"    spec:\n      containers:\n      - name: api\n        image: example.com/api:1\n"
+                     b"        resources: {limits: {memory: 512Mi}}\n        env: [{name: GOGC, value: '50'}]\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p\xff}\n")
+    opened: list[str] = []
+    real_open = _io.open
+
+    def counting_open(file, *a, **k):
+        if str(file).endswith(".yaml"):
+            opened.append(str(file))
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(_io, "open", counting_open)
+    r = cli(["check", str(tmp_path), "-f", "json", "--select", "GLR"])
+    assert sorted(opened) == [str(bad), str(good)], opened  # once each: by the project walk
+    doc = _json.loads(r.out)
+    monkeypatch.setattr(_io, "open", real_open)
+    alone = _json.loads(cli(["runtime", str(good), "-f", "json"]).out)
+    key = [(f["rule"], f["line"], f["message"]) for f in doc["findings"]]
+    assert key and key == [(f["rule"], f["line"], f["message"]) for f in alone["findings"]]
+    err = cli(["runtime", str(bad)]).err
+    assert f"golayer: error: {bad}: not UTF-8 text (byte 43)" in err
+    assert f"skipped: {bad}: not UTF-8 text (byte 43)" in r.out

@@ -146,7 +146,7 @@ def test_project_build_decides_go_and_the_go_line(tmp_path, go_line, expect_gmp)
         assert gmp == []  # go 1.25: the runtime follows the limit
     else:
         [f] = gmp
-        assert f.severity.name == "WARNING" and f"go.mod says go {go_line}" in f.message and str(tmp_path) not in f.message
+        assert f.severity.name == "WARNING" and f"go.mod:3 says go {go_line}" in f.message and str(tmp_path) not in f.message
         assert "raise the go.mod go line to 1.25" in f.message
 
 
@@ -172,6 +172,9 @@ def test_go_mod_facts(tmp_path):
                   "godebug updatemaxprocs=0\n")
     assert go_mod_facts(gm) == ("1.24.2", "go1.25.1", {"containermaxprocs": "1", "updatemaxprocs": "0"})
     assert go_mod_facts(tmp_path / "nope") == (None, None, {})
+    where: dict = {}
+    go_mod_facts(gm, where=where)
+    assert where == {"go": 3, "godebug:containermaxprocs": 8, "godebug:updatemaxprocs": 10}
 
 
 def test_language_neutral_rules_are_opt_in(tmp_path):
@@ -322,7 +325,36 @@ def test_go_debug_directive_in_the_main_package_turns_container_awareness_off(tm
                         " env: [{name: GOMEMLIMIT, value: 900MiB}]}\n")
     rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
     [f] = [f for f in rep.findings if f.rule == "gomaxprocs-cpu-limit"]
-    assert "sets containermaxprocs=0" in f.message and "remove the containermaxprocs=0 directive" in f.message
+    # the message names the line that decides, not "go.mod or a //go:debug line"
+    assert "(//go:debug in cmd/api/main.go:2) sets containermaxprocs=0" in f.message, f.message
+    assert "remove the containermaxprocs=0 directive" in f.message and "go.mod" not in f.message
+
+
+def test_gomaxprocs_message_names_the_go_mod_godebug_line_that_decides(tmp_path):
+    from golayer.commands.runtime import run_runtime
+    from golayer.config import Config
+    from golayer.runtime.detect import project_lookup
+
+    (tmp_path / "Dockerfile").write_text(GO_DOCKERFILE)
+    (tmp_path / "go.mod").write_text("module example.com/api\n\ngo 1.26\n\ngodebug (\n\tpanicnil=1\n"
+                                     "\tcontainermaxprocs=0\n)\n")
+    (tmp_path / "cmd" / "api").mkdir(parents=True)
+    (tmp_path / "cmd" / "api" / "main.go").write_text("package main\n\nfunc main() {}\n")
+    p = write(tmp_path, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                        "  - {name: api, image: 'registry.example.com/api:1', resources: {limits: {memory: 1Gi, cpu: '2'}},"
+                        " env: [{name: GOMEMLIMIT, value: 900MiB}]}\n")
+    rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
+    [f] = [f for f in rep.findings if f.rule == "gomaxprocs-cpu-limit"]
+    assert "a godebug directive of the main module (go.mod:7) sets containermaxprocs=0" in f.message, f.message
+    assert "//go:debug" not in f.message and "remove the containermaxprocs=0 directive" in f.message
+    # two main packages that agree: the first read is named, the other counted
+    (tmp_path / "go.mod").write_text("module example.com/api\n\ngo 1.26\n\ngodebug containermaxprocs=1\n")
+    (tmp_path / "cmd" / "api" / "main.go").write_text("//go:debug containermaxprocs=0\npackage main\n")
+    (tmp_path / "cmd" / "worker").mkdir()
+    (tmp_path / "cmd" / "worker" / "main.go").write_text("//go:debug containermaxprocs=0\npackage main\n")
+    rep = run_runtime([str(p)], Config(), lookup=project_lookup(_Project(tmp_path)))
+    [f] = [f for f in rep.findings if f.rule == "gomaxprocs-cpu-limit"]
+    assert "(//go:debug in cmd/" in f.message and "/main.go:1 and 1 more main package) sets" in f.message, f.message
 
 
 def test_check_decides_from_the_dockerfile_a_compose_service_is_built_from(tmp_path):
@@ -344,4 +376,4 @@ def test_check_decides_from_the_dockerfile_a_compose_service_is_built_from(tmp_p
     assert by["cache"]["language"] == "not-go"
     assert sorted(f["rule"] for f in doc["findings"]) == ["gomaxprocs-cpu-limit", "gomemlimit-missing"]
     [g] = [f for f in doc["findings"] if f["rule"] == "gomaxprocs-cpu-limit"]
-    assert "go.mod says go 1.24" in g["message"] and g["severity"] == "warning"
+    assert "but go.mod:3 says go 1.24, so" in g["message"] and g["severity"] == "warning"

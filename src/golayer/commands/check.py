@@ -98,7 +98,8 @@ def _check(path: str, images: tuple[str, ...], target: str | None, verbose: bool
         for value in images:
             name, ref = _split_image(value)
             progress.set(f"image {ref}")
-            rep = image_cmd.run_image(ref, cfg)
+            # the analysis's states go to check's line (image's own line would stay on the screen)
+            rep = image_cmd.run_image(ref, cfg, progress=lambda m, ref=ref: progress.set(f"image {ref}: {m}"))
             _merge(combined, rep, "image")
             ran.append(f"image {ref}")
             if name and "analysis" in rep.objects:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 import click
 
@@ -188,11 +188,14 @@ def text_section(ana: Any):
 
 
 def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | None = None,
-              gates: dict[str, Any] | None = None, progress: bool | None = None,
+              gates: dict[str, Any] | None = None, progress: bool | None | Callable[[str], None] = None,
               verify: bool | None = None) -> Report:
-    """Analyse one image and return its report (findings + data + text section)."""
+    """Analyse one image and return its report (findings + data + text section). ``progress``: True
+    (--progress), False (--no-progress), None (on a terminal), or a callable that takes the states (the
+    progress line of the caller, ``golayer check``)."""
     from golayer import catalogue
-    from golayer.image.analyse import analyse, stderr_progress
+    from golayer.commands.progress import stepper
+    from golayer.image.analyse import analyse
 
     settings = dict(cfg.section("image"))
     platform = platform or settings.get("platform")
@@ -203,10 +206,13 @@ def run_image(ref: str, cfg: Any, *, platform: str | None = None, html: str | No
         if v not in (None, (), []):
             merged[k] = v
     _validate(merged, settings)  # bad gate values fail before a long analysis, not after
-    prog = stderr_progress(force=bool(progress)) if progress is not False else None
-    ana = analyse(ref, platform=platform, progress=prog, verify=verify)
-    if prog:
-        prog(f"done in {ana.seconds:.2f}s")
+    if callable(progress):
+        ana = analyse(ref, platform=platform, progress=progress, verify=verify)
+    else:
+        prog = stepper(force=bool(progress)) if progress is not False else None
+        ana = analyse(ref, platform=platform, progress=prog.step if prog else None, verify=verify)
+        if prog:
+            prog.step(f"done in {ana.seconds:.2f}s", end=True)
     ana.settings = settings  # type: ignore[attr-defined]
     ana.gate_findings = _gates(ana, merged)  # type: ignore[attr-defined]
     findings = []

@@ -205,7 +205,7 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     report = Report(command="lint")
     several = len(paths) > 1 or len(builds or []) > 1
     jobs = []
-    origins: dict[int, str] = {}
+    origins: dict[int, tuple[str, str | None]] = {}  # job index -> (build origin, build target)
     built = {str(b.dockerfile) for b in builds or []}
     for b in builds or []:
         origins[len(jobs)] = (b.origin, b.target)

@@ -529,8 +529,7 @@ def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str,
     name = vals[2].lower() if len(vals) >= 3 and vals[1].lower() == "as" else None
     platform = ins.flags.get("--platform", [None])[-1]
     bare = strip_unknown(image)
-    named: dict[str, Stage] = model.__dict__.setdefault("_stages_by_name", {})  # the last stage of a name wins
-    base_stage = named.get(bare.lower()) if bare else None
+    base_stage = model.stage_named(bare) if bare else None  # the last stage of that name so far (BuildKit)
     if base_stage is not None:
         state = base_stage._state.copy()  # type: ignore[attr-defined]
         base_image = base_stage.base_image
@@ -549,8 +548,6 @@ def _from(model: DockerfileModel, ins: Instruction, raw, global_scope: dict[str,
     stage._platform = expand(platform, global_scope) if platform else auto["TARGETPLATFORM"]  # type: ignore[attr-defined]
     model._state = state  # type: ignore[attr-defined]
     model.stages.append(stage)
-    if name:
-        named[name] = stage
     ins.stage = stage
     _snapshot(ins, stage, state)
     ins.args_in_scope = dict(model.global_args)
@@ -729,14 +726,13 @@ def _graph(model: DockerfileModel, target: str | None) -> None:
             raise UsageError(f"target stage {target!r} not found: the Dockerfile has no stages")
         return
     if target:
-        key = target.lower()
-        found = [s for s in stages if s.name == key]
-        if not found:
+        found = model.stage_named(target)  # the last stage of that name, as BuildKit's --target
+        if found is None:
             from golayer.errors import UsageError
 
             names = ", ".join(s.name for s in stages if s.name) or "none (no stage has a name)"
             raise UsageError(f"target stage {target!r} not found in {model.path}; stages: {names}")
-        tgt = found[-1]
+        tgt = found
     else:
         tgt = stages[-1]
     tgt.is_target = True

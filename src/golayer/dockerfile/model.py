@@ -245,21 +245,24 @@ class DockerfileModel:
     # make/script steps of RUNs golayer could not follow: (Dockerfile line, step, reason)
     unresolved: list[tuple[int, str, str]] = field(default_factory=list)
 
+    def stage_named(self, name: str) -> Stage | None:
+        """The stage of that name (case-insensitive); of several, the LAST, as BuildKit resolves a name
+        (docs/measurements.md, "Duplicate stage names"): after the build, what `COPY --from=`, `--mount
+        from=` and `--target` name; while the builder adds stages, the last one before a `FROM name`.
+        Indexed once per stage count, so rules may call it per instruction (lint stays linear)."""
+        index = self.__dict__.get("_stage_index")
+        if index is None or index[0] != len(self.stages):  # (re)built while the builder adds stages
+            index = (len(self.stages), {st.name: st for st in self.stages if st.name})  # the last of a name wins
+            self.__dict__["_stage_index"] = index
+        return index[1].get(name.lower())
+
     def stage(self, ref: str | int | None) -> Stage | None:
-        """Stage by name (case-insensitive; the first stage of that name) or index; None for an external
-        image. Indexed once, so rules may call it per instruction (lint stays linear)."""
+        """Stage by name (:meth:`stage_named`: the last stage of that name) or index; None for an
+        external image."""
         if ref is None:
             return None
         key = str(ref).lower()
-        index = self.__dict__.get("_stage_index")
-        if index is None or index[0] != len(self.stages):  # (re)built while the builder adds stages
-            names: dict[str, Stage] = {}
-            for st in self.stages:
-                if st.name and st.name not in names:
-                    names[st.name] = st
-            index = (len(self.stages), names)
-            self.__dict__["_stage_index"] = index
-        hit = index[1].get(key)
+        hit = self.stage_named(key)
         if hit is not None:
             return hit
         if key.isdigit() and int(key) < len(self.stages):

@@ -6,7 +6,6 @@ image check reads; nothing downstream re-reads a tar except through ``tree.read`
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -243,24 +242,3 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     ana.seconds = time.perf_counter() - t0
     return ana
 
-
-def stderr_progress(force: bool = False) -> Callable[[str], None] | None:
-    """A progress printer on stderr (only on a terminal, or when forced with --progress)."""
-    tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-    if not (tty or force):
-        return None
-    t0 = time.perf_counter()
-
-    def show(msg: str) -> None:
-        from golayer.report.text import visible
-
-        line = f"golayer: {time.perf_counter() - t0:5.1f}s {visible(msg)}"
-        if tty:
-            sys.stderr.write("\r\x1b[K" + line)
-            if msg.startswith("done"):
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    return show

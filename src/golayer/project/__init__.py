@@ -194,7 +194,8 @@ def load_project(root: Path, *, config: Any = None, include_examples: bool = Fal
         for p in yaml_files:
             if p.resolve() in consumed:
                 continue
-            proj.manifest_docs.append(ManifestDoc(kind="kubernetes", path=p, files=(p,), origin=str(p)))
+            proj.manifest_docs.append(ManifestDoc(kind="kubernetes", path=p, files=(p,), origin=str(p),
+                                                  data=tree.manifest_bytes.get(p)))
     return proj
 
 

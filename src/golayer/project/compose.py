@@ -392,7 +392,7 @@ def build_of(proj: ComposeProject, service: str, root: Path | None = None) -> di
     line = (getattr(own, "key_lines", {}).get("build", getattr(own, "line", 0)) if own is not None else 0) + 1
     return {"context": ctx_path, "dockerfile": ctx_path / dockerfile if not Path(dockerfile).is_absolute()
             else Path(dockerfile), "target": txt(b.get("target")), "args": args, "images": tuple(images),
-            "origin": f"{_rel(Path(file), root or proj.project_dir)}:{line} (service {service})", "file": str(file)}
+            "origin": f"{_rel(Path(file), root or proj.project_dir)}:{line}, service {service}", "file": str(file)}
 
 
 def _cached_service(proj: ComposeProject, file: Path, service: str) -> Any:

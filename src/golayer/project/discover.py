@@ -95,6 +95,9 @@ class Tree:
     example_yaml: list[Path] = field(default_factory=list)  # manifests below example/test/docs dirs
     skipped: list[Skipped] = field(default_factory=list)
     sniff: bool = True
+    # the bytes of each manifest in yaml / example_yaml, as the sniff read them whole: the project model
+    # hands them to the runtime analysis, which does not read the file again
+    manifest_bytes: dict[Path, bytes] = field(default_factory=dict, repr=False)
 
 
 def is_example_path(rel: Path) -> bool:
@@ -198,28 +201,37 @@ def _classify(tree: Tree, p: Path, root: Path, rel: Path, in_chart: bool) -> Non
     elif name.endswith((".yaml", ".yml")) and not name.startswith("."):
         if parts & (MANIFEST_SKIP_DIRS | {"testdata"}) and not is_example_path(rel):
             return
-        if tree.sniff and sniff_workload(p):
-            (tree.example_yaml if is_example_path(rel) else tree.yaml).append(p)
+        if tree.sniff:
+            data = _sniff(p)
+            if data is not None:
+                (tree.example_yaml if is_example_path(rel) else tree.yaml).append(p)
+                if len(data) < MAX_SNIFF:  # the whole file
+                    tree.manifest_bytes[p] = data
 
 
 def sniff_workload(p: Path) -> bool:
     """Does this YAML look like a Kubernetes manifest with a workload (cheap byte sniff)?"""
+    return _sniff(p) is not None
+
+
+def _sniff(p: Path) -> bytes | None:
+    """The bytes read of ``p`` (its first MAX_SNIFF) when it looks like a Kubernetes manifest with a workload."""
     try:
         if p.stat().st_size > MAX_SNIFF:
-            return False
+            return None
         with p.open("rb") as fh:
-            head = fh.read(MAX_SNIFF)
+            data = fh.read(MAX_SNIFF)
     except OSError:
-        return False
-    head = b"\n" + head
+        return None
+    head = b"\n" + data
     if not _SNIFF_API_NL.search(head):
-        return False
+        return None
     kinds = {k.decode() for k in _SNIFF_KIND_NL.findall(head)}
     if not any(k in WORKLOAD_KINDS or k.endswith("List") for k in kinds):
-        return False
+        return None
     if b"{{" in head and p.parent.name == "templates":
-        return False
-    return True
+        return None
+    return data
 
 
 def dockerfiles(paths: list[str | Path]) -> list[Path]:

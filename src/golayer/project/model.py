@@ -45,9 +45,10 @@ class Skipped:
 class ManifestDoc:
     """One deployment input as it is deployed.
 
-    kind: ``kubernetes`` (a raw YAML file, read from ``path``), ``compose`` (the merged document of
-    ``files``, in ``compose``), ``kustomize`` / ``helm`` (rendered ``text``; findings point at
-    ``path``, the kustomization file or Chart.yaml, without line numbers)."""
+    kind: ``kubernetes`` (a raw YAML file at ``path``; ``data``: its bytes as the project walk read
+    them, None when it did not keep them), ``compose`` (the merged document of ``files``, in
+    ``compose``), ``kustomize`` / ``helm`` (rendered ``text``; findings point at ``path``, the
+    kustomization file or Chart.yaml, without line numbers)."""
 
     kind: str
     path: Path
@@ -55,6 +56,7 @@ class ManifestDoc:
     text: str | None = None
     compose: Any = None
     origin: str = ""
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -39,11 +39,13 @@ class GoEvidence:
     """What the project knows about the program of an image built from this repository.
 
     ``is_go``: True (the final stage holds a Go binary), False (it certainly does not), None
-    (cannot tell). ``reason`` is shown to the user ("built from docker/Dockerfile (compose.yaml:12
+    (cannot tell). ``reason`` is shown to the user ("built from docker/Dockerfile (compose.yaml:12,
     service api), final stage copies a Go binary"). ``go_line`` is the ``go`` directive of the
     go.mod of the module that builds the binary ("1.24"), ``go_mod`` its path; ``go_version`` the
     toolchain when known ("go1.25.1": a golang:1.25 builder image). ``godebug`` holds the module's
-    ``godebug`` directives and ``//go:debug`` lines of its main package (key -> value)."""
+    ``godebug`` directives and ``//go:debug`` lines of its main package (key -> value). Where each
+    was read: ``go_line_no`` (the ``go`` line's line number in ``go_mod``) and ``godebug_at`` (key ->
+    "go.mod:7", or "//go:debug in cmd/api/main.go:2" for a main package's line, paths as ``go_mod``)."""
 
     is_go: bool | None
     reason: str
@@ -52,6 +54,8 @@ class GoEvidence:
     go_line: str | None = None
     go_version: str | None = None
     godebug: Mapping[str, str] = field(default_factory=dict)
+    go_line_no: int | None = None
+    godebug_at: Mapping[str, str] = field(default_factory=dict)
 
 
 # (image as written in the manifest or None, compose file or None, compose service or None) -> evidence
@@ -63,9 +67,11 @@ _GODEBUG_LINE = re.compile(r"^\s*godebug\s+([A-Za-z0-9_]+)=(\S+)", re.M)
 _GODEBUG_BLOCK = re.compile(r"^\s*godebug\s*\((.*?)\)", re.M | re.S)
 
 
-def go_mod_facts(path: Path, limit: int = 1 << 20) -> tuple[str | None, str | None, dict[str, str]]:
+def go_mod_facts(path: Path, limit: int = 1 << 20,
+                 where: dict[str, int] | None = None) -> tuple[str | None, str | None, dict[str, str]]:
     """(go line, toolchain, godebug directives) of a go.mod; (None, None, {}) when unreadable.
-    Only the first MiB is read; nothing is executed."""
+    Only the first MiB is read; nothing is executed. ``where``, when given, receives the 1-based
+    line numbers: "go" -> the go line, "godebug:KEY" -> the directive that sets KEY."""
     try:
         with open(path, "rb") as fh:
             text = fh.read(limit).decode("utf-8", "replace")
@@ -74,13 +80,21 @@ def go_mod_facts(path: Path, limit: int = 1 << 20) -> tuple[str | None, str | No
     m = _GO_LINE.search(text)
     t = _TOOLCHAIN.search(text)
     debug: dict[str, str] = {}
+    at: dict[str, int] = {}
     for b in _GODEBUG_BLOCK.finditer(text):
-        for line in b.group(1).splitlines():
+        first = text.count("\n", 0, b.start(1)) + 1
+        for i, line in enumerate(b.group(1).splitlines()):
             k, sep, v = line.split("//", 1)[0].strip().partition("=")
             if sep and k:
                 debug[k] = v.strip()
-    for k, v in _GODEBUG_LINE.findall(text):
-        debug[k] = v
+                at[k] = first + i
+    for g in _GODEBUG_LINE.finditer(text):
+        debug[g.group(1)] = g.group(2)
+        at[g.group(1)] = text.count("\n", 0, g.start(1)) + 1
+    if where is not None:
+        if m:
+            where["go"] = text.count("\n", 0, m.start(1)) + 1
+        where.update({f"godebug:{k}": n for k, n in at.items()})
     return (m.group(1) if m else None), (t.group(1) if t else None), debug
 
 
@@ -90,14 +104,18 @@ _GO_DEBUG_DIRECTIVE = re.compile(r"^//go:debug\s+([A-Za-z0-9_]+)=(\S+)", re.M)
 _PACKAGE_MAIN_NL = re.compile(r"\npackage\s+main\b")
 
 
-def main_package_godebug(root: Path, max_files: int = 3000, head: int = 8192) -> dict[str, str]:
+def main_package_godebug(root: Path, max_files: int = 3000, head: int = 8192,
+                         where: dict[str, list[tuple[str, int]]] | None = None) -> dict[str, str]:
     """``//go:debug key=value`` directives of the ``package main`` files below ``root`` (they must
     precede the package clause, so only the first bytes of each file are read). A key whose main
     packages disagree is left out: which binary the image runs is not known here. Bounded: at most
-    ``max_files`` .go files, vendor/testdata/hidden directories skipped, symlinks not followed."""
+    ``max_files`` .go files, vendor/testdata/hidden directories skipped, symlinks not followed.
+    ``where``, when given, receives for each returned key the (file path, 1-based line) of every
+    line that sets it, in the order the files were read."""
     import os
 
     seen: dict[str, set[str]] = {}
+    lines: dict[str, list[tuple[str, int]]] = {}
     count = 0
     stack = [root]
     while stack and count < max_files:
@@ -134,9 +152,15 @@ def main_package_godebug(root: Path, max_files: int = 3000, head: int = 8192) ->
             m = _PACKAGE_MAIN_NL.search("\n" + text)
             if not m:
                 continue
-            for k, v in _GO_DEBUG_DIRECTIVE.findall(text[:m.start()]):
-                seen.setdefault(k, set()).add(v)
-    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+            for d_ in _GO_DEBUG_DIRECTIVE.finditer(text, 0, m.start()):
+                k = d_.group(1)
+                seen.setdefault(k, set()).add(d_.group(2))
+                if where is not None:
+                    lines.setdefault(k, []).append((e.path, text.count("\n", 0, d_.start()) + 1))
+    found = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+    if where is not None:
+        where.update({k: lines[k] for k in found})
+    return found
 
 
 def line_tuple(v: str | None) -> tuple[int, int] | None:
@@ -204,20 +228,23 @@ def _from_evidence(ev: GoEvidence) -> GoInfo:
     lang = "go" if ev.is_go else ("not-go" if ev.is_go is False else "unknown")
     info = GoInfo(is_go=bool(ev.is_go), assumed=False, language=lang, decided_by="build", reason=ev.reason)
     if ev.is_go:
-        apply_go_mod(info, ev.go_line, ev.go_mod, ev.go_version, ev.godebug)
+        apply_go_mod(info, ev.go_line, ev.go_mod, ev.go_version, ev.godebug, ev.go_line_no, ev.godebug_at)
     return info
 
 
 def apply_go_mod(info: GoInfo, go_line: str | None, go_mod: Path | None, go_version: str | None = None,
-                 godebug: Mapping[str, str] | None = None) -> None:
+                 godebug: Mapping[str, str] | None = None, go_line_no: int | None = None,
+                 godebug_at: Mapping[str, str] | None = None) -> None:
     """Record what the go.mod of the module that builds the binary says (Go >= 1.21 semantics: the
-    ``go`` line selects the GODEBUG defaults; a ``godebug`` directive overrides them)."""
+    ``go`` line selects the GODEBUG defaults; a ``godebug`` directive overrides them), and where."""
     info.go_line = go_line
     info.go_mod = str(go_mod) if go_mod is not None else None
+    info.go_line_no = go_line_no if go_line is not None else None
     if go_version and info.go_version is None:
         info.go_version = go_version
     debug = dict(godebug or {})
     info.module_godebug = debug
+    info.module_godebug_at = {k: v for k, v in (godebug_at or {}).items() if k in debug}
     lt = line_tuple(go_line)
     if debug.get("containermaxprocs") == "0":
         info.module_go_before_125 = True
@@ -266,7 +293,7 @@ def classify(model: RuntimeModel, analyses: dict[str, Any], section: dict[str, A
             c.go = GoInfo(is_go=True, assumed=False, language="go", decided_by="config",
                           reason=f"Go: the image matches go-images pattern {pat!r}")
             if ev is not None and ev.is_go:
-                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug)
+                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug, ev.go_line_no, ev.godebug_at)
             continue
         if ev is not None and ev.is_go is not None:
             c.go = _from_evidence(ev)
@@ -282,7 +309,7 @@ def classify(model: RuntimeModel, analyses: dict[str, Any], section: dict[str, A
             c.go = GoInfo(is_go=True, assumed=False, language="go", decided_by="env",
                           reason=f"Go: the manifest sets {', '.join(declared)}, which only the Go runtime reads")
             if ev is not None and ev.is_go:
-                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug)
+                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug, ev.go_line_no, ev.godebug_at)
             if info is not None:
                 c.go.image_env = info.image_env
             continue
@@ -344,13 +371,27 @@ def _go_mod_for(build: Any) -> Path | None:
     return None
 
 
+def _go_debug_at(root: Path, lines: list[tuple[str, int]]) -> str:
+    """"//go:debug in cmd/api/main.go:2" (path relative to ``root`` when below it), "... and N more
+    main packages" when several agree."""
+    path, n = lines[0]
+    shown: Path | str = Path(path)
+    try:
+        shown = Path(path).relative_to(root)
+    except ValueError:
+        pass
+    more = len(lines) - 1
+    return f"//go:debug in {shown}:{n}" + (f" and {more} more main package{'s' if more > 1 else ''}" if more else "")
+
+
 def project_lookup(project: Any) -> BuildLookup:
     """A :data:`BuildLookup` over a ``golayer.project.Project``: the build that tags the image (or
     builds the compose service), and whether its Dockerfile's final stage holds a Go binary."""
     from golayer.dockerfile.build import build_model
 
     cache: dict[tuple, GoEvidence | None] = {}
-    module_facts: dict[Path, tuple] = {}  # go.mod -> (go_mod_facts, main packages' //go:debug): builds share modules
+    # go.mod -> (its main packages' //go:debug settings, where each is set): builds share modules
+    module_facts: dict[Path, tuple[dict[str, str], dict[str, str]]] = {}
 
     def lookup(image: str | None, compose_file: Path | None, service: str | None) -> GoEvidence | None:
         build = None
@@ -375,19 +416,25 @@ def project_lookup(project: Any) -> BuildLookup:
             go = None
         if go:
             gm = _go_mod_for(build)
-            line, toolchain, debug = go_mod_facts(gm) if gm is not None else (None, None, {})
-            if gm is not None:  # //go:debug in a main package overrides the go.mod's godebug lines
-                if gm not in module_facts:
-                    module_facts[gm] = main_package_godebug(gm.parent)
-                debug = {**debug, **module_facts[gm]}
+            where: dict[str, int] = {}
+            line, toolchain, debug = go_mod_facts(gm, where=where) if gm is not None else (None, None, {})
             shown = gm
             if gm is not None:
                 try:
                     shown = gm.relative_to(project.root)
                 except ValueError:
                     pass
+            at = {k[len("godebug:"):]: f"{shown}:{n}" for k, n in where.items() if k.startswith("godebug:")}
+            if gm is not None:  # //go:debug in a main package overrides the go.mod's godebug lines
+                if gm not in module_facts:
+                    lines: dict[str, list[tuple[str, int]]] = {}
+                    found = main_package_godebug(gm.parent, where=lines)
+                    module_facts[gm] = (found, {k: _go_debug_at(project.root, v) for k, v in lines.items()})
+                found, found_at = module_facts[gm]
+                debug = {**debug, **found}
+                at.update(found_at)
             ev = GoEvidence(is_go=True, dockerfile=Path(build.dockerfile), go_mod=shown, go_line=line,
-                            godebug=debug,
+                            godebug=debug, go_line_no=where.get("go"), godebug_at=at,
                             reason=f"Go: built from {rel} ({build.origin}), whose final stage holds a Go binary")
         else:
             ev = GoEvidence(is_go=None, dockerfile=Path(build.dockerfile),

@@ -75,7 +75,11 @@ def read_text(path: str) -> tuple[str, str]:
     if path != "-" and Path(path).is_dir():
         raise InputError(f"{path}: is a directory", hint="give manifest files, or use `golayer check DIR`")
     data = read_bounded(path, MAX_FILE_BYTES, "manifest")
-    name = STDIN_NAME if path == "-" else path
+    return decode_text(data, STDIN_NAME if path == "-" else path)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """(name, text) of a manifest's bytes: UTF-8 (a BOM dropped); a binary file is an input error."""
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: a binary file, not YAML")
     try:
@@ -966,7 +970,11 @@ def load_docs(docs: list[Any], strict: bool = False, progress: Any = None) -> Lo
     the rendered stream are in no file of the repository)."""
     def one(d: Any) -> Loaded:
         if d.kind == "kubernetes":
-            return load_paths([str(d.path)], strict=True)
+            data = getattr(d, "data", None)
+            if data is None or len(data) > MAX_FILE_BYTES:  # not kept by the project walk: read it here
+                return load_paths([str(d.path)], strict=True)
+            name, text = decode_text(data, str(d.path))  # the bytes the project model read
+            return load_text(text, name, Path(d.path))
         if d.kind == "compose":
             got = Loaded(inputs=[str(f) for f in d.files])
             got.workloads.extend(_compose_workloads(d.compose, _Ctx(str(d.path), 0, got.notes), Path(d.path)))

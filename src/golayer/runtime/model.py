@@ -51,6 +51,8 @@ class GoInfo:
     module_go_before_125: bool | None = None  # containermaxprocs=0 by default (go line < 1.25)
     default_godebug: dict[str, str] = field(default_factory=dict)  # buildinfo DefaultGODEBUG
     module_godebug: dict[str, str] = field(default_factory=dict)  # go.mod godebug / //go:debug
+    go_line_no: int | None = None  # the go line's line number in go_mod, when read from it
+    module_godebug_at: dict[str, str] = field(default_factory=dict)  # key -> "go.mod:7" / "//go:debug in f.go:2"
     automemlimit: bool = False
     automaxprocs: bool = False
     sets_gomemlimit: str | None = None  # the well-known image sets GOMEMLIMIT itself by default (why)

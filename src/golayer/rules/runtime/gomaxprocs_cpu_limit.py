@@ -63,7 +63,9 @@ env:
 ```
 
 ## Fix
-golayer prints the fix that fits what it knows: raise the `go` line (the runtime then follows the
+The message names what decides when the project shows it: the go.mod line (`go.mod:3 says go
+1.24`, `a godebug directive of the main module (go.mod:7) ...`) or the main package's `//go:debug`
+line (`(//go:debug in cmd/api/main.go:2)`). golayer prints the fix that fits what it knows: raise the `go` line (the runtime then follows the
 limit and its changes), or `GOMAXPROCS=<ceil(limit)>` — in Kubernetes the `resourceFieldRef` form
 above keeps it in step with the limit — or link `go.uber.org/automaxprocs`. No automatic edit.
 
@@ -99,6 +101,12 @@ def _cpu(c) -> str:
     return c.cpu_limit_text or str(c.cpu_limit)
 
 
+def _go_line_at(info) -> str:
+    """"go.mod:3" where the go line was read, else the go.mod's path (or "go.mod")."""
+    where = info.go_mod or "go.mod"
+    return f"{where}:{info.go_line_no}" if info.go_mod and info.go_line_no else where
+
+
 def follows_limit(c) -> tuple[bool | None, str]:
     """Does the container's Go runtime size GOMAXPROCS to the CPU limit by itself? (answer, why)."""
     info = c.go
@@ -110,10 +118,11 @@ def follows_limit(c) -> tuple[bool | None, str]:
         return False, f"the binary was built with {info.go_version}, which ignores CPU limits (Go < 1.25)"
     if info.default_debug("containermaxprocs") == "0" or info.module_go_before_125:
         if info.module_godebug.get("containermaxprocs") == "0":
-            src = (f"a godebug directive of the main module ({info.go_mod or 'go.mod'} or a //go:debug line) sets "
-                   "containermaxprocs=0")
+            at = info.module_godebug_at.get("containermaxprocs")
+            src = (f"a godebug directive of the main module ({at or (info.go_mod or 'go.mod') + ' or a //go:debug line'})"
+                   " sets containermaxprocs=0")
         elif info.go_line and info.go_mod:
-            src = f"{info.go_mod} says go {info.go_line}"
+            src = f"{_go_line_at(info)} says go {info.go_line}"
         elif info.default_godebug.get("containermaxprocs") == "0":
             src = "the main module's go.mod says go < 1.25 (buildinfo DefaultGODEBUG has containermaxprocs=0)"
         else:
@@ -124,7 +133,7 @@ def follows_limit(c) -> tuple[bool | None, str]:
     if vt is not None and vt >= (1, 25):
         return True, f"{info.go_version} follows the limit"
     if info.go_line and info.module_go_before_125 is False:
-        return True, f"{info.go_mod or 'go.mod'} says go {info.go_line}"
+        return True, f"{_go_line_at(info)} says go {info.go_line}"
     return None, "the Go version is unknown"
 
 
