@@ -55,6 +55,8 @@ def test_old_go_line_ignores_cpu_limit(tmp_path, with_images):
     _, doc = run_json(str(p), "--image", "registry.example.com/app=img")
     [f] = gmp(doc)
     assert "go.mod says go < 1.25" in f["message"]
+    # the remedy is the go line, not a GODEBUG variable the container does not set
+    assert "raise the go.mod go line to 1.25" in f["message"] and "from GODEBUG" not in f["message"]
     assert doc["containers"][0]["go"]["module_go_before_1_25"] is True
 
 

@@ -175,7 +175,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             continue
         if follows is None:
             continue  # the Go version is unknown: said once in the notes, not guessed per container
-        if "GODEBUG" in why:
+        if why.startswith("GODEBUG=containermaxprocs=0"):  # the environment, not a DefaultGODEBUG
             short = f"remove containermaxprocs=0 from GODEBUG, or set GOMAXPROCS={want}"
             fix = f"remove containermaxprocs=0 from GODEBUG, or {how}"
         elif "godebug directive" in why:
