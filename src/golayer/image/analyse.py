@@ -149,6 +149,7 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     all_paths = {e.path for rec in loaded.layers for e in rec.members}
     cz = Categoriser(all_paths, env)
     go_mod_dirs = {p[:-7] for p in all_paths if p.endswith("/go.mod")}
+    del all_paths  # ~50 bytes per entry: freed before the binaries are read
     for e in tree.entries.values():
         if e.type in ("file", "hardlink"):
             e.category = cz.category(e.path, False)

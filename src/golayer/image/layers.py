@@ -178,6 +178,7 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     n = 0
     budget = budget if budget is not None else [CAPTURE_BUDGET]
     new = TEntry
+    perms: dict[int, int] = {}  # mode -> mode & 0o7777: one int object per distinct mode, not per entry
     for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
         n += 1
         # norm()'s common cases inline: a relative name with nothing to normalise but a directory's
@@ -223,8 +224,11 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
                 size = 0
         elif t == "dir":
             size = 0
+        perm = perms.get(mode)
+        if perm is None:
+            perm = perms[mode] = mode & 0o7777
         if t == "file":
-            e = new(p, t, size, mode & 0o7777, uid, gid, -1, None, None, mtime, off, rec)
+            e = new(p, t, size, perm, uid, gid, -1, None, None, mtime, off, rec)
             append(e)
             if capture and size:
                 _capture(src, rec, e, p, size, mode, budget)
@@ -237,7 +241,7 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
                 continue
         elif t == "symlink":
             ln = link
-        append(new(p, t, 0, mode & 0o7777, uid, gid, -1, ln, None, mtime, off, rec))
+        append(new(p, t, 0, perm, uid, gid, -1, ln, None, mtime, off, rec))
     rec.entries = n
     return rec
 
