@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from golayer.errors import InputError
 from golayer.image.model import BinaryInfo, ImageAnalysis, LayerInfo
 
 
@@ -125,12 +126,18 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
     tree = Tree()
     infos: list[LayerInfo] = []
-    for i, rec in enumerate(loaded.layers):
-        h = history[first + i] if first + i < len(history) else {}
-        info = LayerInfo(index=i, digest=(diff_ids[first + i] if first + i < len(diff_ids) else rec.digest) or "",
-                         created_by=str(h.get("created_by") or ""), comment=h.get("comment"))
-        tree.apply(i, rec, info)
-        infos.append(info)
+    try:  # (layers that worker processes parse arrive while the lower ones are stacked)
+        for i, rec in enumerate(loaded.layers):
+            h = history[first + i] if first + i < len(history) else {}
+            info = LayerInfo(index=i, digest=(diff_ids[first + i] if first + i < len(diff_ids) else rec.digest) or "",
+                             created_by=str(h.get("created_by") or ""), comment=h.get("comment"))
+            tree.apply(i, rec, info)
+            infos.append(info)
+    except InputError:
+        finish = getattr(loaded.layers, "finish", None)
+        if finish is not None:
+            finish()  # a layer that fails to parse is reported before an error of the stacking, as serially
+        raise
     if progress:
         progress(f"stacked {len(infos)} layers, {len(tree)} paths")
     visible, wasted = tree.finish()

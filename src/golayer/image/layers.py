@@ -185,6 +185,9 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
         # single trailing slash
         if name and name[0] not in "./" and "/." not in name and "//" not in name:
             p = "/" + name if name[-1] != "/" else "/" + name[:-1]
+        elif name[:2] == "./" and len(name) > 2 and name[2] not in "./" and "/." not in name[1:] and \
+                "//" not in name:  # the same below a leading ./ (tars made with `tar -C dir .`)
+            p = name[1:] if name[-1] != "/" else name[1:-1]
         else:
             p = norm(name)
             if p is None:
