@@ -92,6 +92,7 @@ class LayerRecord:
     captured: dict[int, bytes] = field(default_factory=dict)  # off -> bytes (streamed layers)
     heads: dict[int, bytes] = field(default_factory=dict)  # off -> first bytes of other executables
     reopen: Callable[[], Stream] | None = None  # a fresh stream of this layer's tar, from byte 0
+    dive_leaves: tuple[bytes, bytes] | None = None  # tree.DiveScore.leaves(), when a worker worked it out
 
     @property
     def seekable(self) -> bool:

@@ -101,9 +101,11 @@ def _workers(store, order: list[tuple[Any, int, str, str, str | None]]) -> int:
 
 
 def _encode(rec: LayerRecord) -> list[bytes]:
+    from golayer.image.tree import DiveScore
+
     members = rec.members
     head = (rec.compression, rec.fd, rec.base, rec.path, rec.digest, rec.entries, rec.problems, rec.whiteouts,
-            rec.opaques, (len(members) + CHUNK - 1) // CHUNK)
+            rec.opaques, DiveScore.leaves(rec), (len(members) + CHUNK - 1) // CHUNK)
     out = [marshal.dumps(head)]
     for s in range(0, len(members), CHUNK):
         out.append(marshal.dumps([(e.path, e.type, e.size, e.mode, e.uid, e.gid, e.linkname, e.mtime, e.off)
@@ -124,16 +126,16 @@ def _decode(shown: str, fd: int, off: int, length: int) -> LayerRecord:
         pos += 8 + n
         return obj
 
-    comp, rfd, base, path, digest, entries, problems, whiteouts, opaques, nchunks = chunk()
+    comp, rfd, base, path, digest, entries, problems, whiteouts, opaques, leaves, nchunks = chunk()
     rec = LayerRecord(name=shown, compression=comp)
     rec.fd, rec.base, rec.path, rec.digest, rec.entries = rfd, base, path, digest, entries
-    rec.problems, rec.whiteouts, rec.opaques = problems, whiteouts, opaques
+    rec.problems, rec.whiteouts, rec.opaques, rec.dive_leaves = problems, whiteouts, opaques, tuple(leaves)
     new = TEntry
     members = rec.members
     for _ in range(nchunks):
         members.extend([new(p, t, sz, m, u, g, -1, ln, None, mt, o, rec) for p, t, sz, m, u, g, ln, mt, o in chunk()])
-    if pos != end:
-        raise ValueError("trailing data")
+    if pos != end or len(leaves[0]) != len(members) or len(leaves[1]) != len(opaques):
+        raise ValueError("inconsistent record")
     return rec
 
 

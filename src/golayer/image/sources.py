@@ -79,7 +79,7 @@ class Loaded:
     kind: str
     ref: str
     config: dict[str, Any]
-    layers: list[LayerRecord]
+    layers: list[LayerRecord]  # (or a LazyLayers while worker processes parse: see _load_layers)
     platform: str | None = None
     tags: list[str] = field(default_factory=list)
     fds: list[int] = field(default_factory=list)
@@ -380,14 +380,16 @@ def _check_layer_count(n: int, where: str) -> None:
 
 
 def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], where: str, verify: bool | None,
-                 progress: Progress | None, missing: Callable[[int, str], InputError]) -> list[LayerRecord]:
+                 progress: Progress | None, missing: Callable[[int, str], InputError]
+                 ) -> "list[LayerRecord] | LazyLayers":
     """Parse the layers ``[(blob name, display name)]`` of a store in stack order. A blob listed
     several times is read once: its record is stacked at every position (see tree.Tree.apply).
 
     Layers are independent until they are stacked: when they are plain tars in local files and big
-    enough to pay for a process, some are parsed in forked worker processes (:mod:`golayer.image.
-    parallel`) while this process parses the others; the records, problems and errors are the same
-    as parsing them one after the other (``GOLAYER_JOBS=1`` does that)."""
+    enough to pay for a process, forked worker processes parse them (:mod:`golayer.image.parallel`)
+    and the result is a :class:`LazyLayers`, whose records arrive in stack order while the caller
+    stacks the ones below; the records, problems and errors are the same as parsing them one after
+    the other (``GOLAYER_JOBS=1`` does that)."""
     _check_layer_count(len(names), where)
     budget = [CAPTURE_BUDGET]
     # distinct blobs in stack order: (key, first index, blob, shown, diff_id)
