@@ -121,3 +121,20 @@ def test_many_layers_shared_between_this_process_and_the_workers(tmp_path):
     for jobs in ("2", "3", "4"):
         assert _report(_run(archive, jobs)) == serial
     assert len(serial["layers"]) == len(many)
+
+
+def test_workers_only_for_idle_cpus(monkeypatch):
+    # the default number of processes: this one plus one per idle CPU, at most 4; GOLAYER_JOBS wins
+    from golayer.image import parallel
+
+    monkeypatch.delenv("GOLAYER_JOBS", raising=False)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    for load, want in ((0.2, 2), (0.9, 2), (1.2, 1), (4.5, 1)):
+        monkeypatch.setattr(parallel.os, "getloadavg", lambda load=load: (load, load, load))
+        assert parallel.jobs() == want, load
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert parallel.jobs() == parallel.MAX_JOBS
+    monkeypatch.setenv("GOLAYER_JOBS", "3")
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (40.0, 40.0, 40.0))
+    assert parallel.jobs() == 3
