@@ -21,7 +21,7 @@ import re
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from golayer.errors import InputError, UsageError
 
@@ -129,6 +129,18 @@ def _size(n: int) -> str:
 
 
 # --- writing -------------------------------------------------------------------------------------
+def input_paths(report: Any) -> list[str]:
+    """The files behind a report's inputs (``docker-archive:x.tar``/``oci:dir`` name a path too)."""
+    out = []
+    for ref in getattr(report, "inputs", []) or []:
+        ref = str(ref)
+        out.append(ref)
+        kind, sep, rest = ref.partition(":")
+        if sep and kind in ("docker-archive", "oci-archive", "oci", "archive"):
+            out.append(rest)
+    return out
+
+
 def atomic_write(path: str | Path, data: bytes | str, *, inputs: list[str | Path] | None = None) -> None:
     """Replace ``path`` with ``data`` atomically: write a temporary file in the target's directory,
     fsync it, give it the old file's mode and owner, and rename it over the target. A symlink is

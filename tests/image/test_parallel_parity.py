@@ -19,8 +19,9 @@ from tests.image.helpers import Layer, docker_archive, raw_header, raw_tar
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(archive: Path, jobs: str, *extra: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GOLAYER_JOBS": jobs, "GOLAYER_PARALLEL_MIN_BYTES": "0"}
+def _run(archive: Path, jobs: str, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GOLAYER_JOBS": jobs, "GOLAYER_PARALLEL_MIN_BYTES": "0",
+           **(env or {})}
     return subprocess.run([sys.executable, "-m", "golayer", "image", str(archive), "-f", "json", "--no-progress",
                            *extra], env=env, capture_output=True, text=True, timeout=120)
 
@@ -87,3 +88,53 @@ def test_a_parallel_min_bytes_that_is_not_a_byte_count_is_the_default(tmp_path):
                        env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
     assert _report(p) == _report(_run(archive, "1"))
+
+
+def test_a_parse_error_above_is_reported_before_a_stacking_error_below(tmp_path):
+    # layers are stacked while workers still parse the ones above: a layer that fails to stack
+    # (here: over GOLAYER_MAX_ENTRIES) must not hide a later layer that fails to parse -- serially,
+    # every layer is parsed before any is stacked
+    layers: list = _layers()
+    layers[2] = raw_tar((raw_header("x/big", 5000), b"y" * 5000))[:2048]
+    archive = docker_archive(tmp_path / "bad.tar", layers)
+    env = {"GOLAYER_MAX_ENTRIES": "50"}
+    serial, parallel = _run(archive, "1", env=env), _run(archive, "2", env=env)
+    assert serial.returncode == parallel.returncode == 2
+    assert serial.stderr == parallel.stderr
+    assert "truncated" in serial.stderr and "Traceback" not in serial.stderr
+    ok = docker_archive(tmp_path / "ok.tar", _layers())
+    serial, parallel = _run(ok, "1", env=env), _run(ok, "2", env=env)
+    assert serial.returncode == parallel.returncode == 2
+    assert serial.stderr == parallel.stderr and "GOLAYER_MAX_ENTRIES" in serial.stderr
+
+
+def test_many_layers_shared_between_this_process_and_the_workers(tmp_path):
+    # more layers than processes, some listed twice: whoever is free takes the next layer
+    layers: list = _layers()
+    many = [layers[0], layers[1], layers[2]]
+    for i in range(9):
+        many.append(Layer().file(f"extra/{i}/a.txt", b"x" * (100 + i)).whiteout(f"extra/{i - 1}/a.txt")
+                    .file(f"usr/local/go/src/p{i}/f{i}.go", 10 + i))
+    many += [layers[3], layers[1], many[5]]
+    archive = docker_archive(tmp_path / "many.tar", many, entrypoint=["/usr/bin/tool"])
+    serial = _report(_run(archive, "1"))
+    for jobs in ("2", "3", "4"):
+        assert _report(_run(archive, jobs)) == serial
+    assert len(serial["layers"]) == len(many)
+
+
+def test_workers_only_for_idle_cpus(monkeypatch):
+    # the default number of processes: this one plus one per idle CPU, at most 4; GOLAYER_JOBS wins
+    from golayer.image import parallel
+
+    monkeypatch.delenv("GOLAYER_JOBS", raising=False)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    for load, want in ((0.2, 2), (0.9, 2), (1.2, 1), (4.5, 1)):
+        monkeypatch.setattr(parallel.os, "getloadavg", lambda load=load: (load, load, load))
+        assert parallel.jobs() == want, load
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert parallel.jobs() == parallel.MAX_JOBS
+    monkeypatch.setenv("GOLAYER_JOBS", "3")
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (40.0, 40.0, 40.0))
+    assert parallel.jobs() == 3

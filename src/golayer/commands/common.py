@@ -183,12 +183,11 @@ def finish(report: Report, cfg: config_mod.Config, fmt: str, output: str | None,
     if output:  # rendered first, then written atomically; never over one of the inputs
         import io
 
-        from golayer.limits import atomic_write
-        from golayer.report.html import _input_paths
+        from golayer.limits import atomic_write, input_paths
 
         buf = io.StringIO()
         render(report, fmt, buf, color=False if color is None else color)
-        atomic_write(output, buf.getvalue(), inputs=_input_paths(report))
+        atomic_write(output, buf.getvalue(), inputs=input_paths(report))
     else:
         render(report, fmt, sys.stdout, color=color)
     return exit_code(report.findings, cfg.fail_on)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from golayer.errors import InputError
 from golayer.image.model import BinaryInfo, ImageAnalysis, LayerInfo
 
 
@@ -124,12 +125,18 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
     tree = Tree()
     infos: list[LayerInfo] = []
-    for i, rec in enumerate(loaded.layers):
-        h = history[first + i] if first + i < len(history) else {}
-        info = LayerInfo(index=i, digest=(diff_ids[first + i] if first + i < len(diff_ids) else rec.digest) or "",
-                         created_by=str(h.get("created_by") or ""), comment=h.get("comment"))
-        tree.apply(i, rec, info)
-        infos.append(info)
+    try:  # (layers that worker processes parse arrive while the lower ones are stacked)
+        for i, rec in enumerate(loaded.layers):
+            h = history[first + i] if first + i < len(history) else {}
+            info = LayerInfo(index=i, digest=(diff_ids[first + i] if first + i < len(diff_ids) else rec.digest) or "",
+                             created_by=str(h.get("created_by") or ""), comment=h.get("comment"))
+            tree.apply(i, rec, info)
+            infos.append(info)
+    except InputError:
+        finish = getattr(loaded.layers, "finish", None)
+        if finish is not None:
+            finish()  # a layer that fails to parse is reported before an error of the stacking, as serially
+        raise
     if progress:
         progress(f"stacked {len(infos)} layers, {len(tree)} paths")
     visible, wasted = tree.finish()
@@ -148,6 +155,7 @@ def _analyse(ref: str, *, platform: str | None = None, progress: Callable[[str],
     all_paths = {e.path for rec in loaded.layers for e in rec.members}
     cz = Categoriser(all_paths, env)
     go_mod_dirs = {p[:-7] for p in all_paths if p.endswith("/go.mod")}
+    del all_paths  # ~50 bytes per entry: freed before the binaries are read
     for e in tree.entries.values():
         if e.type in ("file", "hardlink"):
             e.category = cz.category(e.path, False)

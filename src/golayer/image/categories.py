@@ -98,12 +98,11 @@ class Categoriser:
     """Built once per image from every path of every layer; then ``category(entry)`` per file."""
 
     def __init__(self, paths: Iterable[str], env: dict[str, str] | None = None):
-        seen = paths if isinstance(paths, set) else set(paths)
-        self.seen = seen
+        seen = paths if isinstance(paths, set) else set(paths)  # (not kept: the caller may free it)
         build, mod, goroot = set(), set(), set()
         # The signature files are rare: find them by searching all paths joined in one string (a
         # scan in C) instead of testing every path in Python.
-        blob = "\n" + "\n".join(seen) + "\n"
+        blob = "\n".join(["", *seen, ""])  # (one copy of every path, not two)
         if blob.count("\n") != len(seen) + 1:  # a member name holds a newline: test path by path
             blob = "\n"
             build, mod, goroot = _signatures_slow(seen)
@@ -165,6 +164,7 @@ class Categoriser:
         self.build_roots = sorted(build)
         self.mod_roots = sorted(mod)
         self.goroots = sorted(goroot)
+        self._dirs: dict[str, tuple] = {}  # directory (with its trailing slash) -> _dir_rules()
 
     def root_of(self, path: str) -> tuple[str, str] | None:
         """(root dir, category) of the signature root holding ``path``, if any."""
@@ -174,6 +174,52 @@ class Categoriser:
         return None
 
     def category(self, path: str, is_go_binary: bool = False) -> str:
+        """The first matching rule (module doc). Every prefix a rule tests ends with ``/``, so for a
+        path without a dot component it depends on the directory alone: that part is worked out once
+        per directory (:meth:`_dir_rules`), only the base name is tested per file."""
+        if "/." in path:
+            return self._category(path, is_go_binary)
+        i = path.rfind("/")
+        d = path[: i + 1]
+        r = self._dirs.get(d)
+        if r is None:
+            r = self._dirs[d] = self._dir_rules(d)
+        root, early, distro, bindir, usrlib, os_base = r
+        if root is not None:
+            return root
+        if path in self.env_files:
+            return "go-env-file"
+        if early is not None:
+            return early
+        if is_go_binary:
+            return "go-binary"
+        base = path[i + 1 :]
+        if (base.endswith(".go") or base in _SRC_NAMES) and not distro:
+            return "go-source"
+        if (bindir and base in _C_BIN) or (usrlib and (base.endswith(".a") or base.endswith(".o"))):
+            return "c-toolchain"
+        return "os-base" if os_base else "other"
+
+    def _dir_rules(self, d: str) -> tuple:
+        """What the prefix rules say of every file directly in ``d`` (with its trailing slash):
+        (signature root category, package-cache / C-toolchain category, distro data dir, binary dir,
+        /usr/lib, os-base dir)."""
+        root = None
+        if self.roots and d.startswith(self._root_prefixes):
+            for prefix, cat in self.roots:
+                if d.startswith(prefix):
+                    root = cat
+                    break
+        early = None
+        if d.startswith(_PKG_CACHE):
+            early = "package-manager-cache"
+        elif d.startswith(_C_PREFIX):
+            early = "c-toolchain"
+        return (root, early, d.startswith(_DISTRO_DATA), d.startswith(("/usr/bin/", "/bin/", "/usr/local/bin/")),
+                d.startswith("/usr/lib/"), d.startswith(_OS_PREFIX))
+
+    def _category(self, path: str, is_go_binary: bool = False) -> str:
+        """:meth:`category` rule by rule (paths with a dot component: env files, VCS, user caches)."""
         if self.roots and path.startswith(self._root_prefixes):
             for prefix, cat in self.roots:
                 if path.startswith(prefix):

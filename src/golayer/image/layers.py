@@ -92,6 +92,7 @@ class LayerRecord:
     captured: dict[int, bytes] = field(default_factory=dict)  # off -> bytes (streamed layers)
     heads: dict[int, bytes] = field(default_factory=dict)  # off -> first bytes of other executables
     reopen: Callable[[], Stream] | None = None  # a fresh stream of this layer's tar, from byte 0
+    dive_leaves: tuple[bytes, bytes] | None = None  # tree.DiveScore.leaves(), when a worker worked it out
 
     @property
     def seekable(self) -> bool:
@@ -178,12 +179,16 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
     n = 0
     budget = budget if budget is not None else [CAPTURE_BUDGET]
     new = TEntry
+    perms: dict[int, int] = {}  # mode -> mode & 0o7777: one int object per distinct mode, not per entry
     for name, typ, size, mode, uid, gid, mtime, link, off in walk(src):
         n += 1
         # norm()'s common cases inline: a relative name with nothing to normalise but a directory's
         # single trailing slash
         if name and name[0] not in "./" and "/." not in name and "//" not in name:
             p = "/" + name if name[-1] != "/" else "/" + name[:-1]
+        elif name[:2] == "./" and len(name) > 2 and name[2] not in "./" and "/." not in name[1:] and \
+                "//" not in name:  # the same below a leading ./ (tars made with `tar -C dir .`)
+            p = name[1:] if name[-1] != "/" else name[1:-1]
         else:
             p = norm(name)
             if p is None:
@@ -223,8 +228,11 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
                 size = 0
         elif t == "dir":
             size = 0
+        perm = perms.get(mode)
+        if perm is None:
+            perm = perms[mode] = mode & 0o7777
         if t == "file":
-            e = new(p, t, size, mode & 0o7777, uid, gid, -1, None, None, mtime, off, rec)
+            e = new(p, t, size, perm, uid, gid, -1, None, None, mtime, off, rec)
             append(e)
             if capture and size:
                 _capture(src, rec, e, p, size, mode, budget)
@@ -237,7 +245,7 @@ def parse_layer(src: FileSlice | Stream, rec: LayerRecord, capture: bool = False
                 continue
         elif t == "symlink":
             ln = link
-        append(new(p, t, 0, mode & 0o7777, uid, gid, -1, ln, None, mtime, off, rec))
+        append(new(p, t, 0, perm, uid, gid, -1, ln, None, mtime, off, rec))
     rec.entries = n
     return rec
 

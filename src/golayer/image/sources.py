@@ -79,7 +79,7 @@ class Loaded:
     kind: str
     ref: str
     config: dict[str, Any]
-    layers: list[LayerRecord]
+    layers: list[LayerRecord]  # (or a LazyLayers while worker processes parse: see _load_layers)
     platform: str | None = None
     tags: list[str] = field(default_factory=list)
     fds: list[int] = field(default_factory=list)
@@ -380,14 +380,16 @@ def _check_layer_count(n: int, where: str) -> None:
 
 
 def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], where: str, verify: bool | None,
-                 progress: Progress | None, missing: Callable[[int, str], InputError]) -> list[LayerRecord]:
+                 progress: Progress | None, missing: Callable[[int, str], InputError]
+                 ) -> "list[LayerRecord] | LazyLayers":
     """Parse the layers ``[(blob name, display name)]`` of a store in stack order. A blob listed
     several times is read once: its record is stacked at every position (see tree.Tree.apply).
 
     Layers are independent until they are stacked: when they are plain tars in local files and big
-    enough to pay for a process, some are parsed in forked worker processes (:mod:`golayer.image.
-    parallel`) while this process parses the others; the records, problems and errors are the same
-    as parsing them one after the other (``GOLAYER_JOBS=1`` does that)."""
+    enough to pay for a process, forked worker processes parse them (:mod:`golayer.image.parallel`)
+    and the result is a :class:`LazyLayers`, whose records arrive in stack order while the caller
+    stacks the ones below; the records, problems and errors are the same as parsing them one after
+    the other (``GOLAYER_JOBS=1`` does that)."""
     _check_layer_count(len(names), where)
     budget = [CAPTURE_BUDGET]
     # distinct blobs in stack order: (key, first index, blob, shown, diff_id)
@@ -415,8 +417,10 @@ def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], whe
 
     from golayer.image import parallel
 
-    parsed: dict[Any, Any] = parallel.parse_layers(store, order, parse_one, progress) or {}
-    first = {key: i for key, i, _b, _s, _d in order}
+    pipe = parallel.start(store, order, parse_one, progress)
+    if pipe is not None:
+        return LazyLayers(pipe, names, ids, key_of, {key: i for key, i, _b, _s, _d in order}, verify, progress)
+    parsed: dict[Any, Any] = {}
     recs: list[LayerRecord] = []
     for i, ((blob, shown), did) in enumerate(zip(names, ids)):
         _report(progress, f"layer {i + 1}/{len(names)}")
@@ -425,12 +429,58 @@ def _load_layers(store, names: list[tuple[str, str]], ids: list[str | None], whe
         if rec is None:
             rec = parse_one(i, blob, shown, did)
             parsed[key] = rec
-        elif isinstance(rec, parallel.Failed):
-            raise rec.error
-        elif first[key] != i:
+        else:
             _check_digest(rec, did, verify)
         recs.append(rec)
     return recs
+
+
+class LazyLayers:
+    """The layer records in stack order while worker processes still parse some
+    (:mod:`golayer.image.parallel`): iterating waits for each in turn, so the caller stacks a layer
+    as soon as it and those below it are parsed. Iterated to its end (or after :meth:`finish`) it
+    behaves as the list the serial path returns."""
+
+    def __init__(self, pipe, names, ids, key_of, first, verify, progress):
+        self.pipe, self.names, self.ids, self.key_of, self.first = pipe, names, ids, key_of, first
+        self.verify, self.progress = verify, progress
+        self.recs: list[LayerRecord] = []
+
+    def _next(self) -> LayerRecord:
+        from golayer.image.parallel import Failed
+
+        i = len(self.recs)
+        _report(self.progress, f"layer {i + 1}/{len(self.names)}")
+        key = self.key_of[i]
+        rec = self.pipe.get(key)
+        if isinstance(rec, Failed):
+            self.pipe.close()
+            raise rec.error
+        if self.first[key] != i:
+            _check_digest(rec, self.ids[i], self.verify)
+        self.recs.append(rec)
+        if len(self.recs) == len(self.names):
+            self.pipe.close()
+        return rec
+
+    def __iter__(self):
+        i = 0
+        while i < len(self.names):
+            yield self.recs[i] if i < len(self.recs) else self._next()
+            i += 1
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i):
+        self.finish()
+        return self.recs[i]
+
+    def finish(self) -> None:
+        """Every record (or the first error in stack order): before an error of the stacking is
+        reported, and whenever a caller wants the whole list."""
+        while len(self.recs) < len(self.names):
+            self._next()
 
 
 def _report(progress: Progress | None, msg: str) -> None:

@@ -82,12 +82,12 @@ class DiveScore:
                 d[1] = size
             d[2] += 1
 
-    def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
-        members = rec.members
-        # non-leaves: every ancestor of a member or whiteout path (immediate parents in one pass, then
-        # their ancestors from the much smaller set of parents)
+    @staticmethod
+    def _nonleaf(rec: LayerRecord) -> set[str]:
+        """Every ancestor of a member or whiteout path of the layer (immediate parents in one pass,
+        then their ancestors from the much smaller set of parents)."""
         parents = {p[: p.rfind("/")] for p in rec.whiteouts}
-        parents.update({e.path[: e.path.rfind("/")] for e in members})
+        parents.update({e.path[: e.path.rfind("/")] for e in rec.members})
         parents.discard("")
         nonleaf = set(parents)
         for q in parents:
@@ -95,21 +95,48 @@ class DiveScore:
             while q and q not in nonleaf:
                 nonleaf.add(q)
                 q = q[: q.rfind("/")]
+        return nonleaf
+
+    @classmethod
+    def leaves(cls, rec: LayerRecord) -> tuple[bytes, bytes]:
+        """Which members of a layer are leaves of its own tree (one byte each, in member order), and
+        which opaque markers count as a 0-byte leaf: facts of the layer alone, so a worker process
+        that parsed the layer works them out there (:mod:`golayer.image.parallel`)."""
+        nonleaf = cls._nonleaf(rec)
+        present = {e.path for e in rec.members} if rec.opaques else set()
+        return (bytes([e.path not in nonleaf for e in rec.members]),
+                bytes([o != "/" and o not in nonleaf and o not in present for o in rec.opaques]))
+
+    def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
         paths = self.paths
         add = self.add
-        for e in members:
-            p = e.path
-            if p not in nonleaf:
-                if p in paths:
-                    add(p, e.size)
-                else:
-                    paths[p] = e.size
+        members = rec.members
+        if rec.dive_leaves is not None:  # worked out by the worker that parsed the layer
+            mask, opaque = rec.dive_leaves
+            for e, leaf in zip(members, mask):
+                if leaf:
+                    p = e.path
+                    if p in paths:
+                        add(p, e.size)
+                    else:
+                        paths[p] = e.size
+        else:
+            nonleaf = self._nonleaf(rec)
+            for e in members:
+                p = e.path
+                if p not in nonleaf:
+                    if p in paths:
+                        add(p, e.size)
+                    else:
+                        paths[p] = e.size
+            if rec.opaques:
+                present = {e.path for e in members}
+                opaque = bytes([o != "/" and o not in nonleaf and o not in present for o in rec.opaques])
         for p in rec.whiteouts:
             add(p, whiteout_sizes.get(p, 0))
         if rec.opaques:  # dive drops the marker but keeps its directory node (a 0-byte leaf)
-            present = {e.path for e in members}
-            for o in rec.opaques:
-                if o != "/" and o not in nonleaf and o not in present:
+            for o, leaf in zip(rec.opaques, opaque):
+                if leaf:
                     add(o, 0)
 
     def result(self) -> tuple[float, int]:

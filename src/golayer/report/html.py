@@ -203,18 +203,6 @@ def render(ana: Any, report: Any) -> str:
 
 def write(ana: Any, report: Any, path: str) -> None:
     """Write the page atomically (golayer.limits.atomic_write); never over one of the report's inputs."""
-    from golayer.limits import atomic_write
+    from golayer.limits import atomic_write, input_paths
 
-    atomic_write(path, render(ana, report), inputs=_input_paths(report))
-
-
-def _input_paths(report: Any) -> list[str]:
-    """The files behind the report's inputs (``docker-archive:x.tar``/``oci:dir`` name a path too)."""
-    out = []
-    for ref in getattr(report, "inputs", []) or []:
-        ref = str(ref)
-        out.append(ref)
-        kind, sep, rest = ref.partition(":")
-        if sep and kind in ("docker-archive", "oci-archive", "oci", "archive"):
-            out.append(rest)
-    return out
+    atomic_write(path, render(ana, report), inputs=input_paths(report))
