@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from golayer.dockerfile import fastparse
 from golayer.dockerfile.lines import split_lines
 from golayer.dockerfile.model import ParseError
 
@@ -61,12 +62,15 @@ def parse_string(text: str):
     """``dockerfile.parse_string`` made safe: undecodable bytes (kept as lone surrogates so that files are
     written back byte-for-byte) become U+FFFD — the same number of characters, so offsets stay valid — and
     NUL bytes are refused (the Go side cannot take either)."""
-    import dockerfile
-
     if "\x00" in text:
         raise ValueError("file contains NUL bytes: not a Dockerfile")
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
+    cmds = fastparse.parse(text)  # the same result for plain files, several times faster
+    if cmds is not None:
+        return cmds
+    import dockerfile
+
     return dockerfile.parse_string(text)
 
 
