@@ -1,5 +1,5 @@
 """`golayer lint FILE...` drops a file named twice (through links, relative and absolute paths): it
-compares real paths, each directory resolved once for all the files (commands/lint._realpath). That
+compares real paths, each directory resolved once for all the files (fsutil.realpath_memo; inside one lint run fsutil.realpath). That
 must be os.path.realpath's answer for every path, links or not."""
 
 import os
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from golayer.commands.lint import _realpath, discover
+from golayer.commands.lint import discover
+from golayer.fsutil import realpath_memo as _realpath
 
 
 @pytest.fixture
@@ -42,3 +43,18 @@ def test_a_file_named_through_links_is_linted_once(tree: Path, monkeypatch):
     got = discover(["real/sub/Dockerfile", "abs/sub/Dockerfile", "rel/Dockerfile", "real/lnk",
                     str(tree / "rel/deep/Dockerfile"), "real/sub/deep/Dockerfile"])
     assert [str(p) for p in got] == ["real/sub/Dockerfile", str(tree / "rel/deep/Dockerfile")]
+
+
+def test_inside_a_lint_run_real_paths_come_from_the_run_memo_and_equal_realpath(tree: Path, monkeypatch):
+    from golayer import fsutil
+    from golayer.dockerfile import final
+
+    monkeypatch.chdir(tree / "rel")
+    assert fsutil._REAL is None
+    with final.batch():
+        assert fsutil._REAL == {}
+        for _ in range(2):
+            for p in PATHS + [str(tree / p) for p in PATHS]:
+                assert fsutil.realpath(p) == os.path.realpath(p), p
+        assert fsutil._REAL  # filled
+    assert fsutil._REAL is None  # the memo ends with the run

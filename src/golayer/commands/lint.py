@@ -37,42 +37,15 @@ def discover(paths: list[str | Path]) -> list[Path]:
     # os.path on each path once (Path.exists + Path.resolve cost ~3x as much: hundreds of files in CI)
     found: list[Path] = []
     seen: set[Path | str] = set()
-    memo: dict[str, str] = {}
+    from golayer.fsutil import realpath_memo
+
+    memo: dict[str, str] = {}  # each directory resolved once (hundreds of files in CI)
     for p in given:
-        key: Path | str = _realpath(p, memo) if os.path.exists(p) else p
+        key: Path | str = realpath_memo(p, memo) if os.path.exists(p) else p
         if key not in seen:
             seen.add(key)
             found.append(p)
     return found
-
-
-def _realpath(p: Path, memo: dict[str, str]) -> str:
-    """``os.path.realpath(p)``, each directory resolved once for all the paths of a run (memo): one
-    ``lstat`` per new path component instead of one per component of every path. Paths with ``..``
-    (resolved after the links before them) or a leading ``//`` are left to os.path.realpath."""
-    s = os.fspath(p)
-    if ".." in s.split("/") or s.startswith("//"):
-        return os.path.realpath(s)
-    return _resolved(os.path.abspath(s), memo)  # the working directory is a physical path
-
-
-def _resolved(a: str, memo: dict[str, str]) -> str:
-    r = memo.get(a)
-    if r is None:
-        import stat
-
-        head, name = os.path.split(a)
-        if not name:  # the root
-            r = a
-        else:
-            q = os.path.join(_resolved(head, memo), name)
-            try:
-                link = stat.S_ISLNK(os.lstat(q).st_mode)
-            except OSError:  # as realpath: a component that cannot be read is taken as it is
-                link = False
-            r = os.path.realpath(q) if link else q
-        memo[a] = r
-    return r
 
 
 def check_context(context_dir: str | None) -> None:

@@ -831,20 +831,27 @@ class batch:
     """``with final.batch():`` - while linting a batch of files (which do not change meanwhile), scan
     each build context's Go sources once, not once per Dockerfile that shares the context. Everything
     read once per run (sources, Go files, listings, ignore files, go.mod) shares one cache,
-    :func:`golayer.dockerfile.context._batched`."""
+    :func:`golayer.dockerfile.context._batched`; real paths are resolved one directory at a time, each
+    once (:func:`golayer.fsutil.realpath`)."""
 
     def __enter__(self) -> "batch":
+        from golayer import fsutil
         from golayer.dockerfile import context
 
         self._prev = context._BATCH
+        self._prev_real = fsutil._REAL
         if context._BATCH is None:
             context._BATCH = {}
+        if fsutil._REAL is None:  # real paths too (fsutil.realpath)
+            fsutil._REAL = {}
         return self
 
     def __exit__(self, *exc: object) -> None:
+        from golayer import fsutil
         from golayer.dockerfile import context
 
         context._BATCH = self._prev
+        fsutil._REAL = self._prev_real
 
 
 # every needle of _OPENS / _GODOTENV_BARE contains one of these: a file without them opens nothing
