@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterator
 
-from golayer.limits import read_at_most
+from golayer.limits import read_path_at_most
 from golayer.dockerfile.model import (
     BaseImage,
     Command,
@@ -885,8 +885,7 @@ def _lazy_fact(p: str, what: str) -> Any:
 
 def _read_lazy_fact(p: str, what: str) -> Any:
     try:
-        with open(p, "rb") as fh:
-            data = read_at_most(fh, _MAX_GO_FILE_READ)
+        data = read_path_at_most(p, _MAX_GO_FILE_READ)
     except OSError:  # gone since the scan (files are not expected to change during a run)
         data = b""
     if what == "tls":
@@ -900,8 +899,7 @@ def _read_lazy_fact(p: str, what: str) -> Any:
 
 def _file_facts(p: str) -> tuple[int, bool, bool]:
     """(bytes read, calls LoadLocation, imports time/tzdata) of one Go file."""
-    with open(p, "rb") as fh:
-        data = read_at_most(fh, _MAX_GO_FILE_READ)
+    data = read_path_at_most(p, _MAX_GO_FILE_READ)
     return len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT)
 
 
