@@ -124,6 +124,28 @@ def read_at_most(fh, limit: int) -> bytes:
     return data
 
 
+def read_path_at_most(path: str, limit: int) -> bytes:
+    """What ``read_at_most`` gives for the file at ``path``, read with ``os.read``: no buffered file
+    object (a third of the cost of reading one of a source scan's thousands of small files)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        try:
+            want = min(os.fstat(fd).st_size + 1, limit)
+        except OSError:
+            want = limit
+        chunks: list[bytes] = []
+        got = 0
+        while got < limit:  # to the end (or the limit) even if the file grew since fstat
+            chunk = os.read(fd, want - got if got < want else min(limit - got, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _size(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
 

@@ -29,3 +29,23 @@ def test_a_huge_go_mod_is_read_only_up_to_its_limit(tmp_path):
     assert len(read_gomod_text(p)) == GOMOD_LIMIT
     gm = read_gomod(p)
     assert (gm.module, gm.go) == ("example.com/x", "1.22")
+
+
+def test_reading_by_path_gives_what_read_at_most_gives(tmp_path):
+    import random
+
+    import pytest
+
+    from golayer.limits import read_at_most, read_path_at_most
+
+    rnd = random.Random(5)
+    for n in (0, 1, 5, 4095, 4096, 4097, 100_000):
+        p = tmp_path / f"f{n}"
+        p.write_bytes(bytes(rnd.getrandbits(8) for _ in range(n)))
+        for limit in (1, 2, 4096, 5000, 1 << 20):
+            with open(p, "rb") as fh:
+                assert read_path_at_most(str(p), limit) == read_at_most(fh, limit), (n, limit)
+    with pytest.raises(FileNotFoundError):
+        read_path_at_most(str(tmp_path / "missing"), 10)
+    with pytest.raises(IsADirectoryError):
+        read_path_at_most(str(tmp_path), 10)

@@ -50,3 +50,34 @@ def test_scanners_equal_the_character_loop():
     assert make._classify("CGO_ENABLED ?= 0") == ("assign", 12)
     assert make._classify("build: $(SRC:.go=.o)") == ("rule", 5)
     assert make._strip_comment("FLAGS = -X a\\#b # tail") == "FLAGS = -X a#b "
+
+
+MAKEFILE_PATTERN_VARS = """\
+%.bin: GOFLAGS = -trimpath
+cmd-%.bin: LDFLAGS = -s -w
+x.bin: LDFLAGS = -X main.v=1
+all: a.bin cmd-x.bin x.bin
+%.bin:
+\tgo build $(GOFLAGS) $(LDFLAGS) -o $@ ./$*
+"""
+
+
+def _plan(m: make.Make, goals: list[str]) -> list[tuple[str, str]]:
+    return [(rl.target, rl.text) for rl in m.run(goals, {}).lines]
+
+
+def _fresh() -> make.Make:
+    m = make.Make(lambda name: (None, "no includes"), "/src", {}, {})
+    m.parse(MAKEFILE_PATTERN_VARS, "Makefile")
+    return m
+
+
+def test_pattern_specific_variables_listed_once_per_makefile_give_what_a_fresh_reader_gives():
+    # the `%` entries of target_vars are listed once per Makefile read (kept while target_vars does
+    # not grow): every target still gets the pattern-specific values that match it
+    m = _fresh()
+    first = _plan(m, ["all"])
+    assert first == [("a.bin", "go build -trimpath  -o a.bin ./a"),
+                     ("cmd-x.bin", "go build -trimpath -s -w -o cmd-x.bin ./cmd-x"),
+                     ("x.bin", "go build -trimpath -X main.v=1 -o x.bin ./x")]
+    assert _plan(m, ["cmd-x.bin", "a.bin"]) == _plan(_fresh(), ["cmd-x.bin", "a.bin"])

@@ -141,7 +141,7 @@ def _eager_reference(ctx: Path):
 
 
 def test_lazy_source_facts_equal_eager_ones(tmp_path):
-    """The costly facts (TLS clients, opened files) are computed only when a rule reads them; they must
+    """The costly facts (TLS clients, opened files, `import "C"`) are computed only when a rule reads them; they must
     be what computing everything at once gives, in the same order, inside a batch or not."""
     from golayer.dockerfile import final
     from golayer.dockerfile.build import build_model

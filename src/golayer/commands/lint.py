@@ -37,8 +37,11 @@ def discover(paths: list[str | Path]) -> list[Path]:
     # os.path on each path once (Path.exists + Path.resolve cost ~3x as much: hundreds of files in CI)
     found: list[Path] = []
     seen: set[Path | str] = set()
+    from golayer.fsutil import realpath_memo
+
+    memo: dict[str, str] = {}  # each directory resolved once (hundreds of files in CI)
     for p in given:
-        key: Path | str = os.path.realpath(p) if os.path.exists(p) else p
+        key: Path | str = realpath_memo(p, memo) if os.path.exists(p) else p
         if key not in seen:
             seen.add(key)
             found.append(p)
@@ -159,13 +162,20 @@ def _lint_many(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tup
         gc.freeze()
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     out: list[tuple] = []
+    global _FORKED_JOBS
     try:
+        if fork:  # forked workers inherit the jobs (contents, config): only their indices are sent
+            _FORKED_JOBS = jobs
+            fn, args = _lint_index, range(len(jobs))
+        else:
+            fn, args = _lint_star, jobs
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for r in pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            for r in pool.map(fn, args, chunksize=max(1, len(jobs) // (workers * 8))):
                 out.append(r)
                 if on_done is not None:
                     on_done(len(out), len(jobs))
     finally:
+        _FORKED_JOBS = []
         if fork:
             gc.unfreeze()
     return out
@@ -188,6 +198,13 @@ def _preload() -> None:
 
 def _lint_star(job: tuple) -> tuple:
     return _lint_one(*job)
+
+
+_FORKED_JOBS: list[tuple] = []  # the jobs of the running _lint_many, inherited by its forked workers
+
+
+def _lint_index(i: int) -> tuple:
+    return _lint_one(*_FORKED_JOBS[i])
 
 
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterator
 
-from golayer.limits import read_at_most
+from golayer.limits import read_path_at_most
 from golayer.dockerfile.model import (
     BaseImage,
     Command,
@@ -778,9 +778,10 @@ _MAX_GO_FILE_READ = 4 * 1024 * 1024
 class GoSourceFacts:
     """What the Go sources of the build context do (non-test files, vendor/testdata skipped).
 
-    ``files``, ``load_location``, ``imports_tzdata`` and ``imports_c`` come from the one read of every
-    file that decides whether the context is scanned at all (cheap substring tests). ``outbound_tls``
-    and ``opened_files`` need costlier tests: they are computed the first time a rule reads them (each
+    ``files``, ``load_location`` and ``imports_tzdata`` come from the one read of every file that
+    decides whether the context is scanned at all (cheap substring tests). ``outbound_tls``,
+    ``opened_files`` and ``imports_c`` (one rule, under rare conditions, reads it: its scan for ``"C"`` was
+    the costliest of the cheap ones) are computed the first time a rule reads them (each
     file read again then; within a :class:`batch` once per file for every context that holds it).
     Results are the same as computing everything at once (tests/lint/test_parallel_parity.py)."""
 
@@ -791,7 +792,7 @@ class GoSourceFacts:
         self.files = files
         self.load_location = load_location  # context-relative paths of files calling LoadLocation(
         self.imports_tzdata = imports_tzdata  # some file imports "time/tzdata" (embeds the zone database)
-        self.imports_c = imports_c if imports_c is not None else []  # files with `import "C"` (need cgo)
+        self._imports_c = imports_c if imports_c is not None else []  # files with `import "C"` (need cgo)
         self.cgo_modules = cgo_modules if cgo_modules is not None else []  # go.mod requirements needing cgo
         self._paths = paths or []  # (absolute path, context-relative path) of every scanned file, in order
         self._tls = outbound_tls
@@ -803,6 +804,13 @@ class GoSourceFacts:
         if self._tls is None:
             self._tls = [rel for p, rel in self._paths if _lazy_fact(p, "tls")]
         return self._tls
+
+    @property
+    def imports_c(self) -> list[str]:
+        """Files with ``import "C"`` (they need cgo)."""
+        if self._imports_c is None:
+            self._imports_c = [rel for p, rel in self._paths if _lazy_fact(p, "cgo")]
+        return self._imports_c
 
     @property
     def opened_files(self) -> list[tuple[str, str]]:
@@ -831,20 +839,27 @@ class batch:
     """``with final.batch():`` - while linting a batch of files (which do not change meanwhile), scan
     each build context's Go sources once, not once per Dockerfile that shares the context. Everything
     read once per run (sources, Go files, listings, ignore files, go.mod) shares one cache,
-    :func:`golayer.dockerfile.context._batched`."""
+    :func:`golayer.dockerfile.context._batched`; real paths are resolved one directory at a time, each
+    once (:func:`golayer.fsutil.realpath`)."""
 
     def __enter__(self) -> "batch":
+        from golayer import fsutil
         from golayer.dockerfile import context
 
         self._prev = context._BATCH
+        self._prev_real = fsutil._REAL
         if context._BATCH is None:
             context._BATCH = {}
+        if fsutil._REAL is None:  # real paths too (fsutil.realpath)
+            fsutil._REAL = {}
         return self
 
     def __exit__(self, *exc: object) -> None:
+        from golayer import fsutil
         from golayer.dockerfile import context
 
         context._BATCH = self._prev
+        fsutil._REAL = self._prev_real
 
 
 # every needle of _OPENS / _GODOTENV_BARE contains one of these: a file without them opens nothing
@@ -870,23 +885,22 @@ def _lazy_fact(p: str, what: str) -> Any:
 
 def _read_lazy_fact(p: str, what: str) -> Any:
     try:
-        with open(p, "rb") as fh:
-            data = read_at_most(fh, _MAX_GO_FILE_READ)
+        data = read_path_at_most(p, _MAX_GO_FILE_READ)
     except OSError:  # gone since the scan (files are not expected to change during a run)
         data = b""
     if what == "tls":
         got: Any = _tls_client(data)
+    elif what == "cgo":
+        got = b'"C"' in data and _IMPORT_C.search(data) is not None
     else:
         got = tuple(_opened(data)) if _has(data, _OPEN_HINTS) else ()
     return got
 
 
-def _file_facts(p: str) -> tuple[int, bool, bool, bool]:
-    """(bytes read, calls LoadLocation, imports time/tzdata, imports "C") of one Go file."""
-    with open(p, "rb") as fh:
-        data = read_at_most(fh, _MAX_GO_FILE_READ)
-    return (len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT),
-            b'"C"' in data and _IMPORT_C.search(data) is not None)
+def _file_facts(p: str) -> tuple[int, bool, bool]:
+    """(bytes read, calls LoadLocation, imports time/tzdata) of one Go file."""
+    data = read_path_at_most(p, _MAX_GO_FILE_READ)
+    return len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT)
 
 
 def _go_files(d: str) -> list[str]:
@@ -954,6 +968,7 @@ def _scan_go_sources(d: Any) -> GoSourceFacts | None:
     from golayer.dockerfile.context import _batched
 
     facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
+    facts._imports_c = None  # read when a rule asks (GoSourceFacts.imports_c)
     total = 0
     try:
         if not d.is_dir():
@@ -966,7 +981,7 @@ def _scan_go_sources(d: Any) -> GoSourceFacts | None:
             under = ds.rstrip("/") + "/"  # every listed path is os.path.join(ds, ...) of plain entry names
             for p in paths:
                 # nested contexts of one batch share their files' facts
-                size, loadloc, tzdata, import_c = _batched(("gofile", p), lambda: _file_facts(p))
+                size, loadloc, tzdata = _batched(("gofile", p), lambda: _file_facts(p))
                 total += size
                 if total > _MAX_GO_BYTES:
                     raise StopIteration
@@ -977,8 +992,6 @@ def _scan_go_sources(d: Any) -> GoSourceFacts | None:
                     facts.load_location.append(rel)
                 if tzdata:
                     facts.imports_tzdata = True
-                if import_c:
-                    facts.imports_c.append(rel)
             gomod = d / "go.mod"
             if facts is not None and gomod.is_file():
                 from golayer.dockerfile.context import read_gomod_text

@@ -304,7 +304,9 @@ def copies_gomod(ins: Instruction) -> bool:
         if is_unknown(src):
             continue
         base = src.rstrip("/").rsplit("/", 1)[-1]
-        if "/" not in src.strip("./") and fnmatchcase("go.mod", base):
+        if "/" not in src.strip("./") and (
+                # without * ? [ a pattern matches only itself: no regex compiled for each file name
+                fnmatchcase("go.mod", base) if ("*" in base or "?" in base or "[" in base) else base == "go.mod"):
             return True
     return False
 

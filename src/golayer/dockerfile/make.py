@@ -197,6 +197,8 @@ class Make:
         self.rules: dict[str, Rule] = {}
         self.patterns: list[Rule] = []
         self.target_vars: dict[str, list[tuple[str, str, str, bool]]] = {}  # target -> (name, op, value, override)
+        self._pattern_vars: list[tuple[str, list[tuple[str, str, str, bool]]]] = []  # those of `%` targets
+        self._pattern_vars_of = -1  # for this many target_vars
         self.default_goal: str | None = None
         self.phony: set[str] = set()
         self.oneshell = False
@@ -730,8 +732,12 @@ class Make:
     def _scope_for(self, target: str, inherited: dict[str, Var]) -> dict[str, Var]:
         scope = dict(inherited)
         specs = list(self.target_vars.get(target, []))
-        for pat, items in self.target_vars.items():
-            if "%" in pat and _pat(pat, target) is not None:
+        tv = self.target_vars
+        if self._pattern_vars_of != len(tv):  # the pattern ones, once per Makefile read
+            self._pattern_vars = [(pat, items) for pat, items in tv.items() if "%" in pat]
+            self._pattern_vars_of = len(tv)
+        for pat, items in self._pattern_vars:
+            if _pat(pat, target) is not None:
                 specs = items + specs
         exports = {name for name, op, _, _ in specs if op == "export"}
         self.locals.append(scope)

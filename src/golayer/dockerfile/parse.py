@@ -8,8 +8,10 @@ with the best line number we can find.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from dataclasses import dataclass, field
 
+from golayer.dockerfile import fastparse
 from golayer.dockerfile.lines import split_lines
 from golayer.dockerfile.model import ParseError
 
@@ -61,22 +63,25 @@ def parse_string(text: str):
     """``dockerfile.parse_string`` made safe: undecodable bytes (kept as lone surrogates so that files are
     written back byte-for-byte) become U+FFFD — the same number of characters, so offsets stay valid — and
     NUL bytes are refused (the Go side cannot take either)."""
-    import dockerfile
-
     if "\x00" in text:
         raise ValueError("file contains NUL bytes: not a Dockerfile")
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
+    cmds = fastparse.parse(text)  # the same result for plain files, several times faster
+    if cmds is not None:
+        return cmds
+    import dockerfile
+
     return dockerfile.parse_string(text)
 
 
 def line_starts(content: str) -> list[int]:
     """Offsets of the start of every line, plus len(content) as a sentinel."""
-    starts = [0]
-    pos = content.find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = content.find("\n", pos + 1)
+    parts = content.split("\n")
+    parts.pop()
+    starts = [0, *accumulate(map(len, parts))]  # each line's length plus its newline, summed
+    for i in range(1, len(starts)):
+        starts[i] += i
     if starts[-1] != len(content):
         starts.append(len(content))
     return starts
@@ -164,6 +169,7 @@ def parse(content: str) -> Parsed:
         else:
             out.errors.append(ParseError(_error_line(content, msg), msg))
         return out
+    plain = bool(cmds) and type(cmds[0]) is fastparse.Command
     for c in cmds:
         sl = max(1, int(c.start_line))
         el = max(sl, int(c.end_line))
@@ -177,8 +183,9 @@ def parse(content: str) -> Parsed:
             original=str(c.original),
             start_line=sl,
             end_line=el,
-            flags=tuple(str(f) for f in c.flags),
-            value=tuple(str(v) for v in c.value),
+            # fastparse's commands hold plain str tuples already
+            flags=c.flags if plain else tuple(str(f) for f in c.flags),
+            value=c.value if plain else tuple(str(v) for v in c.value),
             heredocs=[(str(h.name), str(h.content)) for h in (c.heredocs or ())],
             start=start,
             end=end,

