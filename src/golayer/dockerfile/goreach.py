@@ -35,12 +35,26 @@ _IMPORT_ONE = re.compile(rb'(?m)^import\s+(?:[\w.]+\s+)?"([^"\n]+)"')
 _QUOTED = re.compile(rb'"([^"\n]+)"')
 
 
-def _imports(path: str) -> set[str]:
+def _imports(path: str) -> frozenset[str]:
+    """The import paths of one Go file (once per run inside ``final.batch``)."""
+    from golayer.dockerfile.context import _batched
+
+    return _batched(("goimports", path), lambda: _read_imports(path))
+
+
+_DECLS = (b"\nfunc ", b"\ntype ", b"\nvar ", b"\nconst ")
+
+
+def _read_imports(path: str) -> frozenset[str]:
     try:
         with open(path, "rb") as fh:
             data = read_at_most(fh, _MAX_READ)
     except OSError:
-        return set()
+        return frozenset()
+    # Go puts every import before the first declaration: only that head is searched
+    ends = [i for i in (data.find(d) for d in _DECLS) if i >= 0]
+    if ends:
+        data = data[:min(ends)]
     out: set[str] = set()
     for m in _IMPORT_BLOCK.finditer(data):
         for line in m.group(1).split(b"\n"):
@@ -50,7 +64,7 @@ def _imports(path: str) -> set[str]:
                 out.add(q.group(1).decode("utf-8", "replace"))
     for m in _IMPORT_ONE.finditer(data):
         out.add(m.group(1).decode("utf-8", "replace"))
-    return out
+    return frozenset(out)
 
 
 def _go_files(d: str) -> list[str]:
@@ -178,8 +192,15 @@ class _Narrowed:
         self._model = model
         self.files = src.files
         self.imports_tzdata = src.imports_tzdata
-        self.imports_c = src.imports_c
-        self.cgo_modules = src.cgo_modules
+
+    # the context's facts, read through (some are computed lazily: reading them here would compute them)
+    @property
+    def imports_c(self) -> list[str]:
+        return self._src.imports_c
+
+    @property
+    def cgo_modules(self) -> list[str]:
+        return self._src.cgo_modules
 
     def _narrow(self, rels: list[str]) -> list[str]:
         if not rels:
