@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 STAGES = [
@@ -167,3 +169,64 @@ def test_lazy_source_facts_equal_eager_ones(tmp_path):
                     got_opened, got_tls = src.opened_files, src.outbound_tls
                 assert (src.files, src.load_location, src.imports_tzdata, got_tls, src.imports_c,
                         got_opened) == ref
+
+
+
+# The forked pool runs in a fresh interpreter: forking is only safe before the Go parser is loaded,
+# which other tests in this process may have done.
+FORK_SCRIPT = """
+import os, sys
+from pathlib import Path
+from golayer.commands import lint as cmd
+from golayer.config import Config
+files = cmd.discover([Path(sys.argv[1])])
+jobs = [(p, None, Config(), None, None, None, True) for p in files]
+parent = os.getpid()
+real = cmd._lint_one
+case = sys.argv[2]
+if case == "order":
+    seen = []
+    got = cmd._fork_map(jobs, 3, lambda done, total: seen.append((done, total)))
+    assert [r[0] for r in got] == [str(p) for p in files]
+    assert seen[-1] == (len(jobs), len(jobs)) and seen == sorted(seen), seen
+    assert "multiprocessing" not in sys.modules
+elif case == "error":
+    def boom(path, *rest):
+        if path == files[5]:
+            raise ValueError("cannot lint " + path.name)
+        return real(path, *rest)
+    cmd._lint_one = boom
+    try:
+        cmd._fork_map(jobs, 2)
+    except ValueError as exc:
+        assert "cannot lint" in str(exc)
+    else:
+        raise AssertionError("no error")
+elif case == "dies":
+    expected = cmd.run_lint(files, Config()).findings
+    def dies_in_a_worker(path, *rest):
+        if os.getpid() != parent and path == files[7]:
+            os._exit(9)  # killed, out of memory: no result, no error
+        return real(path, *rest)
+    cmd._lint_one = dies_in_a_worker
+    try:
+        cmd._fork_map(jobs, 2)
+    except cmd._WorkerLost:
+        pass
+    else:
+        raise AssertionError("the lost worker went unnoticed")
+    assert cmd.run_lint(files, Config()).findings == expected  # run_lint lints serially instead
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("case", ["order", "error", "dies"])
+def test_forked_workers(tmp_path, case):
+    """Results in input order with progress and without multiprocessing; an error in a worker is raised
+    in the parent; a worker that dies without a word makes run_lint lint serially, same findings."""
+    generate(tmp_path, 50)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env.pop("GOLAYER_JOBS", None)
+    r = subprocess.run([sys.executable, "-c", FORK_SCRIPT, str(tmp_path), case], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-3000:]

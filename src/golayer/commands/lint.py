@@ -141,44 +141,148 @@ FORK_MIN_FILES = 48  # forked workers start in milliseconds: worth it from a few
 def _can_fork() -> bool:
     """Forking is safe while the Go runtime inside the parser is not loaded in this process (a CLI run
     has not parsed anything yet; an in-process caller may have)."""
-    import multiprocessing
-
-    return "dockerfile" not in sys.modules and "fork" in multiprocessing.get_all_start_methods()
+    return "dockerfile" not in sys.modules and hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
 def _lint_many(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tuple]:
     """Lint files in worker processes: forked when that is safe (see _can_fork), else spawned (the Go
     runtime inside the parser is not fork-safe once loaded). Results come back in input order."""
+    if _can_fork():
+        return _fork_map(jobs, workers, on_done)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import gc
-
-    fork = _can_fork()
-    if fork:
-        _preload()  # once here, shared by every forked worker (copy-on-write), not once per worker
-        # the objects that exist now (modules, rules, knowledge tables) are never garbage: the workers'
-        # collections skip them and do not touch (and so copy) their pages
-        gc.freeze()
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     out: list[tuple] = []
-    global _FORKED_JOBS
-    try:
-        if fork:  # forked workers inherit the jobs (contents, config): only their indices are sent
-            _FORKED_JOBS = jobs
-            fn, args = _lint_index, range(len(jobs))
-        else:
-            fn, args = _lint_star, jobs
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for r in pool.map(fn, args, chunksize=max(1, len(jobs) // (workers * 8))):
-                out.append(r)
-                if on_done is not None:
-                    on_done(len(out), len(jobs))
-    finally:
-        _FORKED_JOBS = []
-        if fork:
-            gc.unfreeze()
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for r in pool.map(_lint_star, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            out.append(r)
+            if on_done is not None:
+                on_done(len(out), len(jobs))
     return out
+
+
+class _WorkerLost(RuntimeError):
+    """A forked worker ended without returning all its results (killed, out of memory): the caller lints
+    serially instead."""
+
+
+def _fork_map(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tuple]:
+    """Forked workers without multiprocessing: they inherit the jobs, take chunks of job indices from one
+    pipe (written whole before the fork: 4-byte reads from a pipe are atomic) and send each chunk's
+    results back, pickled, through a pipe of their own. A job that raises in a worker raises here."""
+    import gc
+    import pickle
+    import selectors
+    import struct
+
+    _preload()  # once here, shared by every forked worker (copy-on-write), not once per worker
+    size = max(1, len(jobs) // (workers * 8))
+    starts = list(range(0, len(jobs), size))
+    qr, qw = os.pipe()
+    if len(starts) * 4 > 60000:  # more chunks than a pipe holds: bigger chunks
+        size = -(-len(jobs) // 15000)
+        starts = list(range(0, len(jobs), size))
+    os.write(qw, b"".join(struct.pack("<I", s) for s in starts))
+    os.close(qw)
+    # the objects that exist now (modules, rules, knowledge tables, the jobs) are never garbage: the
+    # workers' collections skip them and do not touch (and so copy) their pages
+    gc.freeze()
+    pids: list[int] = []
+    reads: list[int] = []
+    try:
+        for _ in range(min(workers, len(starts))):
+            rr, rw = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                os.close(rr)
+                _fork_worker(jobs, size, qr, rw)
+            os.close(rw)
+            pids.append(pid)
+            reads.append(rr)
+        os.close(qr)
+        qr = -1
+        out: list[Any] = [None] * len(jobs)
+        done = 0
+        sel = selectors.DefaultSelector()
+        bufs = {fd: bytearray() for fd in reads}
+        for fd in reads:
+            sel.register(fd, selectors.EVENT_READ)
+        open_fds = len(reads)
+        while open_fds:
+            for key, _ev in sel.select():
+                fd = key.fd
+                data = os.read(fd, 1 << 20)
+                if not data:
+                    sel.unregister(fd)
+                    open_fds -= 1
+                    continue
+                buf = bufs[fd]
+                buf += data
+                while len(buf) >= 4:
+                    n = struct.unpack_from("<I", buf)[0]
+                    if len(buf) < 4 + n:
+                        break
+                    start, results, error = pickle.loads(bytes(buf[4:4 + n]))
+                    del buf[:4 + n]
+                    if error is not None:
+                        raise error
+                    out[start:start + len(results)] = results
+                    done += len(results)
+                    if on_done is not None:
+                        on_done(done, len(jobs))
+        sel.close()
+        if done != len(jobs) or any(bufs.values()):
+            raise _WorkerLost("a lint worker ended early")
+        return out
+    finally:
+        if qr != -1:
+            os.close(qr)
+        for fd in reads:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        for pid in pids:
+            try:
+                if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        gc.unfreeze()
+
+
+def _fork_worker(jobs: list[tuple], size: int, queue: int, results: int) -> None:
+    """A forked worker's life: take chunks until the queue is empty, send their results, exit."""
+    import pickle
+    import struct
+
+    code = 0
+    try:
+        while True:
+            got = os.read(queue, 4)
+            if len(got) < 4:
+                break
+            start = struct.unpack("<I", got)[0]
+            try:
+                res: Any = [_lint_one(*job) for job in jobs[start:start + size]]
+                err = None
+            except BaseException as exc:  # noqa: BLE001 - raised again in the parent, as pool.map does
+                res, err = [], exc
+            try:
+                blob = pickle.dumps((start, res, err), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001 - an unpicklable error: its text
+                blob = pickle.dumps((start, [], RuntimeError(f"lint worker: {exc!r}")))
+            view = memoryview(struct.pack("<I", len(blob)) + blob)
+            while view:
+                view = view[os.write(results, view):]
+            if err is not None:
+                break
+    except BaseException:  # noqa: BLE001 - the parent sees the missing results and lints serially
+        code = 1
+    finally:
+        os._exit(code)
 
 
 def _preload() -> None:
@@ -198,13 +302,6 @@ def _preload() -> None:
 
 def _lint_star(job: tuple) -> tuple:
     return _lint_one(*job)
-
-
-_FORKED_JOBS: list[tuple] = []  # the jobs of the running _lint_many, inherited by its forked workers
-
-
-def _lint_index(i: int) -> tuple:
-    return _lint_one(*_FORKED_JOBS[i])
 
 
 def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
@@ -231,7 +328,7 @@ def run_lint(paths: list[Path] | list[str], cfg: Any, target: str | None = None,
     jobs += [(Path(p), (contents or {}).get(str(p)), cfg, target, build_args, context_dir, several)
              for p in paths if str(p) not in built]
     asked = os.environ.get("GOLAYER_JOBS", "").strip() not in ("", "0")
-    # _can_fork imports multiprocessing (~20 ms): only with files enough for workers (not pre-commit's few)
+    # forked workers pay off from a few dozen files (not pre-commit's few)
     fork = several and len(jobs) >= (2 if asked else FORK_MIN_FILES) and _can_fork()
     try:  # spawned workers start slowly: on fewer than 4 CPUs only when asked, unless they can be forked
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
