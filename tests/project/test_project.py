@@ -565,3 +565,15 @@ def test_check_reads_a_kubernetes_manifest_once_and_judges_it_as_runtime_does(tm
     err = cli(["runtime", str(bad)]).err
     assert f"golayer: error: {bad}: not UTF-8 text (byte 43)" in err
     assert f"skipped: {bad}: not UTF-8 text (byte 43)" in r.out
+
+
+def test_a_manifest_that_starts_with_a_byte_order_mark_is_found(tmp_path, cli):
+    """Editors on Windows save YAML with a UTF-8 BOM right before `apiVersion:`; `golayer runtime` reads such
+    a file, so `golayer check` must find it too."""
+    (tmp_path / "deploy.yaml").write_bytes(
+        b"\xef\xbb\xbfapiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+        b"    spec:\n      containers:\n      - name: api\n        image: example.com/api:1\n"
+        b"        resources: {limits: {memory: 512Mi}}\n        env: [{name: GOMEMLIMIT, value: 768Mi}]\n")
+    doc = json.loads(cli(["check", str(tmp_path), "-f", "json", "--assume-go"]).out)
+    assert [Path(d["files"][0]).name for d in doc["project"]["deployments"]] == ["deploy.yaml"]
+    assert "gomemlimit-invalid" in {f["rule"] for f in doc["findings"]}

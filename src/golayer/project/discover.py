@@ -223,7 +223,8 @@ def _sniff(p: Path) -> bytes | None:
             data = fh.read(MAX_SNIFF)
     except OSError:
         return None
-    head = b"\n" + data
+    # a UTF-8 byte-order mark before the first key is allowed (the manifest reader skips it too)
+    head = b"\n" + (data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
     if not _SNIFF_API_NL.search(head):
         return None
     kinds = {k.decode() for k in _SNIFF_KIND_NL.findall(head)}
