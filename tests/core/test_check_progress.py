@@ -157,6 +157,18 @@ def test_image_progress_on_a_terminal_keeps_its_closing_line(tmp_path):
     assert "\x1b" not in piped.stderr and "\r" not in piped.stderr
 
 
+def test_image_progress_fits_a_narrow_terminal(tmp_path):
+    """A state wider than the terminal would wrap, and a wrapped line cannot be redrawn in place: the
+    redrawn states are cut to the terminal's width; the closing line, which stays, is kept whole."""
+    archive = _image(tmp_path)
+    returncode, out, text = _check_on_a_pty(tmp_path, "image", str(archive), "--format", "json", columns=30)
+    states = [s for s in text.split("\r\x1b[K") if s]
+    assert returncode == 0 and len(states) >= 3
+    assert all(len(s) <= 29 for s in states[:-1]), states
+    assert any(len(s) == 29 for s in states[:-1])  # "inspecting binaries" and others were cut, not dropped
+    assert " done in " in states[-1] and states[-1].endswith("\n")
+
+
 def test_check_with_an_image_shows_the_analysis_on_its_own_line(tmp_path):
     """`golayer check --image` on a terminal: the image analysis's states are shown on check's line, not on a
     second progress line of its own that stays on the screen above the summary."""

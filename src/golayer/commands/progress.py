@@ -10,8 +10,8 @@ in the text report (``golayer.report.text.visible``). Two layouts:
   at most ten redraws a second (every state with a delay of 0), cut to the terminal's width, and
   erased (:meth:`Progress.clear`) before the report is written;
 * ``golayer image`` (:func:`stepper`): ``golayer:   1.3s layer 2/5``, every state from the start, on a
-  terminal or -- with ``--progress`` -- one line per state on a pipe or file; the closing ``done ...``
-  state stays on the screen.
+  terminal (cut to its width) or -- with ``--progress`` -- one line per state on a pipe or file; the
+  closing ``done ...`` state stays on the screen, whole.
 """
 
 from __future__ import annotations
@@ -58,21 +58,25 @@ class Progress:
         if now - self.t0 < self.delay or (self.delay > 0 and now - self.last < 0.1):
             return
         self.last = now
+        self._draw(f"{self.label}: {_visible(state)} ({now - self.t0:.0f} s)"[: self._width()])
+
+    def _width(self) -> int:
+        """How much of a redrawn line fits: a line that wraps cannot be redrawn in place."""
         try:
             cols = os.get_terminal_size(self.stream.fileno()).columns
         except (OSError, ValueError, AttributeError):
             cols = 80
         if cols < 20:  # unknown (a pty nobody sized)
             cols = 80
-        self._draw(f"{self.label}: {_visible(state)} ({now - self.t0:.0f} s)"[: max(10, cols - 1)])
+        return max(10, cols - 1)
 
     def step(self, state: str, *, end: bool = False) -> None:
         """A state in image's layout (elapsed time first, every state drawn); ``end``: the line stays."""
         if not self.enabled:
             return
         line = f"{self.label}: {time.monotonic() - self.t0:5.1f}s {_visible(state)}"
-        if self.tty:
-            self._draw(line, "\n" if end else "")
+        if self.tty:  # the closing line stays whole (it is not redrawn); the others fit the terminal
+            self._draw(line if end else line[: self._width()], "\n" if end else "")
             if end:
                 self.shown = False
         else:
