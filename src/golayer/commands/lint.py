@@ -177,12 +177,10 @@ def _fork_map(jobs: list[tuple], workers: int, on_done: Any = None) -> list[tupl
     import struct
 
     _preload()  # once here, shared by every forked worker (copy-on-write), not once per worker
-    size = max(1, len(jobs) // (workers * 8))
-    starts = list(range(0, len(jobs), size))
+    # about 8 chunks a worker, and at most 15,000 (4 bytes each: the queue fits in a pipe's 64 KiB)
+    size = max(1, len(jobs) // (workers * 8), -(-len(jobs) // 15000))
+    starts = range(0, len(jobs), size)
     qr, qw = os.pipe()
-    if len(starts) * 4 > 60000:  # more chunks than a pipe holds: bigger chunks
-        size = -(-len(jobs) // 15000)
-        starts = list(range(0, len(jobs), size))
     os.write(qw, b"".join(struct.pack("<I", s) for s in starts))
     os.close(qw)
     # the objects that exist now (modules, rules, knowledge tables, the jobs) are never garbage: the
