@@ -501,6 +501,10 @@ steps:
     repo: acme/tool
     dockerfile: tools/Dockerfile
     context: tools
+- name: another-registry
+  image: quay.io/plugins/docker
+  settings:
+    dockerfile: docker/Dockerfile.other
 ---
 kind: secret
 name: token
@@ -529,7 +533,8 @@ def test_woodpecker_and_drone_plugin_steps_are_builds(tmp_path, cli):
     assert agent["origin"].startswith(".woodpecker/docker.yaml:14 woodpecker docker-buildx step publish-agent")
     tool = builds["tools/Dockerfile"]
     assert Path(tool["context"]) == tmp_path / "tools" and tool["origin"] == ".drone.yml:8 drone docker step image"
-    # a context that holds a variable is unknown: that Dockerfile keeps its own directory, as without CI
+    # a context that holds a variable is unknown, and an image of the same name on another registry is not
+    # the plugin: that Dockerfile keeps its own directory, as without CI
     assert builds["docker/Dockerfile.other"]["origin"] == "directory of the Dockerfile"
 
 

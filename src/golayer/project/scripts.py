@@ -227,22 +227,18 @@ def compose_lists(path: Path, root: Path, kind: str) -> list[list[Path]]:
 # cmd/docker-buildx/config.go and plugin/docker.go; drone-plugins/drone-docker cmd/drone-docker/main.go).
 _PLUGINS = {
     "woodpeckerci/plugin-docker-buildx": "woodpecker docker-buildx",
-    "woodpecker-plugins/docker-buildx": "woodpecker docker-buildx",
+    "codeberg.org/woodpecker-plugins/docker-buildx": "woodpecker docker-buildx",
     "plugins/docker": "drone docker",
 }
 
 
 def _plugin(image: Any) -> str | None:
-    if not isinstance(image, str) or not image.strip():
+    """Which known docker plugin a step's ``image`` is (any tag or digest; Docker Hub spelled either way)."""
+    if not isinstance(image, str) or not image.strip() or _unknown(image):
         return None
-    name = image.strip().split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
-    parts = name.split("/")
-    if len(parts) > 2 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]  # a registry host: docker.io/, codeberg.org/
-    return _PLUGINS.get("/".join(parts))
+    from golayer.knowledge.bases import parse_ref
+
+    return _PLUGINS.get(parse_ref(image).repo)
 
 
 def _steps(doc: Any) -> list[tuple[str, Any, int]]:
