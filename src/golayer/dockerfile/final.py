@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterator
 
@@ -903,38 +903,44 @@ def _file_facts(p: str) -> tuple[int, bool, bool]:
     return len(data), _has(data, _LOADLOC), _has(data, _TZDATA_IMPORT)
 
 
+def go_dir(top: str) -> tuple[list[str], list[str]]:
+    """(subdirectories a source scan walks, non-test Go files) of one directory, in directory order: hidden
+    and _SKIP_DIRS directories and symlinks left out. Listed once per :class:`batch`."""
+    from golayer.dockerfile.context import _batched
+
+    return _batched(("godir", top), lambda: _list_go_dir(top))
+
+
+def _list_go_dir(top: str) -> tuple[list[str], list[str]]:
+    import os
+
+    dirs: list[str] = []
+    gofiles: list[str] = []
+    try:
+        with os.scandir(top) as it:
+            for e in it:
+                try:
+                    is_dir = e.is_dir()
+                except OSError:
+                    is_dir = False
+                name = e.name
+                if is_dir:
+                    if not name.startswith(".") and name not in _SKIP_DIRS and not e.is_symlink():
+                        dirs.append(os.path.join(top, name))
+                elif name.endswith(".go") and not name.endswith("_test.go") and not e.is_symlink():
+                    gofiles.append(os.path.join(top, name))
+    except OSError:  # as os.walk: a directory that cannot be listed (to its end) contributes nothing
+        dirs, gofiles = [], []
+    return dirs, gofiles
+
+
 def _go_files(d: str) -> list[str]:
     """The non-test Go files below ``d`` in os.walk's order (top-down, directory order), hidden and
     _SKIP_DIRS directories and symlinks skipped; raises StopIteration past _MAX_GO_FILES."""
-    import os
-
-    from golayer.dockerfile.context import _batched
-
     paths: list[str] = []
 
-    def list_dir(top: str) -> tuple[list[str], list[str]]:
-        """(subdirectories to walk, Go files) of one directory, in directory order."""
-        dirs: list[str] = []
-        gofiles: list[str] = []
-        try:
-            with os.scandir(top) as it:
-                for e in it:
-                    try:
-                        is_dir = e.is_dir()
-                    except OSError:
-                        is_dir = False
-                    name = e.name
-                    if is_dir:
-                        if not name.startswith(".") and name not in _SKIP_DIRS and not e.is_symlink():
-                            dirs.append(os.path.join(top, name))
-                    elif name.endswith(".go") and not name.endswith("_test.go") and not e.is_symlink():
-                        gofiles.append(os.path.join(top, name))
-        except OSError:  # as os.walk: a directory that cannot be listed (to its end) contributes nothing
-            dirs, gofiles = [], []
-        return dirs, gofiles
-
     def walk(top: str) -> None:
-        dirs, gofiles = _batched(("godir", top), lambda: list_dir(top))  # once per batch
+        dirs, gofiles = go_dir(top)
         paths.extend(gofiles)
         if len(paths) > _MAX_GO_FILES:
             raise StopIteration
@@ -1223,14 +1229,17 @@ def entry_scripts(model: DockerfileModel, stage: Stage) -> list[tuple[str, str]]
 
 
 def _context_path_in(stage: Stage, path: str) -> str | None:
-    """The build-context path a file at ``path`` of ``stage`` came from, when the stage copied the whole
-    context to a directory above it (``COPY . /src`` then ``/src/script/entrypoint.sh``), else None."""
+    """The build-context path a file or directory at ``path`` of ``stage`` came from, when the stage copied
+    the whole context there or above it (``COPY . /src`` then ``/src/script/entrypoint.sh``; ``/src`` itself
+    is ""), else None."""
     path = posixpath.normpath(path if path.startswith("/") else "/" + path)
     for ins in chain_instructions(stage):
         if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
             continue
         if any(posixpath.normpath("/" + s.strip()) == "/" for s in ins.copy_sources if "$" not in s):
             d = _abs(ins.copy_dest, ins.workdir or "/").rstrip("/")
+            if path == (d or "/"):
+                return ""  # the directory the context was copied to: the context's root
             if path.startswith(d + "/"):
                 return path[len(d) + 1:]
     return None

@@ -25,7 +25,7 @@ import posixpath
 import re
 from typing import Any
 
-from golayer.dockerfile.model import DockerfileModel, Stage, is_unknown
+from golayer.dockerfile.model import DockerfileModel, is_unknown
 from golayer.limits import read_at_most
 
 _MAX_PACKAGES = 2000
@@ -67,33 +67,6 @@ def _read_imports(path: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _go_files(d: str) -> list[str]:
-    try:
-        return [os.path.join(d, n) for n in sorted(os.listdir(d))
-                if n.endswith(".go") and not n.endswith("_test.go") and os.path.isfile(os.path.join(d, n))]
-    except OSError:
-        return []
-
-
-def _context_dir_of(stage: Stage, path: str) -> str | None:
-    """The context-relative directory ("" for the root) that container directory ``path`` of ``stage``
-    holds, when the stage (or its FROM chain) copied the whole context to ``path`` or above it."""
-    from golayer.dockerfile.final import _abs, chain_instructions
-
-    path = posixpath.normpath(path)
-    found = None
-    for ins in chain_instructions(stage):
-        if ins.cmd not in ("COPY", "ADD") or ins.copy_from or not ins.copy_dest:
-            continue
-        if any(posixpath.normpath("/" + s.strip()) == "/" for s in ins.copy_sources if "$" not in s):
-            d = _abs(ins.copy_dest, ins.workdir or "/").rstrip("/") or "/"
-            if path == d:
-                found = ""
-            elif path.startswith(d.rstrip("/") + "/"):
-                found = path[len(d.rstrip("/")) + 1:]
-    return found
-
-
 def _package_dirs(model: DockerfileModel, module: str | None) -> list[str] | None:
     """Context-relative directories of the main packages of the target's Go binaries, or None."""
     from golayer.dockerfile import final, gofacts
@@ -112,7 +85,7 @@ def _package_dirs(model: DockerfileModel, module: str | None) -> list[str] | Non
         cwd = gofacts.command_dir(ins, cmd)
         if cwd is None:
             return None
-        base = _context_dir_of(b.stage, cwd)
+        base = final._context_path_in(b.stage, cwd)
         pkgs = [p for p in cmd.go.packages if p] or ["."]
         if all(p.endswith(".go") for p in pkgs):  # `go build main.go util.go`: the files' package
             dirs = {posixpath.dirname(p) or "." for p in pkgs}
@@ -121,7 +94,7 @@ def _package_dirs(model: DockerfileModel, module: str | None) -> list[str] | Non
             if is_unknown(p) or "$" in p or "..." in p or "@" in p or p.endswith(".go"):
                 return None
             if p.startswith("/"):
-                rel = _context_dir_of(b.stage, p)
+                rel = final._context_path_in(b.stage, p)
                 if rel is None:
                     return None
             elif p == "." or p.startswith(("./", "../")):
@@ -151,6 +124,8 @@ def reachable_dirs(model: DockerfileModel) -> set[str] | None:
 
 
 def _reachable(model: DockerfileModel) -> set[str] | None:
+    from golayer.dockerfile import final
+
     ctx = getattr(model.context, "dir", None)
     if ctx is None:
         return None
@@ -165,7 +140,7 @@ def _reachable(model: DockerfileModel) -> set[str] | None:
         rel = todo.pop()
         if rel in seen:
             continue
-        files = _go_files(os.path.join(root, rel) if rel else root)
+        files = final.go_dir(os.path.join(root, rel) if rel else root)[1]
         if not files:
             if rel in starts:
                 return None  # a main package golayer cannot see: unknown
