@@ -485,6 +485,11 @@ steps:
     settings:
       context: ${CI_WORKSPACE}/sub
       dockerfile: docker/Dockerfile.other
+  from-an-earlier-step:
+    image: *buildx
+    settings:
+      context: dist
+      dockerfile: docker/Dockerfile.other
 """
 
 DRONE = """\
@@ -533,8 +538,9 @@ def test_woodpecker_and_drone_plugin_steps_are_builds(tmp_path, cli):
     assert agent["origin"].startswith(".woodpecker/docker.yaml:14 woodpecker docker-buildx step publish-agent")
     tool = builds["tools/Dockerfile"]
     assert Path(tool["context"]) == tmp_path / "tools" and tool["origin"] == ".drone.yml:8 drone docker step image"
-    # a context that holds a variable is unknown, and an image of the same name on another registry is not
-    # the plugin: that Dockerfile keeps its own directory, as without CI
+    # a context that holds a variable or that the checkout does not hold (made by an earlier step) is unknown,
+    # and an image of the same name on another registry is not the plugin: that Dockerfile keeps its own
+    # directory, as without CI
     assert builds["docker/Dockerfile.other"]["origin"] == "directory of the Dockerfile"
 
 
