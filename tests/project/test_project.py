@@ -588,3 +588,34 @@ def test_a_manifest_that_starts_with_a_byte_order_mark_is_found(tmp_path, cli):
     doc = json.loads(cli(["check", str(tmp_path), "-f", "json", "--assume-go"]).out)
     assert [Path(d["files"][0]).name for d in doc["project"]["deployments"]] == ["deploy.yaml"]
     assert "gomemlimit-invalid" in {f["rule"] for f in doc["findings"]}
+
+
+def test_kept_manifest_bytes_are_bounded(tmp_path, cli, monkeypatch):
+    """The walk keeps sniffed manifest bytes for the runtime analysis only up to MAX_KEPT in all; past it a
+    manifest is read again when it is judged, with the same findings (memory stays bounded on a tree of
+    many big manifests)."""
+    import io as _io
+
+    from golayer.project import discover
+
+    doc = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {n}}}\nspec:\n  template:\n    spec:\n"
+           "      containers:\n      - name: {n}\n        image: example.com/{n}:1\n"
+           "        resources: {{limits: {{memory: 512Mi}}}}\n        env: [{{name: GOMEMLIMIT, value: 768Mi}}]\n")
+    for n in ("a", "b"):
+        (tmp_path / f"{n}.yaml").write_text(doc.format(n=n))
+    args = ["check", str(tmp_path), "-f", "json", "--assume-go"]
+    full = json.loads(cli(args).out)["findings"]
+    opened: list[str] = []
+    real_open = _io.open
+
+    def counting_open(file, *a, **k):
+        if str(file).endswith(".yaml"):
+            opened.append(Path(file).name)
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(discover, "MAX_KEPT", len(doc.format(n="a")))  # room for one file's bytes
+    monkeypatch.setattr(_io, "open", counting_open)
+    capped = json.loads(cli(args).out)["findings"]
+    monkeypatch.setattr(_io, "open", real_open)
+    assert capped == full and len(full) >= 2
+    assert sorted(opened) == ["a.yaml", "b.yaml", "b.yaml"]  # b: sniffed, then read again to be judged

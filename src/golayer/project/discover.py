@@ -44,6 +44,7 @@ GORELEASER_NAME = re.compile(r"^\.?goreleaser(?:[.-][\w-]+)?\.ya?ml$")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
                   "Pod", "CronJob", "PodTemplate"}
 MAX_SNIFF = 32 * 1024 * 1024
+MAX_KEPT = 64 * 1024 * 1024  # manifest bytes kept from the sniff for the runtime analysis, in all
 # searched in b"\n" + the file: a literal first byte is found with a fast scan, `^` under re.MULTILINE
 # tries every position (see golayer.runtime.manifests._DOC_SPLIT_NL); the same matches
 _SNIFF_API_NL = re.compile(rb"\napiVersion:")
@@ -98,6 +99,7 @@ class Tree:
     # the bytes of each manifest in yaml / example_yaml, as the sniff read them whole: the project model
     # hands them to the runtime analysis, which does not read the file again
     manifest_bytes: dict[Path, bytes] = field(default_factory=dict, repr=False)
+    kept: int = 0  # bytes in manifest_bytes
 
 
 def is_example_path(rel: Path) -> bool:
@@ -205,8 +207,11 @@ def _classify(tree: Tree, p: Path, root: Path, rel: Path, in_chart: bool) -> Non
             data = _sniff(p)
             if data is not None:
                 (tree.example_yaml if is_example_path(rel) else tree.yaml).append(p)
-                if len(data) < MAX_SNIFF:  # the whole file
+                # the whole file, while the kept bytes stay under MAX_KEPT (a tree of many big manifests
+                # must not be held in memory at once: the rest are read again, one at a time, by runtime)
+                if len(data) < MAX_SNIFF and tree.kept + len(data) <= MAX_KEPT:
                     tree.manifest_bytes[p] = data
+                    tree.kept += len(data)
 
 
 def sniff_workload(p: Path) -> bool:
