@@ -107,20 +107,35 @@ def _go_line_at(info) -> str:
     return f"{where}:{info.go_line_no}" if info.go_mod and info.go_line_no else where
 
 
+_REMEDY_GODEBUG = "remove containermaxprocs=0 from GODEBUG"
+_REMEDY_DIRECTIVE = "remove the containermaxprocs=0 directive"
+_REMEDY_TOOLCHAIN = "build with Go >= 1.25 from a go.mod that says go >= 1.25"
+_REMEDY_GO_LINE = "raise the go.mod go line to 1.25 or later"
+
+
 def follows_limit(c) -> tuple[bool | None, str]:
     """Does the container's Go runtime size GOMAXPROCS to the CPU limit by itself? (answer, why)."""
+    answer, why, _remedy = _follows(c)
+    return answer, why
+
+
+def _follows(c) -> tuple[bool | None, str, str | None]:
+    """(answer, why, what to change when the answer is no) -- the remedy decided where the reason is."""
     info = c.go
     env_debug = c.godebug("containermaxprocs")
     if env_debug == "0":
-        return False, "GODEBUG=containermaxprocs=0 turns off the runtime's CPU-limit awareness"
+        return False, "GODEBUG=containermaxprocs=0 turns off the runtime's CPU-limit awareness", _REMEDY_GODEBUG
     vt = info.version_tuple
     if vt is not None and vt < (1, 25):
-        return False, f"the binary was built with {info.go_version}, which ignores CPU limits (Go < 1.25)"
+        return (False, f"the binary was built with {info.go_version}, which ignores CPU limits (Go < 1.25)",
+                _REMEDY_TOOLCHAIN)
     if info.default_debug("containermaxprocs") == "0" or info.module_go_before_125:
+        remedy = _REMEDY_GO_LINE
         if info.module_godebug.get("containermaxprocs") == "0":
             at = info.module_godebug_at.get("containermaxprocs")
             src = (f"a godebug directive of the main module ({at or (info.go_mod or 'go.mod') + ' or a //go:debug line'})"
                    " sets containermaxprocs=0")
+            remedy = _REMEDY_DIRECTIVE
         elif info.go_line and info.go_mod:
             src = f"{_go_line_at(info)} says go {info.go_line}"
         elif info.default_godebug.get("containermaxprocs") == "0":
@@ -128,13 +143,13 @@ def follows_limit(c) -> tuple[bool | None, str]:
         else:
             src = "the main module turns containermaxprocs off"
         if env_debug == "1" and (vt is None or vt >= (1, 25)):
-            return True, "GODEBUG=containermaxprocs=1"
-        return False, f"{src}, so {info.go_version or 'the runtime'} keeps GOMAXPROCS = the node's CPU count"
+            return True, "GODEBUG=containermaxprocs=1", None
+        return False, f"{src}, so {info.go_version or 'the runtime'} keeps GOMAXPROCS = the node's CPU count", remedy
     if vt is not None and vt >= (1, 25):
-        return True, f"{info.go_version} follows the limit"
+        return True, f"{info.go_version} follows the limit", None
     if info.go_line and info.module_go_before_125 is False:
-        return True, f"{_go_line_at(info)} says go {info.go_line}"
-    return None, "the Go version is unknown"
+        return True, f"{_go_line_at(info)} says go {info.go_line}", None
+    return None, "the Go version is unknown", None
 
 
 def check(model: RuntimeModel) -> Iterator[Finding]:
@@ -149,7 +164,7 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             how += " or valueFrom.resourceFieldRef {resource: limits.cpu}"
         line = c.cpu_limit_line
         ignored = ""
-        follows, why = follows_limit(c)
+        follows, why, remedy = _follows(c)
         if ev is not None:
             if ev.value is None:
                 continue  # set from somewhere we cannot see
@@ -175,19 +190,11 @@ def check(model: RuntimeModel) -> Iterator[Finding]:
             continue
         if follows is None:
             continue  # the Go version is unknown: said once in the notes, not guessed per container
-        if why.startswith("GODEBUG=containermaxprocs=0"):  # the environment, not a DefaultGODEBUG
-            short = f"remove containermaxprocs=0 from GODEBUG, or set GOMAXPROCS={want}"
-            fix = f"remove containermaxprocs=0 from GODEBUG, or {how}"
-        elif "godebug directive" in why:
-            short = f"remove the containermaxprocs=0 directive, or set GOMAXPROCS={want}"
-            fix = f"remove the containermaxprocs=0 directive, or {how}"
-        elif "built with" in why:
-            short = f"build with Go >= 1.25 from a go.mod that says go >= 1.25, or set GOMAXPROCS={want}"
-            fix = f"build with Go >= 1.25 from a go.mod that says go >= 1.25, or {how}"
+        short = f"{remedy}, or set GOMAXPROCS={want}"
+        if remedy == _REMEDY_GO_LINE:
+            fix = f"{remedy} (the runtime then follows the limit and its changes), or {how}"
         else:
-            short = f"raise the go.mod go line to 1.25 or later, or set GOMAXPROCS={want}"
-            fix = (f"raise the go.mod go line to 1.25 or later (the runtime then follows the limit and its changes), "
-                   f"or {how}")
+            fix = f"{remedy}, or {how}"
         yield finding(
             RULE, w, c,
             f"CPU limit {_cpu(c)} but {ignored}{why}; the container is throttled under load; {short}",
