@@ -110,34 +110,21 @@ class DiveScore:
     def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
         paths = self.paths
         add = self.add
-        members = rec.members
-        if rec.dive_leaves is not None:  # worked out by the worker that parsed the layer
-            mask, opaque = rec.dive_leaves
-            for e, leaf in zip(members, mask):
-                if leaf:
-                    p = e.path
-                    if p in paths:
-                        add(p, e.size)
-                    else:
-                        paths[p] = e.size
-        else:
-            nonleaf = self._nonleaf(rec)
-            for e in members:
+        # (worked out by the worker that parsed the layer, if one did)
+        mask, opaque = rec.dive_leaves if rec.dive_leaves is not None else self.leaves(rec)
+        for e, leaf in zip(rec.members, mask):
+            if leaf:
                 p = e.path
-                if p not in nonleaf:
-                    if p in paths:
-                        add(p, e.size)
-                    else:
-                        paths[p] = e.size
-            if rec.opaques:
-                present = {e.path for e in members}
-                opaque = bytes([o != "/" and o not in nonleaf and o not in present for o in rec.opaques])
+                if p in paths:
+                    add(p, e.size)
+                else:
+                    paths[p] = e.size
         for p in rec.whiteouts:
             add(p, whiteout_sizes.get(p, 0))
-        if rec.opaques:  # dive drops the marker but keeps its directory node (a 0-byte leaf)
-            for o, leaf in zip(rec.opaques, opaque):
-                if leaf:
-                    add(o, 0)
+        # dive drops an opaque marker but keeps its directory node (a 0-byte leaf)
+        for o, leaf in zip(rec.opaques, opaque):
+            if leaf:
+                add(o, 0)
 
     def result(self) -> tuple[float, int]:
         mn = cum = wasted = 0
