@@ -35,6 +35,7 @@ dive's efficiency score is computed alongside, the way dive computes it (see
 from __future__ import annotations
 
 import os
+from itertools import compress
 from typing import Iterator
 
 from golayer.errors import InputError
@@ -112,19 +113,17 @@ class DiveScore:
         add = self.add
         # (worked out by the worker that parsed the layer, if one did)
         mask, opaque = rec.dive_leaves if rec.dive_leaves is not None else self.leaves(rec)
-        for e, leaf in zip(rec.members, mask):
-            if leaf:
-                p = e.path
-                if p in paths:
-                    add(p, e.size)
-                else:
-                    paths[p] = e.size
+        for e in compress(rec.members, mask):
+            p = e.path
+            if p in paths:
+                add(p, e.size)
+            else:
+                paths[p] = e.size
         for p in rec.whiteouts:
             add(p, whiteout_sizes.get(p, 0))
         # dive drops an opaque marker but keeps its directory node (a 0-byte leaf)
-        for o, leaf in zip(rec.opaques, opaque):
-            if leaf:
-                add(o, 0)
+        for o in compress(rec.opaques, opaque):
+            add(o, 0)
 
     def result(self) -> tuple[float, int]:
         mn = cum = wasted = 0
