@@ -123,4 +123,3 @@ def _visible(text: str) -> str:
     from golayer.report.text import visible
 
     return visible(text)
-

@@ -127,26 +127,26 @@ def _decode(shown: str, fd: int, off: int, length: int) -> LayerRecord:
     """Rebuild a record from the chunks a worker wrote at ``off`` of its memory file ``fd`` (read one
     chunk at a time)."""
     end = off + length
-    pos = off
-
-    def chunk() -> Any:
-        nonlocal pos
-        (n,) = struct.unpack("<q", _read(fd, 8, pos, end))
-        obj = marshal.loads(_read(fd, n, pos + 8, end))
-        pos += 8 + n
-        return obj
-
-    comp, rfd, base, path, digest, entries, problems, whiteouts, opaques, leaves, nchunks = chunk()
+    (comp, rfd, base, path, digest, entries, problems, whiteouts, opaques, leaves, nchunks), pos = \
+        _chunk(fd, off, end)
     rec = LayerRecord(name=shown, compression=comp)
     rec.fd, rec.base, rec.path, rec.digest, rec.entries = rfd, base, path, digest, entries
     rec.problems, rec.whiteouts, rec.opaques, rec.dive_leaves = problems, whiteouts, opaques, tuple(leaves)
     new = TEntry
     members = rec.members
     for _ in range(nchunks):
-        members.extend([new(p, t, sz, m, u, g, -1, ln, None, mt, o, rec) for p, t, sz, m, u, g, ln, mt, o in chunk()])
+        part, pos = _chunk(fd, pos, end)
+        members.extend([new(p, t, sz, m, u, g, -1, ln, None, mt, o, rec) for p, t, sz, m, u, g, ln, mt, o in part])
     if pos != end or len(leaves[0]) != len(members) or len(leaves[1]) != len(opaques):
         raise ValueError("inconsistent record")
     return rec
+
+
+def _chunk(fd: int, pos: int, end: int) -> tuple[Any, int]:
+    """(the marshal chunk at ``pos`` of a worker's memory file ``fd``, the position after it); a chunk
+    must end by ``end``."""
+    (n,) = struct.unpack("<q", _read(fd, 8, pos, end))
+    return marshal.loads(_read(fd, n, pos + 8, end)), pos + 8 + n
 
 
 def _read(fd: int, n: int, at: int, end: int) -> bytes:
@@ -288,7 +288,7 @@ class Pipeline:
             if status == 0:
                 rec: Any = _decode(shown, self.mems[w], off, length)
             else:
-                _name, message, hint = _decode_error(self.mems[w], off, length)
+                (_name, message, hint), _pos = _chunk(self.mems[w], off, off + length)
                 rec = Failed(InputError(message, hint=hint))
         except (ValueError, EOFError, TypeError, OSError, struct.error):
             self._parse_here(q)
@@ -341,11 +341,6 @@ class Pipeline:
         self.mems = []
         self.queue = self.notes = -1
         self.claimed.close()
-
-
-def _decode_error(fd: int, off: int, length: int) -> tuple:
-    (n,) = struct.unpack("<q", _read(fd, 8, off, off + length))
-    return marshal.loads(_read(fd, n, off + 8, off + length))
 
 
 def start(store, order: list[tuple[Any, int, str, str, str | None]], parse_one: Callable[..., LayerRecord],

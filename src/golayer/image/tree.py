@@ -35,6 +35,7 @@ dive's efficiency score is computed alongside, the way dive computes it (see
 from __future__ import annotations
 
 import os
+from itertools import compress
 from typing import Iterator
 
 from golayer.errors import InputError
@@ -110,34 +111,19 @@ class DiveScore:
     def layer(self, rec: LayerRecord, whiteout_sizes: dict[str, int]) -> None:
         paths = self.paths
         add = self.add
-        members = rec.members
-        if rec.dive_leaves is not None:  # worked out by the worker that parsed the layer
-            mask, opaque = rec.dive_leaves
-            for e, leaf in zip(members, mask):
-                if leaf:
-                    p = e.path
-                    if p in paths:
-                        add(p, e.size)
-                    else:
-                        paths[p] = e.size
-        else:
-            nonleaf = self._nonleaf(rec)
-            for e in members:
-                p = e.path
-                if p not in nonleaf:
-                    if p in paths:
-                        add(p, e.size)
-                    else:
-                        paths[p] = e.size
-            if rec.opaques:
-                present = {e.path for e in members}
-                opaque = bytes([o != "/" and o not in nonleaf and o not in present for o in rec.opaques])
+        # (worked out by the worker that parsed the layer, if one did)
+        mask, opaque = rec.dive_leaves if rec.dive_leaves is not None else self.leaves(rec)
+        for e in compress(rec.members, mask):
+            p = e.path
+            if p in paths:
+                add(p, e.size)
+            else:
+                paths[p] = e.size
         for p in rec.whiteouts:
             add(p, whiteout_sizes.get(p, 0))
-        if rec.opaques:  # dive drops the marker but keeps its directory node (a 0-byte leaf)
-            for o, leaf in zip(rec.opaques, opaque):
-                if leaf:
-                    add(o, 0)
+        # dive drops an opaque marker but keeps its directory node (a 0-byte leaf)
+        for o in compress(rec.opaques, opaque):
+            add(o, 0)
 
     def result(self) -> tuple[float, int]:
         mn = cum = wasted = 0
