@@ -67,15 +67,15 @@ _GODEBUG_LINE = re.compile(r"^\s*godebug\s+([A-Za-z0-9_]+)=(\S+)", re.M)
 _GODEBUG_BLOCK = re.compile(r"^\s*godebug\s*\((.*?)\)", re.M | re.S)
 
 
-def go_mod_facts(path: Path, limit: int = 1 << 20,
+def go_mod_facts(path: Path,
                  where: dict[str, int] | None = None) -> tuple[str | None, str | None, dict[str, str]]:
     """(go line, toolchain, godebug directives) of a go.mod; (None, None, {}) when unreadable.
-    Only the first MiB is read; nothing is executed. ``where``, when given, receives the 1-based
-    line numbers: "go" -> the go line, "godebug:KEY" -> the directive that sets KEY."""
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read(limit).decode("utf-8", "replace")
-    except OSError:
+    Only the first MiB is read (as the lint reads it); nothing is executed. ``where``, when given,
+    receives the 1-based line numbers: "go" -> the go line, "godebug:KEY" -> the directive that sets KEY."""
+    from golayer.dockerfile.context import read_gomod_text
+
+    text = read_gomod_text(path)
+    if text is None:
         return None, None, {}
     m = _GO_LINE.search(text)
     t = _TOOLCHAIN.search(text)
