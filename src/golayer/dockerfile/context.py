@@ -187,7 +187,7 @@ def _read_ignore_file(ignore_file: Path) -> list[str] | None:
 
 # While golayer.dockerfile.final.batch() runs (files do not change meanwhile): what was read from the
 # contexts (ignore files, go.mod, Go source listings and facts), by (kind, file), shared by the
-# Dockerfiles of one run. The one per-run cache.
+# Dockerfiles of one run. The per-run cache of file contents (real paths: golayer.fsutil._REAL).
 _BATCH: dict | None = None
 
 

@@ -792,7 +792,7 @@ class GoSourceFacts:
         self.files = files
         self.load_location = load_location  # context-relative paths of files calling LoadLocation(
         self.imports_tzdata = imports_tzdata  # some file imports "time/tzdata" (embeds the zone database)
-        self._imports_c = imports_c if imports_c is not None else []  # files with `import "C"` (need cgo)
+        self._imports_c = imports_c  # files with `import "C"` (need cgo); None: found when first read
         self.cgo_modules = cgo_modules if cgo_modules is not None else []  # go.mod requirements needing cgo
         self._paths = paths or []  # (absolute path, context-relative path) of every scanned file, in order
         self._tls = outbound_tls
@@ -973,8 +973,7 @@ def _scan_go_sources(d: Any) -> GoSourceFacts | None:
 
     from golayer.dockerfile.context import _batched
 
-    facts: GoSourceFacts | None = GoSourceFacts(0, [], False)
-    facts._imports_c = None  # read when a rule asks (GoSourceFacts.imports_c)
+    facts: GoSourceFacts | None = GoSourceFacts(0, [], False)  # imports_c, TLS, opened files: when a rule asks
     total = 0
     try:
         if not d.is_dir():

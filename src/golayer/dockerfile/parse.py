@@ -56,9 +56,6 @@ class Parsed:
     line_starts: list[int] = field(default_factory=list)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def parse_string(text: str):
     """``dockerfile.parse_string`` made safe: undecodable bytes (kept as lone surrogates so that files are
     written back byte-for-byte) become U+FFFD — the same number of characters, so offsets stay valid — and

@@ -119,11 +119,10 @@ def _lookup(ref: str) -> BaseImage:
 
 def lookup(ref: str) -> BaseImage:
     """Knowledge about an image reference (a fresh copy the caller may modify)."""
-    from copy import copy
+    from dataclasses import replace
 
-    img = copy(_lookup(ref))  # what dataclasses.replace(img, env=...) gives, at a third of its cost
-    img.env = dict(img.env)
-    return img
+    img = _lookup(ref)
+    return replace(img, env=dict(img.env))
 
 
 def workdir(ref: str) -> str | None:

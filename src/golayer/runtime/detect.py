@@ -67,15 +67,15 @@ _GODEBUG_LINE = re.compile(r"^\s*godebug\s+([A-Za-z0-9_]+)=(\S+)", re.M)
 _GODEBUG_BLOCK = re.compile(r"^\s*godebug\s*\((.*?)\)", re.M | re.S)
 
 
-def go_mod_facts(path: Path, limit: int = 1 << 20,
+def go_mod_facts(path: Path,
                  where: dict[str, int] | None = None) -> tuple[str | None, str | None, dict[str, str]]:
     """(go line, toolchain, godebug directives) of a go.mod; (None, None, {}) when unreadable.
-    Only the first MiB is read; nothing is executed. ``where``, when given, receives the 1-based
-    line numbers: "go" -> the go line, "godebug:KEY" -> the directive that sets KEY."""
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read(limit).decode("utf-8", "replace")
-    except OSError:
+    Only the first MiB is read (as the lint reads it); nothing is executed. ``where``, when given,
+    receives the 1-based line numbers: "go" -> the go line, "godebug:KEY" -> the directive that sets KEY."""
+    from golayer.dockerfile.context import read_gomod_text
+
+    text = read_gomod_text(path)
+    if text is None:
         return None, None, {}
     m = _GO_LINE.search(text)
     t = _TOOLCHAIN.search(text)
@@ -228,24 +228,22 @@ def _from_evidence(ev: GoEvidence) -> GoInfo:
     lang = "go" if ev.is_go else ("not-go" if ev.is_go is False else "unknown")
     info = GoInfo(is_go=bool(ev.is_go), assumed=False, language=lang, decided_by="build", reason=ev.reason)
     if ev.is_go:
-        apply_go_mod(info, ev.go_line, ev.go_mod, ev.go_version, ev.godebug, ev.go_line_no, ev.godebug_at)
+        apply_go_mod(info, ev)
     return info
 
 
-def apply_go_mod(info: GoInfo, go_line: str | None, go_mod: Path | None, go_version: str | None = None,
-                 godebug: Mapping[str, str] | None = None, go_line_no: int | None = None,
-                 godebug_at: Mapping[str, str] | None = None) -> None:
+def apply_go_mod(info: GoInfo, ev: GoEvidence) -> None:
     """Record what the go.mod of the module that builds the binary says (Go >= 1.21 semantics: the
     ``go`` line selects the GODEBUG defaults; a ``godebug`` directive overrides them), and where."""
-    info.go_line = go_line
-    info.go_mod = str(go_mod) if go_mod is not None else None
-    info.go_line_no = go_line_no if go_line is not None else None
-    if go_version and info.go_version is None:
-        info.go_version = go_version
-    debug = dict(godebug or {})
+    info.go_line = ev.go_line
+    info.go_mod = str(ev.go_mod) if ev.go_mod is not None else None
+    info.go_line_no = ev.go_line_no if ev.go_line is not None else None
+    if ev.go_version and info.go_version is None:
+        info.go_version = ev.go_version
+    debug = dict(ev.godebug or {})
     info.module_godebug = debug
-    info.module_godebug_at = {k: v for k, v in (godebug_at or {}).items() if k in debug}
-    lt = line_tuple(go_line)
+    info.module_godebug_at = {k: v for k, v in (ev.godebug_at or {}).items() if k in debug}
+    lt = line_tuple(ev.go_line)
     if debug.get("containermaxprocs") == "0":
         info.module_go_before_125 = True
     elif lt is not None:
@@ -293,7 +291,7 @@ def classify(model: RuntimeModel, analyses: dict[str, Any], section: dict[str, A
             c.go = GoInfo(is_go=True, assumed=False, language="go", decided_by="config",
                           reason=f"Go: the image matches go-images pattern {pat!r}")
             if ev is not None and ev.is_go:
-                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug, ev.go_line_no, ev.godebug_at)
+                apply_go_mod(c.go, ev)
             continue
         if ev is not None and ev.is_go is not None:
             c.go = _from_evidence(ev)
@@ -309,7 +307,7 @@ def classify(model: RuntimeModel, analyses: dict[str, Any], section: dict[str, A
             c.go = GoInfo(is_go=True, assumed=False, language="go", decided_by="env",
                           reason=f"Go: the manifest sets {', '.join(declared)}, which only the Go runtime reads")
             if ev is not None and ev.is_go:
-                apply_go_mod(c.go, ev.go_line, ev.go_mod, ev.go_version, ev.godebug, ev.go_line_no, ev.godebug_at)
+                apply_go_mod(c.go, ev)
             if info is not None:
                 c.go.image_env = info.image_env
             continue
